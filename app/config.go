@@ -1,0 +1,63 @@
+// Package app is PAKN's HTTP side: routes, handlers for the web pages, the
+// JSON API and Open311, sessions, CSRF, authorization and rate limits.
+// Handlers stay thin: parse, call one business operation in models, render.
+package app
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is what the HTTP side needs from the environment.
+type Config struct {
+	BaseURL        string
+	Secret         []byte
+	SubmitLimit    Rate
+	LookupLimit    Rate
+	TrustedProxies []string
+	// FrameAncestors are the origins allowed to frame our pages ('self' always).
+	FrameAncestors []string
+	// Province is the name shown in the header (the root unit's name).
+	Province string
+	// SecureCookies marks cookies Secure (when BaseURL is https).
+	SecureCookies bool
+}
+
+// Rate is a request limit: N requests per Per; N == 0 turns it off.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// Off tells whether the limit is disabled.
+func (r Rate) Off() bool { return r.N <= 0 }
+
+// ParseRate reads "10/min", "100/h", "5/s" or "0".
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" || s == "off" {
+		return Rate{}, nil
+	}
+	n, unit, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, fmt.Errorf("rate %q: want N/min or N/h", s)
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || v < 0 {
+		return Rate{}, fmt.Errorf("rate %q: %q is not a count", s, n)
+	}
+	var per time.Duration
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "s", "sec", "second":
+		per = time.Second
+	case "m", "min", "minute":
+		per = time.Minute
+	case "h", "hour":
+		per = time.Hour
+	default:
+		return Rate{}, fmt.Errorf("rate %q: unit must be s, min or h", s)
+	}
+	return Rate{N: v, Per: per}, nil
+}

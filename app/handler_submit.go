@@ -1,0 +1,83 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pakn/models"
+)
+
+// submitFormData is the /submit form as entered, shown again on errors.
+type submitFormData struct {
+	models.SubmitInput
+	PrivacyConsent bool
+}
+
+func (s *Server) submitForm(c *fiber.Ctx) error {
+	return s.renderSubmit(c, fiber.StatusOK, submitFormData{}, nil)
+}
+
+func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, verr *models.ValidationError) error {
+	ctx := c.UserContext()
+	cats, err := s.Store.ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	areas, err := s.Store.ListAreas(ctx)
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	var list []models.FieldError
+	if verr != nil {
+		for _, f := range s.translateFields(c, verr) {
+			if _, dup := errs[f.Field]; !dup {
+				errs[f.Field] = f.Message
+				list = append(list, f)
+			}
+		}
+	}
+	return s.render(c, status, "submit", s.t(c, "submit.heading"), fiber.Map{
+		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "ErrorList": list,
+	})
+}
+
+// translateFields fills each field error's message in the user's language.
+func (s *Server) translateFields(c *fiber.Ctx, verr *models.ValidationError) []models.FieldError {
+	out := make([]models.FieldError, len(verr.Fields))
+	for i, f := range verr.Fields {
+		f.Message = s.cat.TMap(langOf(c), f.Key, f.Params)
+		out[i] = f
+	}
+	return out
+}
+
+func (s *Server) submitPost(c *fiber.Ctx) error {
+	// strings.Clone: Fiber reuses its buffers after the handler returns.
+	fv := func(k string) string { return strings.Clone(c.FormValue(k)) }
+	in := models.SubmitInput{
+		Kind: fv("kind"), Title: fv("title"), Content: fv("content"),
+		Category: fv("category"), Area: fv("area"), Address: fv("address"),
+		PublishConsent:       fv("publish_consent") != "",
+		ConfidentialIdentity: fv("confidential_identity") != "",
+		Petitioner: models.PetitionerInput{
+			Name: fv("name"), Phone: fv("phone"), Email: fv("email"),
+			Address: fv("petitioner_address"), Organization: fv("organization"),
+		},
+		Channel: models.ChannelWeb, Language: langOf(c),
+		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
+	}
+	sub, err := s.Store.SubmitPetition(c.UserContext(), in)
+	if verr, ok := models.AsValidation(err); ok {
+		return s.renderSubmit(c, fiber.StatusBadRequest, submitFormData{SubmitInput: in, PrivacyConsent: in.PrivacyConsent}, verr)
+	}
+	if err != nil {
+		return err
+	}
+	s.metrics.submitted(models.ChannelWeb)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
+		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
+	})
+}

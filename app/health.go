@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"pakn/models"
+)
+
+// healthz says the process runs.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz says the instance can serve: the database answers and every extra
+// check (the search index has caught up) passes.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	checks := fiber.Map{}
+	ok := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"] = "unavailable"
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	checks["database"] = "ok"
+	for _, check := range s.Ready {
+		if err := check(ctx); err != nil {
+			ok = false
+			checks["readiness"] = err.Error()
+		}
+	}
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not ready", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
+
+type metrics struct {
+	latency     *prometheus.HistogramVec
+	submissions *prometheus.CounterVec
+}
+
+func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
+	m := &metrics{
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pakn_http_request_duration_seconds",
+			Help:    "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route", "status"}),
+		submissions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pakn_petitions_submitted_total",
+			Help: "Petitions accepted for intake, by channel.",
+		}, []string{"channel"}),
+	}
+	reg.MustRegister(m.latency, m.submissions)
+	if store != nil {
+		reg.MustRegister(&outboxCollector{store: store, desc: prometheus.NewDesc(
+			"pakn_outbox_backlog", "Outbox messages waiting for delivery, by channel.", []string{"channel"}, nil)})
+	}
+	_ = reg.Register(collectors.NewGoCollector())
+	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	m.latency.WithLabelValues(method, route, statusClass(status)).Observe(d.Seconds())
+}
+
+func (m *metrics) submitted(channel string) { m.submissions.WithLabelValues(channel).Inc() }
+
+func statusClass(code int) string {
+	switch {
+	case code >= 500:
+		return "5xx"
+	case code >= 400:
+		return "4xx"
+	case code >= 300:
+		return "3xx"
+	default:
+		return "2xx"
+	}
+}
+
+// outboxCollector counts the backlog at scrape time, from the database
+// every instance shares.
+type outboxCollector struct {
+	store *models.Store
+	desc  *prometheus.Desc
+}
+
+func (o *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+
+func (o *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := o.store.OutboxBacklog(ctx)
+	if err != nil {
+		return
+	}
+	for _, ch2 := range []string{models.OutboxEmail, models.OutboxSMS, models.OutboxPortal} {
+		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(counts[ch2]), ch2)
+	}
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+}

@@ -1,0 +1,183 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"pakn/views"
+)
+
+// observe times every request by route and logs it once. Query strings are
+// never logged: links carry tracking secrets in them.
+func (s *Server) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response so the status is known.
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	if route == "" || route == "/" && c.Path() != "/" {
+		route = "unmatched"
+	}
+	s.metrics.observe(c.Method(), route, status, time.Since(start))
+	if status >= 500 {
+		s.Log.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
+	} else {
+		s.Log.Debug("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
+	}
+	return nil
+}
+
+// securityHeaders sends DESIGN.md's headers on every response.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	frame := "'self'"
+	if len(s.Config.FrameAncestors) > 0 {
+		frame += " " + strings.Join(s.Config.FrameAncestors, " ")
+	}
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors "+frame)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+	return c.Next()
+}
+
+const langCookie = "pakn_lang"
+
+// language picks vi or en: ?lang= (remembered in a cookie), then the cookie,
+// then, for the API only, Accept-Language. Vietnamese is the default.
+func (s *Server) language(c *fiber.Ctx) error {
+	lang := ""
+	if q := c.Query("lang"); q == "vi" || q == "en" {
+		lang = q
+		c.Cookie(&fiber.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax", Secure: s.Config.SecureCookies})
+	} else if v := c.Cookies(langCookie); v == "vi" || v == "en" {
+		lang = v
+	} else if isAPI(c.Path()) && strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderAcceptLanguage)), "en") {
+		lang = "en"
+	}
+	if lang == "" {
+		lang = views.Languages[0]
+	}
+	c.Locals("lang", lang)
+	return c.Next()
+}
+
+func langOf(c *fiber.Ctx) string {
+	if l, ok := c.Locals("lang").(string); ok {
+		return l
+	}
+	return "vi"
+}
+
+const csrfCookie = "pakn_csrf"
+
+// csrf guards every form post with a token signed by PAKN_SECRET: the token
+// is an HMAC of a random per-browser cookie (or of the session, once signed
+// in), so any instance can check it without shared state. The JSON API and
+// Open311 take no cookies and are exempt.
+func (s *Server) csrf(c *fiber.Ctx) error {
+	if isAPI(c.Path()) {
+		return c.Next()
+	}
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		c.Locals("csrf", s.csrfToken(c))
+		return c.Next()
+	}
+	base := s.csrfBase(c)
+	sent := c.FormValue("_csrf")
+	if sent == "" {
+		sent = c.Get("X-CSRF-Token")
+	}
+	if base == "" || sent == "" || !hmac.Equal([]byte(sent), []byte(s.signCSRF(base))) {
+		return fiber.NewError(fiber.StatusForbidden, "csrf")
+	}
+	c.Locals("csrf", sent)
+	return c.Next()
+}
+
+// csrfBase is what a token is bound to: the session when there is one.
+func (s *Server) csrfBase(c *fiber.Ctx) string {
+	if sid, ok := c.Locals("session_id").(string); ok && sid != "" {
+		return "s:" + sid
+	}
+	if v := c.Cookies(csrfCookie); len(v) == 32 {
+		return "c:" + v
+	}
+	return ""
+}
+
+// csrfToken returns the token for this browser, setting its cookie if new.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	base := s.csrfBase(c)
+	if base == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		v := hex.EncodeToString(b)
+		c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: v, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
+		base = "c:" + v
+	}
+	return s.signCSRF(base)
+}
+
+func (s *Server) signCSRF(base string) string {
+	m := hmac.New(sha256.New, s.Config.Secret)
+	m.Write([]byte("csrf\x00" + base))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// limitBody answers 413 when a route's body is larger than it takes.
+func limitBody(n int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Request().Header.ContentLength() > n || len(c.Body()) > n {
+			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "body too large")
+		}
+		return c.Next()
+	}
+}
+
+// rateLimit limits a route group per client IP (429 with Retry-After).
+// Counters live in each instance's memory: a limit of N per instance is
+// what a load balancer in front of k instances gives k·N.
+func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
+	if r.Off() {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:          r.N,
+		Expiration:   r.Per,
+		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + c.IP() },
+		LimitReached: func(c *fiber.Ctx) error {
+			secs := c.GetRespHeader(fiber.HeaderRetryAfter)
+			if secs == "" {
+				secs = strconv.Itoa(int(r.Per.Seconds()))
+				c.Set(fiber.HeaderRetryAfter, secs)
+			}
+			return &fiber.Error{Code: fiber.StatusTooManyRequests, Message: secs}
+		},
+	})
+}
+
+// static serves the embedded assets with a short cache.
+func (s *Server) static() fiber.Handler {
+	return filesystem.New(filesystem.Config{
+		Root:       http.FS(views.Static()),
+		PathPrefix: "",
+		MaxAge:     3600,
+	})
+}

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/template/html/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pakn/models"
+	"pakn/views"
+)
+
+// Body limits (DESIGN.md): 1 MB for JSON, 55 MB for forms with attachments.
+const (
+	LimitJSON   = 1 << 20
+	LimitUpload = 55 << 20
+	LimitForm   = 1 << 20
+)
+
+// Deps are what the server is built from; nothing else is global.
+type Deps struct {
+	Store    *models.Store
+	Config   Config
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	// Ready adds checks to /readyz (e.g. the search index has caught up).
+	Ready []func(context.Context) error
+}
+
+// Server is the HTTP application.
+type Server struct {
+	Deps
+	app     *fiber.App
+	cat     *views.Catalog
+	metrics *metrics
+}
+
+// New builds the Fiber application with every route.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if len(d.Config.Secret) < 16 {
+		return nil, errors.New("app: the secret must have at least 16 bytes")
+	}
+	cat, err := views.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, cat: cat}
+	s.metrics = newMetrics(d.Registry, d.Store)
+
+	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
+	engine.AddFuncMap(s.templateFuncs())
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	cfg := fiber.Config{
+		AppName:               "PAKN",
+		Views:                 engine,
+		ViewsLayout:           "layout",
+		BodyLimit:             LimitUpload,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+	}
+	if len(d.Config.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = d.Config.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	s.app = fiber.New(cfg)
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.Log.Error("panic", "path", c.Path(), "panic", e)
+	}}))
+	s.app.Use(s.observe)
+	s.app.Use(s.securityHeaders)
+	s.app.Use(s.language)
+	s.app.Use(s.csrf)
+	s.routes()
+	return s, nil
+}
+
+// App exposes the Fiber application (tests use App().Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting and lets in-flight requests finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// Catalog gives other parts (mail rendering) the same messages.
+func (s *Server) Catalog() *views.Catalog { return s.cat }
+
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Get("/metrics", s.metricsHandler())
+	a.Use("/static", s.static())
+
+	a.Get("/", s.homePage)
+	a.Get("/submit", s.submitForm)
+	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
+	a.Get("/track", s.trackForm)
+	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
+
+	api := a.Group("/api/v1")
+	api.Post("/petitions", limitBody(LimitJSON), s.rateLimit("submit", s.Config.SubmitLimit), s.apiCreatePetition)
+	api.Get("/petitions/:code", s.rateLimit("lookup", s.Config.LookupLimit), s.apiGetPetition)
+	api.Get("/categories", s.apiCategories)
+	api.Get("/units", s.apiUnits)
+	api.Get("/areas", s.apiAreas)
+}
+
+// isAPI tells whether a path answers in JSON.
+func isAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open311/")
+}
+
+// templateFuncs are the helpers every template may call.
+func (s *Server) templateFuncs() map[string]any {
+	return map[string]any{
+		"t": func(lang, key string, params ...any) string { return s.cat.T(lang, key, params...) },
+		"date": func(v any) string {
+			t := asTime(v)
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(models.VietnamLocation()).Format("02/01/2006")
+		},
+		"datetime": func(v any) string {
+			t := asTime(v)
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(models.VietnamLocation()).Format("15:04 02/01/2006")
+		},
+		"rfc3339": func(v any) string {
+			t := asTime(v)
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(models.VietnamLocation()).Format(time.RFC3339)
+		},
+		"para": paragraphs,
+	}
+}
+
+func asTime(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t
+	case *time.Time:
+		if t != nil {
+			return *t
+		}
+	}
+	return time.Time{}
+}
+
+// paragraphs escapes text and keeps its line breaks as paragraphs.
+func paragraphs(text string) template.HTML {
+	var b strings.Builder
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(template.HTMLEscapeString(p), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	return template.HTML(b.String())
+}

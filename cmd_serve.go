@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pakn/app"
+)
+
+// serve migrates, optionally seeds, and serves until the context ends; then
+// it stops accepting and lets in-flight requests finish.
+func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if demo {
+		empty, err := st.IsEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if empty {
+			slog.Info("loading the demo data set")
+			if err := st.SeedDemo(ctx); err != nil {
+				return err
+			}
+		}
+		printDemoAccounts(stdout)
+	}
+	secret, err := cfg.secret()
+	if err != nil {
+		return err
+	}
+	province, err := st.ProvinceName(ctx)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := app.New(app.Deps{
+		Store: st, Log: slog.Default(), Registry: reg,
+		Config: app.Config{
+			BaseURL: cfg.BaseURL, Secret: secret, Province: province,
+			SubmitLimit: cfg.SubmitLimit, LookupLimit: cfg.LookupLimit,
+			TrustedProxies: cfg.TrustedProxies, FrameAncestors: cfg.FrameAncestors,
+			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(cfg.Addr) }()
+	slog.Info("serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", st.Dialect)
+	fmt.Fprintf(stdout, "PAKN is running at %s\n", cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"pakn/app"
+)
+
+// config is the process configuration, read from the environment only.
+type config struct {
+	DatabaseURL    string
+	DataDir        string
+	Addr           string
+	BaseURL        string
+	Secret         string
+	SMTPURL        string
+	MailFrom       string
+	PortalURL      string
+	PortalToken    string
+	SMSURL         string
+	SMSToken       string
+	Scheduler      bool
+	SubmitLimit    app.Rate
+	LookupLimit    app.Rate
+	TrustedProxies []string
+	FrameAncestors []string
+	LogLevel       slog.Level
+	LogFormat      string
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		DatabaseURL: get("PAKN_DATABASE_URL", ""),
+		DataDir:     get("PAKN_DATA_DIR", "./data"),
+		Addr:        get("PAKN_ADDR", ":8080"),
+		BaseURL:     strings.TrimRight(get("PAKN_BASE_URL", "http://localhost:8080"), "/"),
+		Secret:      get("PAKN_SECRET", ""),
+		SMTPURL:     get("PAKN_SMTP_URL", ""),
+		MailFrom:    get("PAKN_MAIL_FROM", ""),
+		PortalURL:   strings.TrimRight(get("PAKN_PORTAL_URL", ""), "/"),
+		PortalToken: get("PAKN_PORTAL_TOKEN", ""),
+		SMSURL:      get("PAKN_SMS_URL", ""),
+		SMSToken:    get("PAKN_SMS_TOKEN", ""),
+		LogFormat:   get("PAKN_LOG_FORMAT", "text"),
+	}
+	var errs []error
+	switch strings.ToLower(get("PAKN_SCHEDULER", "on")) {
+	case "on", "true", "1", "yes":
+		c.Scheduler = true
+	case "off", "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("PAKN_SCHEDULER must be on or off"))
+	}
+	var err error
+	if c.SubmitLimit, err = app.ParseRate(get("PAKN_SUBMIT_LIMIT", "10/min")); err != nil {
+		errs = append(errs, fmt.Errorf("PAKN_SUBMIT_LIMIT: %w", err))
+	}
+	if c.LookupLimit, err = app.ParseRate(get("PAKN_LOOKUP_LIMIT", "60/min")); err != nil {
+		errs = append(errs, fmt.Errorf("PAKN_LOOKUP_LIMIT: %w", err))
+	}
+	for _, cidr := range splitList(getenv("PAKN_TRUSTED_PROXIES")) {
+		if _, _, err := net.ParseCIDR(cidr); err != nil && net.ParseIP(cidr) == nil {
+			errs = append(errs, fmt.Errorf("PAKN_TRUSTED_PROXIES: %q is not a CIDR", cidr))
+		}
+		c.TrustedProxies = append(c.TrustedProxies, cidr)
+	}
+	c.FrameAncestors = splitList(getenv("PAKN_FRAME_ANCESTORS"))
+	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))
+	}
+	if c.DatabaseURL != "" && c.Secret == "" {
+		errs = append(errs, errors.New("PAKN_SECRET is required with PostgreSQL: every instance must share it"))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("PAKN_LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("PAKN_LOG_LEVEL: %w", err))
+	}
+	return c, errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, f)
+	}
+	return out
+}
+
+func (c config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// secret returns PAKN_SECRET, or with SQLite the one generated into the data
+// folder on first start.
+func (c config) secret() ([]byte, error) {
+	if c.Secret != "" {
+		if len(c.Secret) < 16 {
+			return nil, errors.New("PAKN_SECRET must have at least 16 characters")
+		}
+		return []byte(c.Secret), nil
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(b)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another process wrote it first; use theirs.
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return []byte(s), nil
+}

@@ -1,0 +1,118 @@
+// Command pakn runs PAKN: the server, migrations, demo data, officials'
+// accounts, FAQ import and export, reindexing and one-off job runs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zoneinfo database
+
+	"pakn/migrations"
+	"pakn/models"
+)
+
+const usage = `pakn — phản ánh, kiến nghị
+
+Usage:
+  pakn [serve [--demo]]        migrate, then serve HTTP and run the scheduler
+  pakn migrate                 apply migrations and exit
+  pakn seed-demo               load the demo data set (idempotent)
+  pakn user create --email E --name N --role R [--unit CODE]
+                               create an official; the password is read from standard input
+Configuration comes from the environment (see README.md).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		slog.Error("pakn failed", "err", err)
+		fmt.Fprintln(os.Stderr, "pakn:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(cfg.logger(os.Stderr))
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		demo := fs.Bool("demo", false, "load the demo data set first if the database is empty")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, *demo, stdout)
+	case "migrate":
+		st, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		fmt.Fprintf(stdout, "migrations applied (%d known, latest %s)\n", len(migrations.IDs()), migrations.IDs()[len(migrations.IDs())-1])
+		return nil
+	case "seed-demo":
+		st, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.SeedDemo(ctx); err != nil {
+			return err
+		}
+		printDemoAccounts(stdout)
+		return nil
+	case "user":
+		return userCommand(ctx, cfg, args, stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// openStore connects and applies pending migrations: every command works on
+// a fresh data folder and beside a running server.
+func openStore(ctx context.Context, cfg config) (*models.Store, error) {
+	st, err := models.Open(ctx, models.OpenOptions{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Log: slog.Default()})
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.Migrate(ctx, st.DB, st.Dialect); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func printDemoAccounts(w io.Writer) {
+	fmt.Fprintln(w, "Demo officials (DEMO ONLY — never use these on a real server), password "+models.DemoPassword+":")
+	for _, u := range models.DemoUsers() {
+		unit := ""
+		if u.Unit != "" {
+			unit = " (" + u.Unit + ")"
+		}
+		fmt.Fprintf(w, "  %-28s %s%s\n", u.Email, u.Role, unit)
+	}
+}

@@ -1,0 +1,98 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Policy defaults of the province (DESIGN.md, "Deadline policy").
+const (
+	DefaultTriageDays       = 5
+	DefaultAnswerDays       = 20
+	DefaultExtensionMaxDays = 10
+	DefaultInfoWaitDays     = 15
+)
+
+// calendarCache keeps the working-day calendar for a minute: holidays change
+// a few times a year, and another instance's edit shows up within the TTL.
+type calendarCache struct {
+	mu       sync.Mutex
+	cal      *Calendar
+	loadedAt time.Time
+}
+
+const calendarTTL = time.Minute
+
+// Calendar returns the working-day calendar from the holidays table.
+func (s *Store) Calendar(ctx context.Context) (*Calendar, error) {
+	s.calMu().mu.Lock()
+	defer s.calMu().mu.Unlock()
+	c := s.calMu()
+	if c.cal != nil && time.Since(c.loadedAt) < calendarTTL {
+		return c.cal, nil
+	}
+	cal, err := loadCalendar(s.DB.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	c.cal, c.loadedAt = cal, time.Now()
+	return cal, nil
+}
+
+// InvalidateCalendar drops the cached calendar after an edit.
+func (s *Store) InvalidateCalendar() {
+	c := s.calMu()
+	c.mu.Lock()
+	c.cal = nil
+	c.mu.Unlock()
+}
+
+func (s *Store) calMu() *calendarCache {
+	s.cacheOnce.Do(func() { s.cache = &calendarCache{} })
+	return s.cache
+}
+
+func loadCalendar(tx *gorm.DB) (*Calendar, error) {
+	var rows []Holiday
+	if err := tx.Order("date").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load holidays: %w", err)
+	}
+	days := make([]CalendarDay, 0, len(rows))
+	for _, h := range rows {
+		days = append(days, CalendarDay{Date: h.Date, Name: h.Name, Kind: DayKind(h.Kind), Source: h.Source, Confidence: h.Confidence})
+	}
+	cal, err := NewCalendar(days)
+	if err != nil {
+		return nil, fmt.Errorf("build calendar: %w", err)
+	}
+	return cal, nil
+}
+
+// policyTx finds the deadline policy for a kind and category: the most
+// specific row wins, then the province default, then the built-in default.
+func policyTx(tx *gorm.DB, kind string, categoryID int64) (DeadlinePolicy, error) {
+	var rows []DeadlinePolicy
+	err := tx.Where("(kind = '' OR kind = ?) AND (category_id IS NULL OR category_id = ?)", kind, categoryID).Find(&rows).Error
+	if err != nil {
+		return DeadlinePolicy{}, fmt.Errorf("load deadline policy: %w", err)
+	}
+	best := DeadlinePolicy{TriageDays: DefaultTriageDays, AnswerDays: DefaultAnswerDays, ExtensionMaxDays: DefaultExtensionMaxDays, InfoWaitDays: DefaultInfoWaitDays}
+	bestScore := -1
+	for _, p := range rows {
+		score := 0
+		if p.Kind != "" {
+			score++
+		}
+		if p.CategoryID != nil {
+			score += 2
+		}
+		if score > bestScore {
+			best, bestScore = p, score
+		}
+	}
+	return best, nil
+}

@@ -1,0 +1,24 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// OutboxBacklog counts pending messages per channel.
+func (s *Store) OutboxBacklog(ctx context.Context) (map[string]int64, error) {
+	var rows []struct {
+		Channel string
+		N       int64
+	}
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Select("channel, count(*) AS n").
+		Where("status = ?", OutboxPending).Group("channel").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox backlog: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Channel] = r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,163 @@
+// Package models owns PAKN's entities and the business operations on them.
+// Each operation is one transaction that also writes its audit events and its
+// outbox rows, so nothing acknowledged to a citizen can be half-done.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects the store runs on.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is the database behind every business operation.
+type Store struct {
+	DB      *gorm.DB
+	Dialect string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	Log *slog.Logger
+
+	// seedHooks add demo data owned by other parts (FAQ, API keys).
+	seedHooks []func(context.Context) error
+
+	cacheOnce sync.Once
+	cache     *calendarCache
+}
+
+// OpenOptions say where the database is.
+type OpenOptions struct {
+	// URL is a postgres:// URL; empty selects SQLite in DataDir.
+	URL     string
+	DataDir string
+	Log     *slog.Logger
+	// MaxOpenConns caps PostgreSQL connections (default 20).
+	MaxOpenConns int
+}
+
+// Open connects to PostgreSQL or opens (creating) the SQLite file.
+func Open(ctx context.Context, o OpenOptions) (*Store, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
+	s := &Store{Now: time.Now, Log: o.Log}
+	var err error
+	switch {
+	case strings.HasPrefix(o.URL, "postgres://"), strings.HasPrefix(o.URL, "postgresql://"):
+		s.Dialect = Postgres
+		s.DB, err = gorm.Open(postgres.Open(o.URL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := s.DB.DB()
+		if err != nil {
+			return nil, err
+		}
+		n := o.MaxOpenConns
+		if n <= 0 {
+			n = 20
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	case o.URL == "":
+		s.Dialect = SQLite
+		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		path := filepath.Join(o.DataDir, "pakn.db")
+		// WAL lets readers run beside the writer; immediate transactions take
+		// the write lock up front so two writers never deadlock on upgrade.
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		s.DB, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		sqlDB, err := s.DB.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(8)
+	default:
+		return nil, fmt.Errorf("PAKN_DATABASE_URL must start with postgres:// (got %q)", redactURL(o.URL))
+	}
+	if err := s.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// SQL returns the underlying pool.
+func (s *Store) SQL() *sql.DB {
+	sqlDB, _ := s.DB.DB()
+	return sqlDB
+}
+
+// Ping checks that the database answers within two seconds.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.SQL().PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.DB.WithContext(ctx).Transaction(fn)
+}
+
+// now is the store's clock in UTC.
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// IsUnavailable tells whether err means the database cannot be reached.
+func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "?"
+	}
+	return u.Redacted()
+}
+
+// OnSeedDemo registers more demo data to load with SeedDemo.
+func (s *Store) OnSeedDemo(fn func(context.Context) error) { s.seedHooks = append(s.seedHooks, fn) }

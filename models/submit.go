@@ -1,0 +1,347 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// PetitionerInput is who sends a petition. Anonymous petitions are refused
+// (Decree 20/2008, art. 7; Decision 31/2021/QĐ-TTg, art. 41).
+type PetitionerInput struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Email        string `json:"email"`
+	Address      string `json:"address"`
+	Organization string `json:"organization"`
+}
+
+// SubmitInput is a new petition from any channel.
+type SubmitInput struct {
+	Kind           string          `json:"kind"`
+	Title          string          `json:"title"`
+	Content        string          `json:"content"`
+	Category       string          `json:"category"`
+	Area           string          `json:"area"`
+	Address        string          `json:"address"`
+	Lat            *float64        `json:"lat"`
+	Long           *float64        `json:"long"`
+	PublishConsent bool            `json:"publish_consent"`
+	Petitioner     PetitionerInput `json:"petitioner"`
+
+	// Set by the channel, not by the sender.
+	Channel  string    `json:"-"`
+	Language string    `json:"-"`
+	// ReceivedAt is the date a desk received a paper or phone petition;
+	// zero means now.
+	ReceivedAt time.Time `json:"-"`
+	// PrivacyConsent is the web form's tick; the API implies it.
+	PrivacyConsent       bool   `json:"-"`
+	RequireConsent       bool   `json:"-"`
+	ConfidentialIdentity bool   `json:"confidential_identity"`
+	EnteredByID          *int64 `json:"-"`
+	ActorName            string `json:"-"`
+	// OptionalAddress waives the sender's postal address (Open311: the key's
+	// holder vouches for the channel).
+	OptionalAddress bool `json:"-"`
+}
+
+// Submission is what a sender gets back: the secret exists only here.
+type Submission struct {
+	Petition Petition
+	Secret   string
+	Unit     Unit
+}
+
+// Field limits.
+const (
+	MaxTitle   = 200
+	MaxContent = 10000
+	MaxName    = 120
+	MaxLine    = 300
+)
+
+var phoneRe = regexp.MustCompile(`^\+?[0-9][0-9 .\-]{7,18}[0-9]$`)
+
+// normalise cleans every text field in place.
+func (in *SubmitInput) normalise() {
+	in.Kind = strings.ToLower(CleanLine(in.Kind))
+	in.Title = CleanLine(in.Title)
+	in.Content = CleanText(in.Content)
+	in.Category = CleanLine(in.Category)
+	in.Area = CleanLine(in.Area)
+	in.Address = CleanLine(in.Address)
+	p := &in.Petitioner
+	p.Name = CleanLine(p.Name)
+	p.Phone = CleanLine(p.Phone)
+	p.Email = strings.ToLower(CleanLine(p.Email))
+	p.Address = CleanLine(p.Address)
+	p.Organization = CleanLine(p.Organization)
+	if in.Title == "" && in.Content != "" && in.Channel == ChannelOpen311 {
+		in.Title = FirstWords(in.Content, 12)
+	}
+}
+
+// validate checks the input without touching the database.
+func (in *SubmitInput) validate() *ValidationError {
+	v := &ValidationError{}
+	switch in.Kind {
+	case KindComplaint, KindRecommendation:
+	case "":
+		v.Add("kind", "err.required", nil)
+	default:
+		v.Add("kind", "err.kind", nil)
+	}
+	maxLen := func(field, val string, n int) {
+		if utf8.RuneCountInString(val) > n {
+			v.Add(field, "err.too_long", map[string]any{"max": n})
+		}
+	}
+	if in.Title == "" {
+		v.Add("title", "err.required", nil)
+	}
+	maxLen("title", in.Title, MaxTitle)
+	switch {
+	case in.Content == "":
+		v.Add("content", "err.required", nil)
+	case utf8.RuneCountInString(in.Content) < 10:
+		v.Add("content", "err.too_short", map[string]any{"min": 10})
+	}
+	maxLen("content", in.Content, MaxContent)
+	if in.Category == "" {
+		v.Add("category", "err.required", nil)
+	}
+	maxLen("address", in.Address, MaxLine)
+	if in.Lat != nil && (*in.Lat < -90 || *in.Lat > 90) {
+		v.Add("lat", "err.range", map[string]any{"min": -90, "max": 90})
+	}
+	if in.Long != nil && (*in.Long < -180 || *in.Long > 180) {
+		v.Add("long", "err.range", map[string]any{"min": -180, "max": 180})
+	}
+	p := in.Petitioner
+	if p.Name == "" {
+		v.Add("petitioner.name", "err.anonymous", nil)
+	}
+	maxLen("petitioner.name", p.Name, MaxName)
+	if p.Address == "" && !in.OptionalAddress {
+		v.Add("petitioner.address", "err.required", nil)
+	}
+	maxLen("petitioner.address", p.Address, MaxLine)
+	maxLen("petitioner.organization", p.Organization, MaxLine)
+	if p.Phone == "" && p.Email == "" {
+		v.Add("petitioner.phone", "err.contact", nil)
+	}
+	if p.Phone != "" && !phoneRe.MatchString(p.Phone) {
+		v.Add("petitioner.phone", "err.phone", nil)
+	}
+	if p.Email != "" {
+		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email, ".") {
+			v.Add("petitioner.email", "err.email", nil)
+		}
+	}
+	if in.RequireConsent && !in.PrivacyConsent {
+		v.Add("privacy_consent", "err.consent", nil)
+	}
+	return v
+}
+
+// SubmitPetition validates, routes and records a petition with its first
+// audit events and the citizen's receipt notice, in one transaction. When it
+// returns without error everything the citizen is told is committed.
+func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission, error) {
+	in.normalise()
+	if in.Channel == "" {
+		in.Channel = ChannelWeb
+	}
+	if in.Language != "en" {
+		in.Language = "vi"
+	}
+	v := in.validate()
+	db := s.DB.WithContext(ctx)
+
+	// Look up the codes before the write transaction so that a bad code
+	// becomes a field error, not a rollback.
+	var cat Category
+	if in.Category != "" {
+		err := db.Where("code = ? AND active = ?", in.Category, true).First(&cat).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			v.Add("category", "err.unknown_code", nil)
+		} else if err != nil {
+			return nil, fmt.Errorf("submit: category: %w", err)
+		}
+	}
+	var area *Area
+	if in.Area != "" {
+		area = &Area{}
+		err := db.Where("code = ?", in.Area).First(area).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			v.Add("area", "err.unknown_code", nil)
+		} else if err != nil {
+			return nil, fmt.Errorf("submit: area: %w", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now()
+	received := now
+	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
+		received = in.ReceivedAt.UTC()
+	}
+	day := received.In(VietnamLocation()).Format("060102")
+	// On PostgreSQL the day's counter is taken in its own short transaction:
+	// holding its row lock through the petition's commit would serialise all
+	// intake. Gaps are allowed; repeats are not.
+	var seq int64
+	if s.Dialect == Postgres {
+		if seq, err = s.nextCodeNumber(ctx, day); err != nil {
+			return nil, err
+		}
+	}
+	secret := NewLookupSecret()
+	var sub Submission
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if s.Dialect != Postgres {
+			if seq, err = nextCodeNumberTx(tx, day); err != nil {
+				return err
+			}
+		}
+		code := fmt.Sprintf("PAKN-%s-%04d", day, seq)
+		var areaID *int64
+		if area != nil {
+			areaID = &area.ID
+		}
+		dec, err := routeTx(tx, RouteRequest{Kind: in.Kind, CategoryID: cat.ID, AreaID: areaID})
+		if err != nil {
+			return err
+		}
+		pol, err := policyTx(tx, in.Kind, cat.ID)
+		if err != nil {
+			return err
+		}
+		due := cal.AddWorkingDays(received, pol.TriageDays)
+		p := Petition{
+			Code: code, SecretHash: hashSecret(code, secret),
+			Kind: in.Kind, Title: in.Title, Content: in.Content,
+			CategoryID: cat.ID, AreaID: areaID, UnitID: dec.Unit.ID,
+			Address: in.Address, Lat: in.Lat, Long: in.Long,
+			Status: StatusReceived, Channel: in.Channel, Language: in.Language,
+			PublishConsent: in.PublishConsent, ConfidentialIdentity: in.ConfidentialIdentity,
+			PetitionerName: in.Petitioner.Name, PetitionerPhone: in.Petitioner.Phone,
+			PetitionerEmail: in.Petitioner.Email, PetitionerAddress: in.Petitioner.Address,
+			PetitionerOrganization: in.Petitioner.Organization,
+			ReceivedAt:             received, DueAt: &due, DueStage: StageTriage,
+			EnteredByID: in.EnteredByID,
+		}
+		if err := tx.Create(&p).Error; err != nil {
+			return fmt.Errorf("insert petition %s: %w", code, err)
+		}
+		actor := in.ActorName
+		if actor == "" {
+			actor = p.PetitionerName
+		}
+		events := []Event{
+			{PetitionID: &p.ID, At: now, ActorID: in.EnteredByID, ActorName: actor, Type: "received", ToValue: StatusReceived, Note: in.Channel, Public: true},
+			{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "routed", ToValue: dec.Unit.Code, Note: dec.Unit.Name, Public: true},
+			{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "due_set", ToValue: due.Format(time.RFC3339), Note: StageTriage},
+		}
+		if err := tx.Create(&events).Error; err != nil {
+			return fmt.Errorf("audit petition %s: %w", code, err)
+		}
+		if err := enqueueCitizenNotice(tx, &p, "received", map[string]any{
+			"unit": dec.Unit.Name, "due_at": due,
+		}, now); err != nil {
+			return err
+		}
+		sub = Submission{Petition: p, Secret: secret, Unit: dec.Unit}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit petition: %w", err)
+	}
+	return &sub, nil
+}
+
+// nextCodeNumber takes the next number of the day in its own transaction.
+// synchronous_commit=off lets the row lock go before the WAL flush; the
+// petition that uses the number commits later with a flush, which makes this
+// record durable too, so a number a citizen was given is never reissued.
+func (s *Store) nextCodeNumber(ctx context.Context, day string) (int64, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
+			return err
+		}
+		var err error
+		n, err = nextCodeNumberTx(tx, day)
+		return err
+	})
+	return n, err
+}
+
+func nextCodeNumberTx(tx *gorm.DB, day string) (int64, error) {
+	row := CodeSequence{Day: day, Last: 1}
+	err := tx.Clauses(
+		clause.OnConflict{
+			Columns:   []clause.Column{{Name: "day"}},
+			DoUpdates: clause.Assignments(map[string]any{"last": gorm.Expr("code_sequences.last + 1")}),
+		},
+		clause.Returning{Columns: []clause.Column{{Name: "last"}}},
+	).Create(&row).Error
+	if err != nil {
+		return 0, fmt.Errorf("next tracking number for %s: %w", day, err)
+	}
+	return row.Last, nil
+}
+
+// enqueueCitizenNotice writes the notice for a stage to the outbox: e-mail
+// when the citizen left an address, otherwise SMS. The dedupe key makes a
+// second attempt at the same stage a no-op.
+func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[string]any, now time.Time) error {
+	channel, to := OutboxEmail, p.PetitionerEmail
+	if to == "" {
+		channel, to = OutboxSMS, p.PetitionerPhone
+	}
+	if to == "" {
+		return nil
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["code"] = p.Code
+	data["title"] = p.Title
+	data["name"] = p.PetitionerName
+	data["lang"] = p.Language
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("notice data: %w", err)
+	}
+	key := fmt.Sprintf("petition:%s:%s", p.Code, stage)
+	if d, ok := data["due_at"].(time.Time); ok {
+		key += ":" + d.UTC().Format("20060102T150405")
+	}
+	msg := OutboxMessage{
+		DedupeKey: key + ":" + channel, Channel: channel, Recipient: to,
+		Template: "citizen_" + stage, Data: string(raw), PetitionID: &p.ID,
+		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+	}
+	err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&msg).Error
+	if err != nil {
+		return fmt.Errorf("outbox %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+// Package views holds the HTML templates, static assets and message
+// catalogs, embedded in the binary.
+package views
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed templates static i18n
+var files embed.FS
+
+// Templates is the folder of page templates.
+func Templates() fs.FS {
+	sub, err := fs.Sub(files, "templates")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Static is the folder of assets served under /static.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Languages the interface speaks; the first is the default.
+var Languages = []string{"vi", "en"}
+
+// Catalog holds the interface messages of every language.
+type Catalog struct {
+	msgs map[string]map[string]string
+}
+
+// LoadCatalog reads the embedded message files and checks that every
+// language has every key, so a missing translation fails at start-up.
+func LoadCatalog() (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	for _, lang := range Languages {
+		raw, err := files.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", lang, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", lang, err)
+		}
+		c.msgs[lang] = m
+	}
+	var missing []string
+	for k := range c.msgs["vi"] {
+		for _, lang := range Languages[1:] {
+			if _, ok := c.msgs[lang][k]; !ok {
+				missing = append(missing, lang+":"+k)
+			}
+		}
+	}
+	for _, lang := range Languages[1:] {
+		for k := range c.msgs[lang] {
+			if _, ok := c.msgs["vi"][k]; !ok {
+				missing = append(missing, "vi:"+k)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("catalog: missing translations: %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// T translates key into lang, filling {name} placeholders from params given
+// as name, value pairs. An unknown key shows itself, to be noticed.
+func (c *Catalog) T(lang, key string, params ...any) string {
+	m, ok := c.msgs[lang]
+	if !ok {
+		m = c.msgs["vi"]
+	}
+	s, ok := m[key]
+	if !ok {
+		return key
+	}
+	for i := 0; i+1 < len(params); i += 2 {
+		s = strings.ReplaceAll(s, "{"+fmt.Sprint(params[i])+"}", fmt.Sprint(params[i+1]))
+	}
+	return s
+}
+
+// TMap translates with a map of parameters (field errors carry these).
+func (c *Catalog) TMap(lang, key string, params map[string]any) string {
+	var kv []any
+	for k, v := range params {
+		kv = append(kv, k, v)
+	}
+	return c.T(lang, key, kv...)
+}
+
+// Has tells whether a key exists.
+func (c *Catalog) Has(key string) bool {
+	_, ok := c.msgs["vi"][key]
+	return ok
+}
