@@ -201,25 +201,27 @@ func (c *Calendar) WorkingDaysOverdue(due, now time.Time) int {
 	return max(0, c.WorkingDaysBetween(due, now))
 }
 
-// ResumeAfterPause returns the due date of a clock that ran until pausedAt
-// (a request for information) and resumed at resumedAt (the information
-// arrived). The rule mirrors the receipt rule: the day the clock stops
-// counts as used, and the day it resumes is, like a day of receipt, not
-// counted. So the working days left at the pause, WorkingDaysBetween(pausedAt,
-// due), are counted again from resumedAt. When due is a working day (always
-// so for n > 0) this equals AddWorkingDays(due, WorkingDaysBetween(pausedAt,
-// resumedAt)): the due date moves by exactly the working days paused, and a
-// pause that begins and ends on the same day moves nothing. Several pauses
-// compose by applying this to each in turn.
+// ResumeAfterPause returns the due date of a clock that was paused at
+// pausedAt (a request for information) and resumed at resumedAt (the
+// information arrived): due moved by the working days the pause lasted,
+// WorkingDaysBetween(pausedAt, resumedAt). That mirrors the receipt rule:
+// the day the clock stops counts as used, and the day it resumes is, like a
+// day of receipt, not counted. So a pause that begins and ends on the same
+// day, or spans only days off, moves nothing, and when due is a working day
+// the working days left at the pause are exactly the working days left after
+// resumption. Several pauses compose by applying this to each in turn.
 //
 // A pause that begins after the due day cannot rescue an overdue item, and a
 // resumedAt before pausedAt is no pause: both return due unchanged.
 func (c *Calendar) ResumeAfterPause(due, pausedAt, resumedAt time.Time) time.Time {
-	p, r := c.dayNumber(pausedAt), c.dayNumber(resumedAt)
-	if p > c.dayNumber(due) || r < p {
+	if c.dayNumber(pausedAt) > c.dayNumber(due) {
 		return due
 	}
-	return c.AddWorkingDays(resumedAt, c.WorkingDaysBetween(pausedAt, due))
+	k := c.WorkingDaysBetween(pausedAt, resumedAt)
+	if k <= 0 {
+		return due
+	}
+	return c.AddWorkingDays(due, k)
 }
 
 // VietnamMidnight returns 00:00 of t's day in Vietnam.

@@ -362,13 +362,18 @@ func FuzzAddThenCount(f *testing.F) {
 		if next := c.AddWorkingDays(r, n+1); !next.After(due) {
 			t.Fatalf("not monotonic: n=%d %s, n+1 %s", n, due, next)
 		}
-		// Pausing for k working days moves a working-day due date by k.
+		// After a pause, the working days left are those left when it began.
 		p := r.Add(time.Duration(nb%7) * 24 * time.Hour)
-		q := p.Add(time.Duration(nb%13) * 24 * time.Hour)
+		q := p.Add(time.Duration(nb%13)*24*time.Hour + time.Duration(sec%86400)*time.Second)
 		if n > 0 && !c.IsOverdue(due, p) {
-			want := c.AddWorkingDays(due, c.WorkingDaysBetween(p, q))
-			if got := c.ResumeAfterPause(due, p, q); !got.Equal(want) {
-				t.Fatalf("ResumeAfterPause(%s, %s, %s) = %s, want %s", due, p, q, got, want)
+			left := c.WorkingDaysBetween(p, due)
+			got := c.ResumeAfterPause(due, p, q)
+			if c.WorkingDaysBetween(p, q) == 0 {
+				if !got.Equal(due) {
+					t.Fatalf("ResumeAfterPause(%s, %s, %s) = %s, want due unchanged", due, p, q, got)
+				}
+			} else if after := c.WorkingDaysBetween(q, got); after != left || !c.IsWorkingDay(got) {
+				t.Fatalf("ResumeAfterPause(%s, %s, %s) = %s: %d working days left after resuming, want %d", due, p, q, got, after, left)
 			}
 		}
 	})
