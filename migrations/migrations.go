@@ -14,6 +14,7 @@ import (
 func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		m0001Initial(),
+		m0002Published(),
 	}
 }
 

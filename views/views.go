@@ -44,16 +44,37 @@ type Catalog struct {
 // language has every key, so a missing translation fails at start-up.
 func LoadCatalog() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
+	// Each part of the app keeps its own catalog file per language
+	// (i18n/<part>.<lang>.json, or i18n/<lang>.json for the common words).
+	entries, err := fs.ReadDir(files, "i18n")
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
 	for _, lang := range Languages {
-		raw, err := files.ReadFile("i18n/" + lang + ".json")
+		c.msgs[lang] = map[string]string{}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		parts := strings.Split(strings.TrimSuffix(name, ".json"), ".")
+		lang := parts[len(parts)-1]
+		m, ok := c.msgs[lang]
+		if !ok || !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		raw, err := files.ReadFile("i18n/" + name)
 		if err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", lang, err)
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", lang, err)
+		part := map[string]string{}
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
 		}
-		c.msgs[lang] = m
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("catalog %s: key %q is defined twice", name, k)
+			}
+			m[k] = v
+		}
 	}
 	var missing []string
 	for k := range c.msgs["vi"] {

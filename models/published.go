@@ -1,0 +1,168 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Published item types.
+const (
+	ItemFAQ    = "faq"
+	ItemAnswer = "answer"
+)
+
+// PublishedItem is the public projection of an FAQ entry or a published
+// answer: only public fields, written by the operation that publishes. The
+// search index, the Atom feed and the portal push read this table and
+// nothing else, so personal data cannot leak into them by construction.
+type PublishedItem struct {
+	ID           string `gorm:"primaryKey;size:64"` // "faq-12" or "answer-34"
+	Type         string `gorm:"size:8;not null;index"`
+	Ref          string `gorm:"size:128;index"` // the id an FAQ entry was imported with
+	Version      int    `gorm:"not null"`
+	Title        string `gorm:"not null"`
+	Question     string `gorm:"not null"`
+	Answer       string `gorm:"not null"`
+	CategoryCode string `gorm:"size:64;index"`
+	CategoryName string
+	UnitCode     string `gorm:"size:64;index"`
+	UnitName     string
+	Level        string `gorm:"size:16"`
+	AskedAt      *time.Time
+	AnsweredAt   *time.Time
+	PublishedAt  time.Time `gorm:"not null;index"`
+	Withdrawn    bool      `gorm:"not null;default:false;index"`
+	UpdatedAt    time.Time
+}
+
+// PublishedChange is one entry of the ordered change feed of published
+// items. Seq values can become visible out of order under concurrency;
+// readers must tolerate gaps for a while (see search.Syncer).
+type PublishedChange struct {
+	Seq       int64     `gorm:"primaryKey;autoIncrement"`
+	ItemID    string    `gorm:"size:64;not null;index"`
+	Version   int       `gorm:"not null"`
+	Deleted   bool      `gorm:"not null;default:false"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// PublishItemTx inserts or updates a published item with the next version,
+// appends it to the change feed and queues its portal push, all in the
+// caller's transaction. Text fields must already be the public versions.
+func PublishItemTx(tx *gorm.DB, item PublishedItem, now time.Time) (PublishedItem, error) {
+	var prev PublishedItem
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", item.ID).First(&prev).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		item.Version = 1
+	case err != nil:
+		return item, fmt.Errorf("publish %s: %w", item.ID, err)
+	default:
+		item.Version = prev.Version + 1
+	}
+	if item.PublishedAt.IsZero() {
+		item.PublishedAt = now
+	}
+	item.Withdrawn = false
+	item.UpdatedAt = now
+	if err := tx.Save(&item).Error; err != nil {
+		return item, fmt.Errorf("publish %s: %w", item.ID, err)
+	}
+	if err := tx.Create(&PublishedChange{ItemID: item.ID, Version: item.Version, CreatedAt: now}).Error; err != nil {
+		return item, fmt.Errorf("publish %s: change feed: %w", item.ID, err)
+	}
+	key := fmt.Sprintf("portal:%s:%d", item.ID, item.Version)
+	msg := OutboxMessage{DedupeKey: key, Channel: OutboxPortal, Template: "publish", Data: item.ID,
+		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&msg).Error; err != nil {
+		return item, fmt.Errorf("publish %s: outbox: %w", item.ID, err)
+	}
+	return item, nil
+}
+
+// WithdrawItemTx takes an item out of public view, records the deletion in
+// the change feed and queues the portal's DELETE.
+func WithdrawItemTx(tx *gorm.DB, id string, now time.Time) error {
+	var prev PublishedItem
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&prev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && prev.Withdrawn) {
+		return nil // nothing public to withdraw
+	}
+	if err != nil {
+		return fmt.Errorf("withdraw %s: %w", id, err)
+	}
+	version := prev.Version + 1
+	if err := tx.Model(&PublishedItem{}).Where("id = ?", id).
+		Updates(map[string]any{"withdrawn": true, "version": version, "updated_at": now}).Error; err != nil {
+		return fmt.Errorf("withdraw %s: %w", id, err)
+	}
+	if err := tx.Create(&PublishedChange{ItemID: id, Version: version, Deleted: true, CreatedAt: now}).Error; err != nil {
+		return fmt.Errorf("withdraw %s: change feed: %w", id, err)
+	}
+	key := fmt.Sprintf("portal:%s:%d:delete", id, version)
+	msg := OutboxMessage{DedupeKey: key, Channel: OutboxPortal, Template: "withdraw", Data: id,
+		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&msg).Error; err != nil {
+		return fmt.Errorf("withdraw %s: outbox: %w", id, err)
+	}
+	return nil
+}
+
+// ChangeWithItem is a change feed entry with the item as it is now.
+type ChangeWithItem struct {
+	PublishedChange
+	Item *PublishedItem // nil when the item is withdrawn or gone
+}
+
+// PublishedChangesAfter reads the change feed after seq, in order, with the
+// current state of each item.
+func (s *Store) PublishedChangesAfter(ctx context.Context, after int64, limit int) ([]ChangeWithItem, error) {
+	db := s.DB.WithContext(ctx)
+	var changes []PublishedChange
+	if err := db.Where("seq > ?", after).Order("seq").Limit(limit).Find(&changes).Error; err != nil {
+		return nil, fmt.Errorf("change feed after %d: %w", after, err)
+	}
+	ids := make([]string, 0, len(changes))
+	for _, c := range changes {
+		ids = append(ids, c.ItemID)
+	}
+	items := map[string]*PublishedItem{}
+	if len(ids) > 0 {
+		var rows []PublishedItem
+		if err := db.Where("id IN ? AND withdrawn = ?", ids, false).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("change feed items: %w", err)
+		}
+		for i := range rows {
+			items[rows[i].ID] = &rows[i]
+		}
+	}
+	out := make([]ChangeWithItem, len(changes))
+	for i, c := range changes {
+		out[i] = ChangeWithItem{PublishedChange: c, Item: items[c.ItemID]}
+	}
+	return out, nil
+}
+
+// MaxPublishedSeq is the newest change feed entry (0 when empty).
+func (s *Store) MaxPublishedSeq(ctx context.Context) (int64, error) {
+	var n *int64
+	if err := s.DB.WithContext(ctx).Model(&PublishedChange{}).Select("MAX(seq)").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("change feed head: %w", err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
+}
+
+// PublishedItems walks every public item (for reindexing), in id order.
+func (s *Store) PublishedItems(ctx context.Context, batch int, fn func([]PublishedItem) error) error {
+	var rows []PublishedItem
+	return s.DB.WithContext(ctx).Where("withdrawn = ?", false).Order("id").
+		FindInBatches(&rows, batch, func(tx *gorm.DB, _ int) error { return fn(rows) }).Error
+}
