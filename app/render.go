@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +21,9 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	data["BaseURL"] = s.Config.BaseURL
 	if tok, ok := c.Locals("csrf").(string); ok {
 		data["CSRF"] = tok
+	}
+	if u := currentUser(c); u != nil {
+		data["User"] = u
 	}
 	if _, ok := data["NavExtra"]; !ok {
 		data["NavExtra"] = s.navExtra()
@@ -96,3 +100,5 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	return nil
 }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

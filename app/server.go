@@ -90,6 +90,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.language)
+	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
@@ -119,6 +120,11 @@ func (s *Server) routes() {
 	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
+
+	a.Get("/admin/login", s.loginForm)
+	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
+	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
+	s.adminRoutes()
 
 	api := a.Group("/api/v1")
 	api.Post("/petitions", limitBody(LimitJSON), s.rateLimit("submit", s.Config.SubmitLimit), s.apiCreatePetition)

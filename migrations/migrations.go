@@ -15,6 +15,7 @@ func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		m0001Initial(),
 		m0002Published(),
+		m0003Sessions(),
 	}
 }
 

@@ -1,0 +1,116 @@
+package app
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pakn/models"
+)
+
+const sessionCookie = "pakn_session"
+
+// loadSession puts the signed-in official, if any, into the request. It runs
+// before CSRF checks so that tokens bind to the session.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	tok := c.Cookies(sessionCookie)
+	if tok == "" {
+		return c.Next()
+	}
+	u, sid, err := s.Store.SessionUser(c.UserContext(), tok)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		c.ClearCookie(sessionCookie)
+	case err != nil:
+		return err
+	default:
+		c.Locals("user", u)
+		c.Locals("session_id", sid)
+	}
+	return c.Next()
+}
+
+// currentUser is the signed-in official, or nil.
+func currentUser(c *fiber.Ctx) *models.User {
+	u, _ := c.Locals("user").(*models.User)
+	return u
+}
+
+// requireUser sends visitors to the sign-in page; with roles given, other
+// officials get 404 (the same answer as for a page that does not exist).
+func (s *Server) requireUser(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := currentUser(c)
+		if u == nil {
+			if c.Method() == fiber.MethodGet {
+				return c.Redirect("/admin/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
+			return fiber.NewError(fiber.StatusForbidden, "sign in first")
+		}
+		if len(roles) == 0 {
+			return c.Next()
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				return c.Next()
+			}
+		}
+		return fiber.ErrNotFound
+	}
+}
+
+func (s *Server) loginForm(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/admin", fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "admin_login", s.t(c, "login.heading"), fiber.Map{"Next": safeNext(c.Query("next"))})
+}
+
+func (s *Server) loginPost(c *fiber.Ctx) error {
+	email := strings.Clone(c.FormValue("email"))
+	password := strings.Clone(c.FormValue("password"))
+	next := safeNext(c.FormValue("next"))
+	u, err := s.Store.Authenticate(c.UserContext(), email, password)
+	if errors.Is(err, models.ErrBadCredentials) {
+		s.Log.Info("sign-in failed", "ip", c.IP())
+		return s.render(c, fiber.StatusUnauthorized, "admin_login", s.t(c, "login.heading"), fiber.Map{
+			"Failed": true, "Email": email, "Next": next,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	// A new session on every sign-in: a session id planted before sign-in
+	// is worth nothing after it.
+	if old := c.Cookies(sessionCookie); old != "" {
+		_ = s.Store.DeleteSession(c.UserContext(), old)
+	}
+	tok, err := s.Store.CreateSession(c.UserContext(), u.ID, c.IP(), strings.Clone(c.Get(fiber.HeaderUserAgent)))
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
+	if next == "" {
+		next = "/admin"
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) logoutPost(c *fiber.Ctx) error {
+	if tok := c.Cookies(sessionCookie); tok != "" {
+		if err := s.Store.DeleteSession(c.UserContext(), tok); err != nil {
+			return err
+		}
+	}
+	c.ClearCookie(sessionCookie)
+	return c.Redirect("/admin/login", fiber.StatusSeeOther)
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/admin") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+		return strings.Clone(next)
+	}
+	return ""
+}
