@@ -88,6 +88,17 @@ func (o outcome) check(t *testing.T, err error) {
 	}
 }
 
+// httpDateInOneHour stands for a Retry-After HTTP-date an hour from the
+// request, computed when the test runs.
+const httpDateInOneHour = "<date in 1h>"
+
+func setRetryAfter(h http.Header, v string) {
+	if v == httpDateInOneHour {
+		v = time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+	}
+	h.Set("Retry-After", v)
+}
+
 // statusCases are shared by the SMS gateway and the portal.
 var statusCases = []struct {
 	name       string
@@ -103,7 +114,7 @@ var statusCases = []struct {
 	{name: "408", status: 408, want: retryable},
 	{name: "429 with Retry-After seconds", status: 429, retryAfter: "120", want: retryable, wantWait: 2 * time.Minute},
 	{name: "429 without Retry-After", status: 429, want: retryable},
-	{name: "503 with Retry-After date", status: 503, retryAfter: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), want: retryable, wantWait: time.Hour},
+	{name: "503 with Retry-After date", status: 503, retryAfter: httpDateInOneHour, want: retryable, wantWait: time.Hour},
 	{name: "500", status: 500, want: retryable},
 	{name: "400", status: 400, want: permanent},
 	{name: "401", status: 401, want: permanent},
@@ -118,7 +129,7 @@ func TestSMSGateway(t *testing.T) {
 			g := newGateway(t, tc.status)
 			g.block = tc.block
 			if tc.retryAfter != "" {
-				g.header.Set("Retry-After", tc.retryAfter)
+				setRetryAfter(g.header, tc.retryAfter)
 			}
 			if tc.status == 302 {
 				g.header.Set("Location", "/elsewhere")
@@ -254,7 +265,7 @@ func TestPortalPublish(t *testing.T) {
 			g := newGateway(t, tc.status)
 			g.block = tc.block
 			if tc.retryAfter != "" {
-				g.header.Set("Retry-After", tc.retryAfter)
+				setRetryAfter(g.header, tc.retryAfter)
 			}
 			p, err := NewPortal(g.URL+"/api/", "portal-token", &http.Client{Timeout: 300 * time.Millisecond})
 			if err != nil {

@@ -187,6 +187,10 @@ func (h *held) halt() {
 // A lock that expired and was lost returns ErrNotHeld.
 func (h *held) Unlock(ctx context.Context) error {
 	h.halt()
+	// gocron passes the job's context, cancelled on shutdown; the release
+	// must still happen, or the job stays blocked for a whole TTL.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	holdUntil := h.acquiredAt.Add(h.p.minHold)
 	res, err := h.p.db.ExecContext(ctx,
 		`DELETE FROM job_locks WHERE name = $1 AND owner = $2 AND now() >= $3`,
