@@ -73,4 +73,3 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 	}
 	return nil
 }
-

@@ -67,7 +67,7 @@ type m0001Petition struct {
 	Content    string `gorm:"not null"`
 	CategoryID int64  `gorm:"index;not null"`
 	AreaID     *int64 `gorm:"index"`
-	UnitID     int64 `gorm:"index;not null"`
+	UnitID     int64  `gorm:"index;not null"`
 	AssigneeID *int64 `gorm:"index"`
 	Address    string
 	Lat        *float64
@@ -76,7 +76,7 @@ type m0001Petition struct {
 	Channel    string `gorm:"size:16;not null"`
 	Language   string `gorm:"size:5;not null;default:vi"`
 
-	PublishConsent bool `gorm:"not null;default:false"`
+	PublishConsent       bool `gorm:"not null;default:false"`
 	ConfidentialIdentity bool `gorm:"not null;default:false"`
 
 	PetitionerName         string `gorm:"not null"`
@@ -107,17 +107,17 @@ type m0001Petition struct {
 }
 
 type m0001Event struct {
-	ID         int64  `gorm:"primaryKey"`
-	PetitionID *int64 `gorm:"index"`
-	Subject   string    `gorm:"size:128;index"`
-	At        time.Time `gorm:"not null"`
-	ActorID   *int64
-	ActorName string
-	Type      string `gorm:"size:32;not null"`
-	FromValue string
-	ToValue   string
-	Note      string
-	Public    bool `gorm:"not null;default:false"`
+	ID         int64     `gorm:"primaryKey"`
+	PetitionID *int64    `gorm:"index"`
+	Subject    string    `gorm:"size:128;index"`
+	At         time.Time `gorm:"not null"`
+	ActorID    *int64
+	ActorName  string
+	Type       string `gorm:"size:32;not null"`
+	FromValue  string
+	ToValue    string
+	Note       string
+	Public     bool `gorm:"not null;default:false"`
 }
 
 type m0001OutboxMessage struct {
@@ -125,10 +125,10 @@ type m0001OutboxMessage struct {
 	DedupeKey     string `gorm:"uniqueIndex;size:200;not null"`
 	Channel       string `gorm:"size:16;not null"`
 	Recipient     string
-	Template      string `gorm:"size:64"`
-	Data          string // JSON for the template
-	PetitionID    *int64 `gorm:"index"`
-	Status        string `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
+	Template      string    `gorm:"size:64"`
+	Data          string    // JSON for the template
+	PetitionID    *int64    `gorm:"index"`
+	Status        string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"index:idx_outbox_due,priority:2"`
 	Attempts      int
 	LastError     string
@@ -178,18 +178,18 @@ type m0001Setting struct {
 	Value string `gorm:"not null"`
 }
 
-func (m0001Unit) TableName() string { return "units" }
-func (m0001Area) TableName() string { return "areas" }
-func (m0001Category) TableName() string { return "categories" }
-func (m0001RoutingRule) TableName() string { return "routing_rules" }
-func (m0001Petition) TableName() string { return "petitions" }
-func (m0001Event) TableName() string { return "events" }
-func (m0001OutboxMessage) TableName() string { return "outbox_messages" }
-func (m0001User) TableName() string { return "users" }
-func (m0001Holiday) TableName() string { return "holidays" }
+func (m0001Unit) TableName() string           { return "units" }
+func (m0001Area) TableName() string           { return "areas" }
+func (m0001Category) TableName() string       { return "categories" }
+func (m0001RoutingRule) TableName() string    { return "routing_rules" }
+func (m0001Petition) TableName() string       { return "petitions" }
+func (m0001Event) TableName() string          { return "events" }
+func (m0001OutboxMessage) TableName() string  { return "outbox_messages" }
+func (m0001User) TableName() string           { return "users" }
+func (m0001Holiday) TableName() string        { return "holidays" }
 func (m0001DeadlinePolicy) TableName() string { return "deadline_policies" }
-func (m0001CodeSequence) TableName() string { return "code_sequences" }
-func (m0001Setting) TableName() string { return "settings" }
+func (m0001CodeSequence) TableName() string   { return "code_sequences" }
+func (m0001Setting) TableName() string        { return "settings" }
 
 func m0001Initial() *gormigrate.Migration {
 	return &gormigrate.Migration{

@@ -223,10 +223,10 @@ type OutboxMessage struct {
 	DedupeKey     string `gorm:"uniqueIndex;size:200;not null"`
 	Channel       string `gorm:"size:16;not null"`
 	Recipient     string
-	Template      string `gorm:"size:64"`
-	Data          string // JSON for the template
-	PetitionID    *int64 `gorm:"index"`
-	Status        string `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
+	Template      string    `gorm:"size:64"`
+	Data          string    // JSON for the template
+	PetitionID    *int64    `gorm:"index"`
+	Status        string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"index:idx_outbox_due,priority:2"`
 	Attempts      int
 	LastError     string

@@ -39,8 +39,8 @@ type SubmitInput struct {
 	Petitioner     PetitionerInput `json:"petitioner"`
 
 	// Set by the channel, not by the sender.
-	Channel  string    `json:"-"`
-	Language string    `json:"-"`
+	Channel  string `json:"-"`
+	Language string `json:"-"`
 	// ReceivedAt is the date a desk received a paper or phone petition;
 	// zero means now.
 	ReceivedAt time.Time `json:"-"`
