@@ -85,6 +85,9 @@ func replaceSpans(s string, spans []span) string {
 }
 
 func redactEmails(text, subjectEmail string) string {
+	if !strings.Contains(text, "@") {
+		return text
+	}
 	text = emailPattern.ReplaceAllLiteralString(text, RedactedEmail)
 	if subjectEmail != "" && strings.Contains(subjectEmail, "@") {
 		// The subject's own address even when the pattern misses it.
@@ -344,8 +347,12 @@ func foldRune(r rune) (folded rune, marked, keep bool) {
 	case unicode.Is(unicode.Mn, r):
 		return 0, true, false
 	}
-	d := norm.NFD.String(string(r))
-	base, size := utf8.DecodeRuneInString(d)
+	var buf [utf8.UTFMax]byte
+	d := norm.NFD.Properties(buf[:utf8.EncodeRune(buf[:], r)]).Decomposition()
+	if len(d) == 0 {
+		return unicode.ToLower(r), false, true
+	}
+	base, size := utf8.DecodeRune(d)
 	return unicode.ToLower(base), size < len(d), true
 }
 

@@ -248,3 +248,12 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkRedact(b *testing.B) {
+	text := strings.Repeat("Tôi là Nguyễn Văn Tuấn, SĐT 0912 345 678, ở số 12 đường Nguyễn Huệ, phường 1; ông Trần Văn Hùng chưa trả lời đơn ngày 12/02/2026 về khoản phạt 1.500.000 đồng. ", 50)
+	s := RedactSubject{Name: "Nguyễn Văn Tuấn", Address: "số 12 đường Nguyễn Huệ, phường 1", Phone: "0912345678", Email: "tuan@example.vn"}
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Redact(text, s)
+	}
+}
