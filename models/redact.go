@@ -26,9 +26,9 @@ const (
 	RedactedAddress = "[địa chỉ]"
 )
 
-// emailPattern is deliberately loose (Unicode letters, any TLD of two or more
+// redactEmailPattern is deliberately loose (Unicode letters, any TLD of two or more
 // letters): redaction prefers false alarms to leaks.
-var emailPattern = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@(?:[\p{L}\p{N}\-]+\.)+\p{L}{2,}`)
+var redactEmailPattern = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@(?:[\p{L}\p{N}\-]+\.)+\p{L}{2,}`)
 
 // Redact prefills the public version of a petition's question or answer. It
 // NFC-normalises text and replaces e-mail addresses, phone numbers, ID-card
@@ -39,36 +39,36 @@ var emailPattern = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@(?:[\p{L}\p{N}\-]+\.)
 // redacting too much for numbers and e-mails and too little for names that
 // follow no form of address.
 func Redact(text string, s RedactSubject) string {
-	text = normaliseText(text)
-	text = redactEmails(text, normaliseText(strings.TrimSpace(s.Email)))
-	text = redactAddress(text, normaliseText(s.Address))
-	text = redactSubjectName(text, normaliseText(s.Name))
+	text = redactNormalise(text)
+	text = redactEmails(text, redactNormalise(strings.TrimSpace(s.Email)))
+	text = redactAddress(text, redactNormalise(s.Address))
+	text = redactSubjectName(text, redactNormalise(s.Name))
 	text = redactAddressedNames(text)
 	// Numbers go last: the passes above only remove text, so nothing after
 	// this pass can bring two digit groups together into a new match.
-	return replaceSpans(text, findNumbers(text, phoneDigits(s.Phone)))
+	return redactReplaceSpans(text, redactFindNumbers(text, redactPhoneDigits(s.Phone)))
 }
 
 // ContainsPersonalData reports whether text still contains an e-mail
 // address, a phone number or an ID-card number as Redact recognises them.
 // Names and addresses need a subject and are not detected.
 func ContainsPersonalData(text string) bool {
-	text = normaliseText(text)
-	return emailPattern.MatchString(text) || len(findNumbers(text, "")) > 0
+	text = redactNormalise(text)
+	return redactEmailPattern.MatchString(text) || len(redactFindNumbers(text, "")) > 0
 }
 
-func normaliseText(s string) string {
+func redactNormalise(s string) string {
 	return norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD"))
 }
 
-// span is a byte range of text to replace.
-type span struct {
+// redactSpan is a byte range of text to replace.
+type redactSpan struct {
 	start, end int
 	with       string
 }
 
-// replaceSpans applies sorted, non-overlapping spans.
-func replaceSpans(s string, spans []span) string {
+// redactReplaceSpans applies sorted, non-overlapping spans.
+func redactReplaceSpans(s string, spans []redactSpan) string {
 	if len(spans) == 0 {
 		return s
 	}
@@ -88,7 +88,7 @@ func redactEmails(text, subjectEmail string) string {
 	if !strings.Contains(text, "@") {
 		return text
 	}
-	text = emailPattern.ReplaceAllLiteralString(text, RedactedEmail)
+	text = redactEmailPattern.ReplaceAllLiteralString(text, RedactedEmail)
 	if subjectEmail != "" && strings.Contains(subjectEmail, "@") {
 		// The subject's own address even when the pattern misses it.
 		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(subjectEmail))
@@ -99,16 +99,16 @@ func redactEmails(text, subjectEmail string) string {
 
 // --- Numbers ---------------------------------------------------------------
 
-// digitGroup is a run of ASCII digits; sep is the text between it and the
+// redactDigitGroup is a run of ASCII digits; sep is the text between it and the
 // next group of its chain.
-type digitGroup struct {
+type redactDigitGroup struct {
 	start, end int
 	sep        string
 }
 
-// isNumberSep reports whether r may separate the digit groups of one number:
+// redactIsNumberSep reports whether r may separate the digit groups of one number:
 // "0912 345 678", "0912.345.678", "(028) 3822-1234".
-func isNumberSep(r rune) bool {
+func redactIsNumberSep(r rune) bool {
 	switch r {
 	case ' ', '.', '-', '(', ')', '\u00a0':
 		return true
@@ -116,36 +116,36 @@ func isNumberSep(r rune) bool {
 	return false
 }
 
-// maxSepRunes is the longest separator inside a number, e.g. ") -".
-const maxSepRunes = 3
+// redactMaxSepRunes is the longest separator inside a number, e.g. ") -".
+const redactMaxSepRunes = 3
 
-// digitChains splits text into chains of digit groups joined by short
+// redactDigitChains splits text into chains of digit groups joined by short
 // separators.
-func digitChains(s string) [][]digitGroup {
-	var chains [][]digitGroup
-	var cur []digitGroup
+func redactDigitChains(s string) [][]redactDigitGroup {
+	var chains [][]redactDigitGroup
+	var cur []redactDigitGroup
 	i := 0
 	for i < len(s) {
-		if !isASCIIDigit(s[i]) {
+		if !redactIsDigit(s[i]) {
 			i++
 			continue
 		}
 		start := i
-		for i < len(s) && isASCIIDigit(s[i]) {
+		for i < len(s) && redactIsDigit(s[i]) {
 			i++
 		}
-		cur = append(cur, digitGroup{start: start, end: i})
+		cur = append(cur, redactDigitGroup{start: start, end: i})
 		// Look ahead for a separator followed by another group.
 		j, n := i, 0
-		for j < len(s) && n < maxSepRunes {
+		for j < len(s) && n < redactMaxSepRunes {
 			r, size := utf8.DecodeRuneInString(s[j:])
-			if !isNumberSep(r) {
+			if !redactIsNumberSep(r) {
 				break
 			}
 			j += size
 			n++
 		}
-		if n > 0 && j < len(s) && isASCIIDigit(s[j]) {
+		if n > 0 && j < len(s) && redactIsDigit(s[j]) {
 			cur[len(cur)-1].sep = s[i:j]
 			i = j
 			continue
@@ -156,44 +156,44 @@ func digitChains(s string) [][]digitGroup {
 	return chains
 }
 
-func isASCIIDigit(b byte) bool { return '0' <= b && b <= '9' }
+func redactIsDigit(b byte) bool { return '0' <= b && b <= '9' }
 
-// maxNumberDigits is the longest number classified (a CCCD, or +84 and a
+// redactMaxNumberDigits is the longest number classified (a CCCD, or +84 and a
 // landline).
-const maxNumberDigits = 12
+const redactMaxNumberDigits = 12
 
-// findNumbers finds phone and ID-card numbers. In every chain it tries each
+// redactFindNumbers finds phone and ID-card numbers. In every chain it tries each
 // group in turn as the start of a number, longest candidate first; a money
 // amount ("150.000.000") is skipped whole. Classification depends only on
-// the candidate's own groups, so running findNumbers on Redact's output
+// the candidate's own groups, so running redactFindNumbers on Redact's output
 // finds nothing: every start it would try was tried and failed.
-func findNumbers(s, subjectPhone string) []span {
-	var spans []span
+func redactFindNumbers(s, subjectPhone string) []redactSpan {
+	var spans []redactSpan
 	var digits strings.Builder
-	for _, g := range digitChains(s) {
+	for _, g := range redactDigitChains(s) {
 		for i := 0; i < len(g); {
-			if j := moneyRunEnd(s, g, i); j > i {
+			if j := redactMoneyRunEnd(s, g, i); j > i {
 				i = j + 1
 				continue
 			}
 			last, total := i, g[i].end-g[i].start
-			for last+1 < len(g) && total+g[last+1].end-g[last+1].start <= maxNumberDigits {
+			for last+1 < len(g) && total+g[last+1].end-g[last+1].start <= redactMaxNumberDigits {
 				last++
 				total += g[last].end - g[last].start
 			}
 			matched := false
 			for j := last; j >= i; j-- {
 				digits.Reset()
-				minGroup := maxNumberDigits + 1
+				minGroup := redactMaxNumberDigits + 1
 				for _, x := range g[i : j+1] {
 					digits.WriteString(s[x.start:x.end])
 					minGroup = min(minGroup, x.end-x.start)
 				}
-				kind := classifyNumber(digits.String(), minGroup, subjectPhone)
+				kind := redactClassifyNumber(digits.String(), minGroup, subjectPhone)
 				if kind == "" {
 					continue
 				}
-				spans = append(spans, numberSpan(s, g[i].start, g[j].end, kind))
+				spans = append(spans, redactNumberSpan(s, g[i].start, g[j].end, kind))
 				i, matched = j+1, true
 				break
 			}
@@ -205,9 +205,9 @@ func findNumbers(s, subjectPhone string) []span {
 	return spans
 }
 
-// moneyRunEnd returns the last group of an amount written with thousands
+// redactMoneyRunEnd returns the last group of an amount written with thousands
 // dots that starts at group i ("1.500.000"), or -1.
-func moneyRunEnd(s string, g []digitGroup, i int) int {
+func redactMoneyRunEnd(s string, g []redactDigitGroup, i int) int {
 	first := s[g[i].start:g[i].end]
 	if len(first) > 3 || first[0] == '0' {
 		return -1
@@ -222,13 +222,13 @@ func moneyRunEnd(s string, g []digitGroup, i int) int {
 	return j
 }
 
-// classifyNumber returns the placeholder for a candidate number, or "".
+// redactClassifyNumber returns the placeholder for a candidate number, or "".
 // Phones may be grouped in pairs ("0912 34 56 78"); ID numbers are written
 // whole or in groups of three or more, so "12 0912345678" is a house number
 // and a phone, not a CCCD.
-func classifyNumber(d string, minGroup int, subjectPhone string) string {
+func redactClassifyNumber(d string, minGroup int, subjectPhone string) string {
 	n := len(d)
-	if subjectPhone != "" && phoneDigits(d) == subjectPhone {
+	if subjectPhone != "" && redactPhoneDigits(d) == subjectPhone {
 		return RedactedPhone
 	}
 	if minGroup >= 2 {
@@ -247,24 +247,24 @@ func classifyNumber(d string, minGroup int, subjectPhone string) string {
 	return ""
 }
 
-// numberSpan widens a number to the "+" and "(" written before it.
-func numberSpan(s string, start, end int, with string) span {
+// redactNumberSpan widens a number to the "+" and "(" written before it.
+func redactNumberSpan(s string, start, end int, with string) redactSpan {
 	if start > 0 && s[start-1] == '+' {
 		start--
 	}
 	if start > 0 && s[start-1] == '(' && strings.Contains(s[start:end], ")") {
 		start--
 	}
-	return span{start: start, end: end, with: with}
+	return redactSpan{start: start, end: end, with: with}
 }
 
-// phoneDigits is the national significant number of a phone written in any
+// redactPhoneDigits is the national significant number of a phone written in any
 // format ("+84 912 345 678" and "0912345678" give "912345678"), or "" when
 // too short to match safely.
-func phoneDigits(p string) string {
+func redactPhoneDigits(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
-		if isASCIIDigit(p[i]) {
+		if redactIsDigit(p[i]) {
 			b.WriteByte(p[i])
 		}
 	}
@@ -283,8 +283,8 @@ func phoneDigits(p string) string {
 
 // --- Words -----------------------------------------------------------------
 
-// word is a run of letters, marks and digits, with the forms matching needs.
-type word struct {
+// redactWord is a run of letters, marks and digits, with the forms matching needs.
+type redactWord struct {
 	start, end int
 	fold       string // lower case without diacritics, đ as d
 	lower      string // lower case, with diacritics
@@ -294,22 +294,24 @@ type word struct {
 	digits     bool   // contains a digit
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) }
+func redactIsWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
 
-func splitWords(s string) []word {
-	var words []word
+func redactSplitWords(s string) []redactWord {
+	var words []redactWord
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isWordRune(r) {
+		if !redactIsWordRune(r) {
 			i += size
 			continue
 		}
-		w := word{start: i, upper: unicode.IsUpper(r) || unicode.IsTitle(r)}
+		w := redactWord{start: i, upper: unicode.IsUpper(r) || unicode.IsTitle(r)}
 		var fold []rune
 		letters, uppers := 0, 0
 		for i < len(s) {
 			r, size = utf8.DecodeRuneInString(s[i:])
-			if !isWordRune(r) {
+			if !redactIsWordRune(r) {
 				break
 			}
 			i += size
@@ -322,7 +324,7 @@ func splitWords(s string) []word {
 			if unicode.IsDigit(r) {
 				w.digits = true
 			}
-			f, marked, keep := foldRune(r)
+			f, marked, keep := redactFoldRune(r)
 			w.marked = w.marked || marked
 			if keep {
 				fold = append(fold, f)
@@ -337,8 +339,8 @@ func splitWords(s string) []word {
 	return words
 }
 
-// foldRune lower-cases r and strips its diacritics.
-func foldRune(r rune) (folded rune, marked, keep bool) {
+// redactFoldRune lower-cases r and strips its diacritics.
+func redactFoldRune(r rune) (folded rune, marked, keep bool) {
 	switch {
 	case r < utf8.RuneSelf:
 		return unicode.ToLower(r), false, true
@@ -356,8 +358,8 @@ func foldRune(r rune) (folded rune, marked, keep bool) {
 	return unicode.ToLower(base), size < len(d), true
 }
 
-// onlySpaces reports whether gap is a non-empty run of spaces within a line.
-func onlySpaces(gap string) bool {
+// redactOnlySpaces reports whether gap is a non-empty run of spaces within a line.
+func redactOnlySpaces(gap string) bool {
 	if gap == "" {
 		return false
 	}
@@ -369,9 +371,9 @@ func onlySpaces(gap string) bool {
 	return true
 }
 
-// addressGap reports whether gap may separate two words of one address:
+// redactAddressGap reports whether gap may separate two words of one address:
 // "12/3", "Nguyễn Huệ, phường 1", "ấp 3 - xã".
-func addressGap(gap string) bool {
+func redactAddressGap(gap string) bool {
 	if gap == "" || utf8.RuneCountInString(gap) > 3 {
 		return false
 	}
@@ -386,24 +388,24 @@ func addressGap(gap string) bool {
 // --- Subject's address and name --------------------------------------------
 
 func redactAddress(text, address string) string {
-	full := splitWords(address)
+	full := redactSplitWords(address)
 	if len(full) < 2 {
 		return text
 	}
-	needles := [][]word{full}
+	needles := [][]redactWord{full}
 	// The first part ("số 12 đường Nguyễn Huệ") identifies a home by itself
 	// when it carries a house number.
 	if first, _, ok := strings.Cut(address, ","); ok {
-		if part := splitWords(first); len(part) >= 2 && len(part) < len(full) && hasDigits(part) {
+		if part := redactSplitWords(first); len(part) >= 2 && len(part) < len(full) && redactHasDigits(part) {
 			needles = append(needles, part)
 		}
 	}
-	words := splitWords(text)
-	var spans []span
+	words := redactSplitWords(text)
+	var spans []redactSpan
 	for i := 0; i < len(words); {
 		m := 0
 		for _, nd := range needles {
-			if matchWords(text, words, i, nd, addressGap, func(w, n word) bool { return w.fold == n.fold }) {
+			if redactMatchWords(text, words, i, nd, redactAddressGap, func(w, n redactWord) bool { return w.fold == n.fold }) {
 				m = len(nd)
 				break
 			}
@@ -412,13 +414,13 @@ func redactAddress(text, address string) string {
 			i++
 			continue
 		}
-		spans = append(spans, span{words[i].start, words[i+m-1].end, RedactedAddress})
+		spans = append(spans, redactSpan{words[i].start, words[i+m-1].end, RedactedAddress})
 		i += m
 	}
-	return replaceSpans(text, spans)
+	return redactReplaceSpans(text, spans)
 }
 
-func hasDigits(ws []word) bool {
+func redactHasDigits(ws []redactWord) bool {
 	for _, w := range ws {
 		if w.digits {
 			return true
@@ -427,10 +429,10 @@ func hasDigits(ws []word) bool {
 	return false
 }
 
-// sameName compares one syllable ignoring case, and ignoring diacritics only
+// redactSameName compares one syllable ignoring case, and ignoring diacritics only
 // when one side is written without them: "Nguyen" matches "Nguyễn", but
 // "Văn Tuấn" does not match "vấn tuần".
-func sameName(w, n word) bool {
+func redactSameName(w, n redactWord) bool {
 	return w.fold == n.fold && (w.lower == n.lower || !w.marked || !n.marked)
 }
 
@@ -439,28 +441,28 @@ func sameName(w, n word) bool {
 // lone given name ("Hoa", "Xuân") is an ordinary word too often to touch,
 // except after a form of address (redactAddressedNames).
 func redactSubjectName(text, name string) string {
-	full := splitWords(name)
-	if len(full) == 0 || hasDigits(full) {
+	full := redactSplitWords(name)
+	if len(full) == 0 || redactHasDigits(full) {
 		return text
 	}
 	type needle struct {
-		words []word
+		words []redactWord
 		upper bool // the text must capitalise every syllable
 	}
 	needles := []needle{{full, len(full) < 2}}
 	for k := 1; len(full)-k >= 2; k++ {
 		needles = append(needles, needle{full[k:], true})
 	}
-	words := splitWords(text)
-	var spans []span
+	words := redactSplitWords(text)
+	var spans []redactSpan
 	for i := 0; i < len(words); {
 		m := 0
 		for _, nd := range needles {
-			eq := sameName
+			eq := redactSameName
 			if nd.upper {
-				eq = func(w, n word) bool { return w.upper && sameName(w, n) }
+				eq = func(w, n redactWord) bool { return w.upper && redactSameName(w, n) }
 			}
-			if matchWords(text, words, i, nd.words, onlySpaces, eq) {
+			if redactMatchWords(text, words, i, nd.words, redactOnlySpaces, eq) {
 				m = len(nd.words)
 				break
 			}
@@ -469,14 +471,14 @@ func redactSubjectName(text, name string) string {
 			i++
 			continue
 		}
-		spans = append(spans, span{words[i].start, words[i+m-1].end, RedactedName})
+		spans = append(spans, redactSpan{words[i].start, words[i+m-1].end, RedactedName})
 		i += m
 	}
-	return replaceSpans(text, spans)
+	return redactReplaceSpans(text, spans)
 }
 
-// matchWords reports whether needle matches the text's words from i on.
-func matchWords(text string, words []word, i int, needle []word, gapOK func(string) bool, eq func(w, n word) bool) bool {
+// redactMatchWords reports whether needle matches the text's words from i on.
+func redactMatchWords(text string, words []redactWord, i int, needle []redactWord, gapOK func(string) bool, eq func(w, n redactWord) bool) bool {
 	if i+len(needle) > len(words) {
 		return false
 	}
@@ -552,27 +554,27 @@ func isNameStop(w string) bool {
 	return false
 }
 
-// maxNameWords is the longest name taken after a form of address.
-const maxNameWords = 4
+// redactMaxNameWords is the longest name taken after a form of address.
+const redactMaxNameWords = 4
 
 // redactAddressedNames replaces the capitalised words after a form of
 // address ("ông Nguyễn Văn A", "chị Hoa"), keeping the form of address so
 // the text still reads naturally: "ông [họ tên]".
 func redactAddressedNames(text string) string {
-	words := splitWords(text)
-	var spans []span
+	words := redactSplitWords(text)
+	var spans []redactSpan
 	for i := 0; i < len(words); i++ {
 		t := words[i]
 		if !isAddressForm(t.lower) && !(isAddressFormPlain(t.lower) && !t.marked) {
 			continue
 		}
-		if i > 0 && isPlaceWord(words[i-1].lower) && onlySpaces(text[words[i-1].end:t.start]) {
+		if i > 0 && isPlaceWord(words[i-1].lower) && redactOnlySpaces(text[words[i-1].end:t.start]) {
 			continue
 		}
 		last := i
-		for j := i + 1; j < len(words) && j <= i+maxNameWords; j++ {
+		for j := i + 1; j < len(words) && j <= i+redactMaxNameWords; j++ {
 			w := words[j]
-			if !onlySpaces(text[words[j-1].end:w.start]) || !w.upper || w.digits ||
+			if !redactOnlySpaces(text[words[j-1].end:w.start]) || !w.upper || w.digits ||
 				isNameStop(w.lower) || (w.caps && !t.caps) {
 				break
 			}
@@ -584,8 +586,8 @@ func redactAddressedNames(text string) string {
 		if last == i {
 			continue
 		}
-		spans = append(spans, span{words[i+1].start, words[last].end, RedactedName})
+		spans = append(spans, redactSpan{words[i+1].start, words[last].end, RedactedName})
 		i = last
 	}
-	return replaceSpans(text, spans)
+	return redactReplaceSpans(text, spans)
 }

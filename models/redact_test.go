@@ -119,10 +119,10 @@ func TestContainsPersonalData(t *testing.T) {
 	}
 }
 
-// fuzzReader hands out the fuzzer's bytes one at a time, then zeros.
-type fuzzReader struct{ b []byte }
+// redactFuzzReader hands out the fuzzer's bytes one at a time, then zeros.
+type redactFuzzReader struct{ b []byte }
 
-func (r *fuzzReader) next() int {
+func (r *redactFuzzReader) next() int {
 	if len(r.b) == 0 {
 		return 0
 	}
@@ -131,7 +131,7 @@ func (r *fuzzReader) next() int {
 	return v
 }
 
-func (r *fuzzReader) digits(n int) string {
+func (r *redactFuzzReader) digits(n int) string {
 	var b strings.Builder
 	for range n {
 		b.WriteByte(byte('0' + r.next()%10))
@@ -139,8 +139,8 @@ func (r *fuzzReader) digits(n int) string {
 	return b.String()
 }
 
-// group splits digits at the given sizes with sep.
-func group(d, sep string, sizes ...int) string {
+// groupDigits splits digits at the given sizes with sep.
+func groupDigits(d, sep string, sizes ...int) string {
 	var parts []string
 	for _, n := range sizes {
 		parts = append(parts, d[:n])
@@ -152,42 +152,42 @@ func group(d, sep string, sizes ...int) string {
 	return strings.Join(parts, sep)
 }
 
-// personalDatum builds a phone, e-mail or ID number from the fuzzer's bytes.
-func personalDatum(r *fuzzReader) string {
+// plantedDatum builds a phone, e-mail or ID number from the fuzzer's bytes.
+func plantedDatum(r *redactFuzzReader) string {
 	seps := []string{"", " ", ".", "-"}
 	sep := seps[r.next()%len(seps)]
 	switch r.next() % 7 {
 	case 0: // mobile
 		d := "0" + string("35789"[r.next()%5]) + r.digits(8)
 		if r.next()%2 == 0 {
-			return group(d, sep, 4, 3)
+			return groupDigits(d, sep, 4, 3)
 		}
-		return group(d, sep, 3, 3)
+		return groupDigits(d, sep, 3, 3)
 	case 1: // +84 mobile
 		d := string("35789"[r.next()%5]) + r.digits(8)
 		p := []string{"+84 ", "+84", "(+84) ", "84"}[r.next()%4]
 		if sep == "" {
 			return p + d
 		}
-		return p + group(d, sep, 2, 3)
+		return p + groupDigits(d, sep, 2, 3)
 	case 2: // landline
 		d := "02" + r.digits(9)
 		if r.next()%2 == 0 {
-			return "(" + d[:4] + ") " + group(d[4:], sep, 4)
+			return "(" + d[:4] + ") " + groupDigits(d[4:], sep, 4)
 		}
-		return group(d, sep, 4, 3)
+		return groupDigits(d, sep, 4, 3)
 	case 3: // CCCD
 		d := "0" + r.digits(11)
 		if sep == "-" || sep == "." {
 			sep = " "
 		}
-		return group(d, sep, 3, 3, 3)
+		return groupDigits(d, sep, 3, 3, 3)
 	case 4: // CMND
 		d := string("123456789"[r.next()%9]) + r.digits(8)
 		if sep != "" {
 			sep = " "
 		}
-		return group(d, sep, 3, 3)
+		return groupDigits(d, sep, 3, 3)
 	default: // e-mail
 		const letters = "abcdefghijklmnopqrstuvwxyz"
 		const local = letters + "0123456789._+-"
@@ -212,7 +212,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add([]byte{3, 6, 5, 5, 5, 5, 5, 5, 5, 5}, "a@b.c 84 ", "")
 	f.Add([]byte("\xff\x00\x10 random"), "\xffbà Hoa\u0301 (", "Hoa")
 	f.Fuzz(func(t *testing.T, data []byte, text, name string) {
-		r := &fuzzReader{b: data}
+		r := &redactFuzzReader{b: data}
 		var in strings.Builder
 		var planted []string
 		pieces := []rune(text)
@@ -223,7 +223,7 @@ func FuzzRedact(f *testing.F) {
 				b := a + r.next()%(len(pieces)-a+1)
 				in.WriteString(string(pieces[a:b]))
 			}
-			d := personalDatum(r)
+			d := plantedDatum(r)
 			planted = append(planted, d)
 			fmt.Fprintf(&in, " %s ", d)
 		}
