@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -40,9 +41,9 @@ type CalendarDay struct {
 // calendarDateLayout is the layout of CalendarDay.Date.
 const calendarDateLayout = "2006-01-02"
 
-// maxWorkingDays caps n in AddWorkingDays so that day arithmetic cannot
+// calendarMaxWorkingDays caps n in AddWorkingDays so that day arithmetic cannot
 // overflow; it is millions of years beyond any legal period.
-const maxWorkingDays = 1 << 31
+const calendarMaxWorkingDays = 1 << 31
 
 // vietnamLocation is computed once: time.LoadLocation reads the zoneinfo
 // database on every call.
@@ -97,12 +98,12 @@ func NewCalendar(days []CalendarDay) (*Calendar, error) {
 		default:
 			return nil, fmt.Errorf("calendar day %s: unknown confidence %q", d.Date, d.Confidence)
 		}
-		dn := civilDayNumber(t.Year(), t.Month(), t.Day())
+		dn := calendarDayNumber(t.Year(), t.Month(), t.Day())
 		if prev, dup := c.days[dn]; dup {
 			return nil, fmt.Errorf("calendar day %s: listed twice (%q and %q)", d.Date, prev.Name, d.Name)
 		}
 		c.days[dn] = d
-		weekday := isWeekdayNumber(dn)
+		weekday := calendarIsWeekday(dn)
 		switch {
 		case d.Kind == DayOff && weekday:
 			adjs = append(adjs, adj{dn, -1})
@@ -110,7 +111,7 @@ func NewCalendar(days []CalendarDay) (*Calendar, error) {
 			adjs = append(adjs, adj{dn, +1})
 		}
 	}
-	slices.SortFunc(adjs, func(a, b adj) int { return int(a.day - b.day) })
+	slices.SortFunc(adjs, func(a, b adj) int { return cmp.Compare(a.day, b.day) })
 	c.adjDays = make([]int64, len(adjs))
 	c.adjPrefix = make([]int, len(adjs)+1)
 	for i, a := range adjs {
@@ -159,7 +160,7 @@ func (c *Calendar) AddWorkingDays(received time.Time, n int) time.Time {
 	if n <= 0 {
 		return c.endOfDay(start)
 	}
-	n = min(n, maxWorkingDays)
+	n = min(n, calendarMaxWorkingDays)
 	// Smallest day D > start with n working days in (start, D]. Within
 	// 2n+2m+7 days there are at least n+m weekdays, of which the m days off
 	// can remove m, so hi is always enough.
@@ -235,12 +236,12 @@ func (c *Calendar) isWorking(dn int64) bool {
 	if d, ok := c.days[dn]; ok {
 		return d.Kind == DayWork
 	}
-	return isWeekdayNumber(dn)
+	return calendarIsWeekday(dn)
 }
 
 // workingIn counts the working days in (a, b], for a <= b.
 func (c *Calendar) workingIn(a, b int64) int {
-	n := weekdaysBefore(b+1) - weekdaysBefore(a+1)
+	n := calendarWeekdaysBefore(b+1) - calendarWeekdaysBefore(a+1)
 	idx := func(x int64) int { // entries with day <= x
 		return sort.Search(len(c.adjDays), func(i int) bool { return c.adjDays[i] > x })
 	}
@@ -249,35 +250,35 @@ func (c *Calendar) workingIn(a, b int64) int {
 
 func (c *Calendar) dayNumber(t time.Time) int64 {
 	y, m, d := t.In(c.loc).Date()
-	return civilDayNumber(y, m, d)
+	return calendarDayNumber(y, m, d)
 }
 
 func (c *Calendar) endOfDay(dn int64) time.Time {
 	return time.Date(1970, time.January, 1+int(dn), 23, 59, 59, 0, c.loc)
 }
 
-// civilDayNumber numbers civil dates: 0 is 1970-01-01.
-func civilDayNumber(y int, m time.Month, d int) int64 {
+// calendarDayNumber numbers civil dates: 0 is 1970-01-01.
+func calendarDayNumber(y int, m time.Month, d int) int64 {
 	// Midnight UTC is a multiple of 86400 seconds, so the division is exact.
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
-// mondayAnchor is the day number of Monday 1970-01-05.
-const mondayAnchor = 4
+// calendarMondayAnchor is the day number of Monday 1970-01-05.
+const calendarMondayAnchor = 4
 
-// isWeekdayNumber reports whether day dn is Monday to Friday.
-func isWeekdayNumber(dn int64) bool {
-	return floorMod(dn-mondayAnchor, 7) < 5
+// calendarIsWeekday reports whether day dn is Monday to Friday.
+func calendarIsWeekday(dn int64) bool {
+	return calendarFloorMod(dn-calendarMondayAnchor, 7) < 5
 }
 
-// weekdaysBefore counts Monday–Friday days in [mondayAnchor, x), negative
+// calendarWeekdaysBefore counts Monday–Friday days in [calendarMondayAnchor, x), negative
 // for x before the anchor, so that differences count any range.
-func weekdaysBefore(x int64) int64 {
-	k := x - mondayAnchor
-	return 5*floorDiv(k, 7) + min(floorMod(k, 7), 5)
+func calendarWeekdaysBefore(x int64) int64 {
+	k := x - calendarMondayAnchor
+	return 5*calendarFloorDiv(k, 7) + min(calendarFloorMod(k, 7), 5)
 }
 
-func floorDiv(a, b int64) int64 {
+func calendarFloorDiv(a, b int64) int64 {
 	q := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
 		q--
@@ -285,4 +286,4 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+func calendarFloorMod(a, b int64) int64 { return a - calendarFloorDiv(a, b)*b }

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func defaultCalendar(t testing.TB) *Calendar {
+func defaultTestCalendar(t testing.TB) *Calendar {
 	t.Helper()
 	days, err := DefaultHolidays()
 	if err != nil {
@@ -23,8 +23,8 @@ func defaultCalendar(t testing.TB) *Calendar {
 	return c
 }
 
-// vn parses a Vietnam local time "2006-01-02 15:04".
-func vn(t testing.TB, s string) time.Time {
+// calTime parses a Vietnam local time "2006-01-02 15:04".
+func calTime(t testing.TB, s string) time.Time {
 	t.Helper()
 	v, err := time.ParseInLocation("2006-01-02 15:04", s, VietnamLocation())
 	if err != nil {
@@ -34,7 +34,7 @@ func vn(t testing.TB, s string) time.Time {
 }
 
 func TestAddWorkingDays(t *testing.T) {
-	c := defaultCalendar(t)
+	c := defaultTestCalendar(t)
 	tests := []struct {
 		name     string
 		received string
@@ -70,7 +70,7 @@ func TestAddWorkingDays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := vn(t, tt.received)
+			r := calTime(t, tt.received)
 			got := c.AddWorkingDays(r, tt.n)
 			if s := got.Format(time.RFC3339); s != tt.want {
 				t.Fatalf("AddWorkingDays(%s, %d) = %s, want %s", tt.received, tt.n, s, tt.want)
@@ -83,7 +83,7 @@ func TestAddWorkingDays(t *testing.T) {
 }
 
 func TestAddWorkingDaysUsesVietnamTime(t *testing.T) {
-	c := defaultCalendar(t)
+	c := defaultTestCalendar(t)
 	// 17:01 UTC on Thursday is 00:01 on Friday in Vietnam.
 	r := time.Date(2026, 11, 26, 17, 1, 0, 0, time.UTC)
 	if got := c.AddWorkingDays(r, 1).Format(time.RFC3339); got != "2026-11-30T23:59:59+07:00" {
@@ -96,7 +96,7 @@ func TestAddWorkingDaysUsesVietnamTime(t *testing.T) {
 }
 
 func TestIsWorkingDay(t *testing.T) {
-	c := defaultCalendar(t)
+	c := defaultTestCalendar(t)
 	tests := []struct {
 		day  string
 		want bool
@@ -111,14 +111,14 @@ func TestIsWorkingDay(t *testing.T) {
 		{"2028-01-03 12:00", true},  // outside the seeded years: plain weekday
 	}
 	for _, tt := range tests {
-		if got := c.IsWorkingDay(vn(t, tt.day)); got != tt.want {
+		if got := c.IsWorkingDay(calTime(t, tt.day)); got != tt.want {
 			t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.day, got, tt.want)
 		}
 	}
 }
 
 func TestWorkingDaysBetween(t *testing.T) {
-	c := defaultCalendar(t)
+	c := defaultTestCalendar(t)
 	tests := []struct {
 		from, to string
 		want     int
@@ -132,18 +132,18 @@ func TestWorkingDaysBetween(t *testing.T) {
 		{"2024-12-31 09:00", "2025-12-31 09:00", 250},
 	}
 	for _, tt := range tests {
-		if got := c.WorkingDaysBetween(vn(t, tt.from), vn(t, tt.to)); got != tt.want {
+		if got := c.WorkingDaysBetween(calTime(t, tt.from), calTime(t, tt.to)); got != tt.want {
 			t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
 		}
-		if got, want := c.WorkingDaysBetween(vn(t, tt.from), vn(t, tt.to)), naiveBetween(c, vn(t, tt.from), vn(t, tt.to)); got != want {
+		if got, want := c.WorkingDaysBetween(calTime(t, tt.from), calTime(t, tt.to)), naiveWorkingDaysBetween(c, calTime(t, tt.from), calTime(t, tt.to)); got != want {
 			t.Errorf("WorkingDaysBetween(%s, %s) = %d, naive %d", tt.from, tt.to, got, want)
 		}
 	}
 }
 
 func TestOverdue(t *testing.T) {
-	c := defaultCalendar(t)
-	due := c.AddWorkingDays(vn(t, "2026-11-26 09:00"), 1) // Friday 27/11
+	c := defaultTestCalendar(t)
+	due := c.AddWorkingDays(calTime(t, "2026-11-26 09:00"), 1) // Friday 27/11
 	if got := due.Format(time.RFC3339); got != "2026-11-27T23:59:59+07:00" {
 		t.Fatalf("due = %s", got)
 	}
@@ -153,12 +153,12 @@ func TestOverdue(t *testing.T) {
 		overdue bool
 		days    int
 	}{
-		{vn(t, "2026-11-27 10:00"), false, 0},
+		{calTime(t, "2026-11-27 10:00"), false, 0},
 		{lastInstant, false, 0},
-		{vn(t, "2026-11-28 00:00"), true, 0}, // Saturday: overdue, no working day yet
-		{vn(t, "2026-11-30 08:00"), true, 1},
-		{vn(t, "2026-12-03 08:00"), true, 4},
-		{vn(t, "2026-11-02 08:00"), false, 0},
+		{calTime(t, "2026-11-28 00:00"), true, 0}, // Saturday: overdue, no working day yet
+		{calTime(t, "2026-11-30 08:00"), true, 1},
+		{calTime(t, "2026-12-03 08:00"), true, 4},
+		{calTime(t, "2026-11-02 08:00"), false, 0},
 	}
 	for _, tt := range tests {
 		if got := c.IsOverdue(due, tt.now); got != tt.overdue {
@@ -168,14 +168,14 @@ func TestOverdue(t *testing.T) {
 			t.Errorf("WorkingDaysOverdue(%s) = %d, want %d", tt.now, got, tt.days)
 		}
 	}
-	if got := VietnamMidnight(time.Date(2026, 11, 28, 6, 45, 0, 0, time.UTC)); !got.Equal(vn(t, "2026-11-28 00:00")) {
+	if got := VietnamMidnight(time.Date(2026, 11, 28, 6, 45, 0, 0, time.UTC)); !got.Equal(calTime(t, "2026-11-28 00:00")) {
 		t.Errorf("VietnamMidnight = %s", got)
 	}
 }
 
 func TestResumeAfterPause(t *testing.T) {
-	c := defaultCalendar(t)
-	due := c.AddWorkingDays(vn(t, "2026-11-27 09:00"), 5) // Friday 4/12
+	c := defaultTestCalendar(t)
+	due := c.AddWorkingDays(calTime(t, "2026-11-27 09:00"), 5) // Friday 4/12
 	tests := []struct {
 		name            string
 		paused, resumed string
@@ -195,12 +195,12 @@ func TestResumeAfterPause(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := due
 			if strings.Contains(tt.name, "Tết") {
-				d = c.AddWorkingDays(vn(t, "2027-01-29 09:00"), 5) // Fri 5/2 is off: Mon 1, Tue 2, Wed 3, Thu 11, Fri 12
+				d = c.AddWorkingDays(calTime(t, "2027-01-29 09:00"), 5) // Fri 5/2 is off: Mon 1, Tue 2, Wed 3, Thu 11, Fri 12
 				if got := d.Format(time.RFC3339); got != "2027-02-12T23:59:59+07:00" {
 					t.Fatalf("due = %s", got)
 				}
 			}
-			got := c.ResumeAfterPause(d, vn(t, tt.paused), vn(t, tt.resumed))
+			got := c.ResumeAfterPause(d, calTime(t, tt.paused), calTime(t, tt.resumed))
 			if s := got.Format(time.RFC3339); s != tt.want {
 				t.Fatalf("ResumeAfterPause = %s, want %s", s, tt.want)
 			}
@@ -225,7 +225,7 @@ func TestNewCalendarValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.AddWorkingDays(vn(t, "2026-02-13 09:00"), 1).Format(time.DateOnly); got != "2026-02-16" {
+	if got := c.AddWorkingDays(calTime(t, "2026-02-13 09:00"), 1).Format(time.DateOnly); got != "2026-02-16" {
 		t.Errorf("empty calendar: %s", got)
 	}
 }
@@ -250,8 +250,8 @@ func TestDefaultHolidays(t *testing.T) {
 	if off != 38 || work != 3 {
 		t.Errorf("got %d days off and %d working days, want 38 and 3", off, work)
 	}
-	c := defaultCalendar(t)
-	if d, ok := c.Day(vn(t, "2026-08-22 10:00")); !ok || d.Kind != DayWork || d.Confidence != ConfidenceAnnounced {
+	c := defaultTestCalendar(t)
+	if d, ok := c.Day(calTime(t, "2026-08-22 10:00")); !ok || d.Kind != DayWork || d.Confidence != ConfidenceAnnounced {
 		t.Errorf("Day(2026-08-22) = %+v, %v", d, ok)
 	}
 	if got := c.Days(); len(got) != len(days) || got[0].Date != "2025-01-01" {
@@ -286,8 +286,8 @@ func TestParseHolidaysJSONErrors(t *testing.T) {
 }
 
 func TestDueFormatsWithVietnamOffset(t *testing.T) {
-	c := defaultCalendar(t)
-	for r := vn(t, "2025-01-01 00:00"); r.Year() < 2028; r = r.Add(97 * time.Hour) {
+	c := defaultTestCalendar(t)
+	for r := calTime(t, "2025-01-01 00:00"); r.Year() < 2028; r = r.Add(97 * time.Hour) {
 		s := c.AddWorkingDays(r, 20).Format(time.RFC3339)
 		if !strings.HasSuffix(s, "T23:59:59+07:00") {
 			t.Fatalf("due %s does not end the day at +07:00", s)
@@ -296,11 +296,11 @@ func TestDueFormatsWithVietnamOffset(t *testing.T) {
 }
 
 func TestCalendarConcurrentUse(t *testing.T) {
-	c := defaultCalendar(t)
+	c := defaultTestCalendar(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			r := vn(t, "2026-01-05 08:00").Add(time.Duration(i) * 24 * time.Hour)
+			r := calTime(t, "2026-01-05 08:00").Add(time.Duration(i) * 24 * time.Hour)
 			for n := range 60 {
 				due := c.AddWorkingDays(r, n)
 				if c.WorkingDaysBetween(r, due) != n || !c.IsWorkingDay(due) && n > 0 {
@@ -313,8 +313,8 @@ func TestCalendarConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
-// naiveBetween walks day by day: the oracle for the O(log n) arithmetic.
-func naiveBetween(c *Calendar, from, to time.Time) int {
+// naiveWorkingDaysBetween walks day by day: the oracle for the O(log n) arithmetic.
+func naiveWorkingDaysBetween(c *Calendar, from, to time.Time) int {
 	a, b := VietnamMidnight(from), VietnamMidnight(to)
 	sign := 1
 	if b.Before(a) {
@@ -330,7 +330,7 @@ func naiveBetween(c *Calendar, from, to time.Time) int {
 }
 
 func FuzzAddThenCount(f *testing.F) {
-	c := defaultCalendar(f)
+	c := defaultTestCalendar(f)
 	lo := time.Date(2025, 1, 1, 0, 0, 0, 0, VietnamLocation()).Unix()
 	hi := time.Date(2028, 1, 1, 0, 0, 0, 0, VietnamLocation()).Unix()
 	for _, seed := range []struct {
@@ -350,7 +350,7 @@ func FuzzAddThenCount(f *testing.F) {
 		if got := c.WorkingDaysBetween(r, due); got != n {
 			t.Fatalf("WorkingDaysBetween(%s, AddWorkingDays(_, %d)=%s) = %d", r, n, due, got)
 		}
-		if got := naiveBetween(c, r, due); got != n {
+		if got := naiveWorkingDaysBetween(c, r, due); got != n {
 			t.Fatalf("naive count from %s to %s = %d, want %d", r, due, got, n)
 		}
 		if n > 0 && !c.IsWorkingDay(due) {
