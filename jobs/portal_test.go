@@ -26,7 +26,7 @@ import (
 // dedupes accepted POSTs by Idempotency-Key, as the real one does.
 type fakePortal struct {
 	mu       sync.Mutex
-	mode     string // ok, 500, 429, 400, slow
+	mode     string                    // ok, 500, 429, 400, slow
 	received map[string]int            // requests per Idempotency-Key
 	accepted map[string]map[string]any // effective deliveries by key
 	deletes  map[string]int
