@@ -48,7 +48,7 @@ type o311Error struct {
 }
 
 type o311Errors struct {
-	XMLName xml.Name   `xml:"errors"`
+	XMLName xml.Name    `xml:"errors"`
 	Errors  []o311Error `xml:"error"`
 }
 
