@@ -99,7 +99,7 @@ func (s *Server) answersFeed(c *fiber.Ctx) error {
 	}
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
 	out := atomFeed{
-		Xmlns: af.Xmlns, Title: af.Title, ID: af.Id, Updated: af.Updated, Subtitle: af.Subtitle,
+		Xmlns: af.Xmlns, Title: af.Title, ID: self, Updated: af.Updated, Subtitle: af.Subtitle,
 		Links: []feeds.AtomLink{
 			{Href: s.Config.BaseURL + "/", Rel: "alternate", Type: "text/html"},
 			{Href: self, Rel: "self", Type: "application/atom+xml"},
