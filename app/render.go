@@ -34,7 +34,7 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 // navLink is a header link that other parts of the app add.
 type navLink struct{ Href, Key string }
 
-func (s *Server) navExtra() []navLink { return nil }
+func (s *Server) navExtra() []navLink { return []navLink{{"/stats", "nav.stats"}} }
 
 // render writes a page inside the layout.
 func (s *Server) render(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {

@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	api.Get("/categories", s.apiCategories)
 	api.Get("/units", s.apiUnits)
 	api.Get("/areas", s.apiAreas)
+	s.publicationRoutes()
 }
 
 // isAPI tells whether a path answers in JSON.

@@ -1,0 +1,291 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+
+	"pakn/models"
+)
+
+// statsFilter reads ?year= and ?unit= (a unit code).
+func statsFilter(c *fiber.Ctx) models.StatsFilter {
+	f := models.StatsFilter{UnitCode: strings.ToUpper(strings.Clone(strings.TrimSpace(c.Query("unit"))))}
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
+		f.Year = y
+	}
+	return f
+}
+
+// statsPage is /stats: the public figures per month and per unit, with
+// charts drawn on the server (SVG, no JavaScript) and the same figures as
+// tables.
+func (s *Server) statsPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	st, err := s.Store.Statistics(ctx, statsFilter(c))
+	if err != nil {
+		return err
+	}
+	units, err := s.Store.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	unitCode := ""
+	if st.Unit != nil {
+		unitCode = st.Unit.Code
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return s.render(c, fiber.StatusOK, "stats", s.t(c, "stats.heading"), fiber.Map{
+		"Stats": st, "Units": units, "UnitCode": unitCode,
+		"VolumeChart": s.volumeChart(c, st), "TimelinessChart": s.timelinessChart(c, st),
+		"MonthNames": s.monthNames(c),
+	})
+}
+
+func (s *Server) monthNames(c *fiber.Ctx) []string {
+	out := make([]string, 12)
+	for i := range out {
+		out[i] = s.t(c, "stats.month_short", "m", i+1)
+	}
+	return out
+}
+
+// svgBar is one bar of a chart.
+type svgBar struct {
+	Value int
+	Class string
+	Label string // the bar's tooltip
+}
+
+// svgChart draws groups of bars (one group per month), side by side or
+// stacked, with a y axis. Colours come from classes in style.css and fill
+// attributes (attributes are allowed by the CSP, style= is not).
+func svgChart(id, title, desc string, groups [][]svgBar, xLabels []string, stacked bool, legend []svgBar) template.HTML {
+	const (
+		w, h                    = 720, 280
+		left, right, top, below = 44, 10, 34, 28
+	)
+	maxV := 0
+	for _, g := range groups {
+		sum := 0
+		for _, b := range g {
+			if stacked {
+				sum += b.Value
+			} else {
+				maxV = max(maxV, b.Value)
+			}
+		}
+		maxV = max(maxV, sum)
+	}
+	step := niceStep(maxV)
+	top4 := step * 4
+	plotH := float64(h - top - below)
+	plotW := float64(w - left - right)
+	y := func(v int) float64 { return float64(top) + plotH - plotH*float64(v)/float64(top4) }
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, id, w, h, id, id)
+	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
+	for i := 0; i <= 4; i++ {
+		yy := y(step * i)
+		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, left, w-right, yy, yy)
+		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#444">%d</text>`, left-6, yy+4, step*i)
+	}
+	slot := plotW / float64(len(groups))
+	for gi, g := range groups {
+		x0 := float64(left) + slot*float64(gi)
+		inner := slot * 0.7
+		bw := inner
+		if !stacked && len(g) > 0 {
+			bw = inner / float64(len(g))
+		}
+		base := 0
+		for bi, bar := range g {
+			x := x0 + slot*0.15
+			var yTop, height float64
+			if stacked {
+				yTop = y(base + bar.Value)
+				height = y(base) - yTop
+				base += bar.Value
+			} else {
+				x += bw * float64(bi)
+				yTop = y(bar.Value)
+				height = y(0) - yTop
+			}
+			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`,
+				bar.Class, x, yTop, bw-1, height, barColour(bar.Class), esc(bar.Label))
+		}
+		if gi < len(xLabels) {
+			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#444">%s</text>`, x0+slot/2, h-below+16, esc(xLabels[gi]))
+		}
+	}
+	lx := float64(left)
+	for _, l := range legend {
+		fmt.Fprintf(&b, `<rect x="%.1f" y="8" width="12" height="12" fill="%s"/><text x="%.1f" y="18" font-size="12" fill="#222">%s</text>`, lx, barColour(l.Class), lx+16, esc(l.Label))
+		lx += 24 + 7*float64(len([]rune(l.Label)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func barColour(class string) string {
+	switch class {
+	case "bar-received":
+		return "#1f5fa8"
+	case "bar-answered", "bar-ontime":
+		return "#2e7d4f"
+	case "bar-late":
+		return "#c0392b"
+	}
+	return "#888"
+}
+
+// niceStep picks a grid step (1, 2 or 5 times a power of ten) so that four
+// steps cover maxV.
+func niceStep(maxV int) int {
+	if maxV <= 4 {
+		return 1
+	}
+	raw := (maxV + 3) / 4
+	p := 1
+	for p*10 <= raw {
+		p *= 10
+	}
+	for _, m := range []int{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+	names := s.monthNames(c)
+	recv, ans := s.t(c, "stats.received"), s.t(c, "stats.answered")
+	groups := make([][]svgBar, len(st.Months))
+	for i, m := range st.Months {
+		groups[i] = []svgBar{
+			{m.Received, "bar-received", fmt.Sprintf("%s · %s: %d", names[i], recv, m.Received)},
+			{m.Answered, "bar-answered", fmt.Sprintf("%s · %s: %d", names[i], ans, m.Answered)},
+		}
+	}
+	desc := s.t(c, "stats.chart.volume.desc", "received", st.Total.Received, "answered", st.Total.Answered, "year", st.Year)
+	return svgChart("chart-volume", s.t(c, "stats.chart.volume", "year", st.Year), desc, groups, names, false,
+		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-answered", Label: ans}})
+}
+
+func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+	names := s.monthNames(c)
+	on, late := s.t(c, "stats.on_time"), s.t(c, "stats.late")
+	groups := make([][]svgBar, len(st.Months))
+	for i, m := range st.Months {
+		groups[i] = []svgBar{
+			{m.OnTime, "bar-ontime", fmt.Sprintf("%s · %s: %d", names[i], on, m.OnTime)},
+			{m.Late, "bar-late", fmt.Sprintf("%s · %s: %d", names[i], late, m.Late)},
+		}
+	}
+	desc := s.t(c, "stats.chart.timeliness.desc", "on_time", st.Total.OnTime, "late", st.Total.Late, "year", st.Year)
+	return svgChart("chart-timeliness", s.t(c, "stats.chart.timeliness", "year", st.Year), desc, groups, names, true,
+		[]svgBar{{Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
+}
+
+// adminStatsXLSX exports the same figures for officials.
+func (s *Server) adminStatsXLSX(c *fiber.Ctx) error {
+	f := statsFilter(c)
+	st, err := s.Store.Statistics(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	body, err := s.statsWorkbook(c, st)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("pakn-stats-%d", st.Year)
+	if st.Unit != nil {
+		name += "-" + strings.ToLower(st.Unit.Code)
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
+}
+
+func (s *Server) statsWorkbook(c *fiber.Ctx, st *models.Statistics) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	heads := []any{s.t(c, "stats.received"), s.t(c, "stats.answered"), s.t(c, "stats.on_time"),
+		s.t(c, "stats.late"), s.t(c, "stats.on_time_rate"), s.t(c, "stats.avg_days"), s.t(c, "stats.overdue_now")}
+	row := func(r models.StatsRow) []any {
+		return []any{r.Received, r.Answered, r.OnTime, r.Late, round1(r.OnTimeRate()), round1(r.AvgHandlingDays()), r.OverdueNow}
+	}
+	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	write := func(sheet string, first string, lines [][]any) error {
+		sw, err := x.NewStreamWriter(sheet)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetColWidth(1, 1, 40); err != nil {
+			return err
+		}
+		if err := sw.SetColWidth(2, 8, 16); err != nil {
+			return err
+		}
+		head := []any{excelize.Cell{Value: first, StyleID: bold}}
+		for _, h := range heads {
+			head = append(head, excelize.Cell{Value: h, StyleID: bold})
+		}
+		if err := sw.SetRow("A1", head); err != nil {
+			return err
+		}
+		for i, l := range lines {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			if err := sw.SetRow(cell, l); err != nil {
+				return err
+			}
+		}
+		return sw.Flush()
+	}
+	months := s.t(c, "stats.sheet.months")
+	units := s.t(c, "stats.sheet.units")
+	if err := x.SetSheetName("Sheet1", months); err != nil {
+		return nil, err
+	}
+	if _, err := x.NewSheet(units); err != nil {
+		return nil, err
+	}
+	var ml [][]any
+	for _, m := range st.Months {
+		ml = append(ml, append([]any{fmt.Sprintf("%d-%02d", st.Year, int(m.Month))}, row(m.StatsRow)...))
+	}
+	ml = append(ml, append([]any{s.t(c, "stats.total")}, row(st.Total)...))
+	if err := write(months, s.t(c, "stats.month"), ml); err != nil {
+		return nil, fmt.Errorf("stats workbook: %w", err)
+	}
+	var ul [][]any
+	for _, u := range st.Units {
+		ul = append(ul, append([]any{u.Unit.Code + " — " + u.Unit.Name}, row(u.StatsRow)...))
+	}
+	if err := write(units, s.t(c, "stats.unit"), ul); err != nil {
+		return nil, fmt.Errorf("stats workbook: %w", err)
+	}
+	if err := x.SetDocProps(&excelize.DocProperties{Title: s.t(c, "stats.heading") + " " + strconv.Itoa(st.Year),
+		Creator: "PAKN", Created: time.Now().UTC().Format(time.RFC3339)}); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return nil, fmt.Errorf("stats workbook: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }

@@ -1,0 +1,218 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// StatsFilter chooses the year (Vietnam time) and optionally one unit.
+type StatsFilter struct {
+	Year     int
+	UnitCode string
+}
+
+// StatsRow is one line of the public statistics. Received counts petitions
+// received in the period; Answered, OnTime, Late and the average handling
+// time count the answers given in the period (an answer on time is approved
+// by the end of its answer deadline, extensions included); OverdueNow counts
+// petitions of the period still open and past their deadline today (the
+// clock paused while waiting for the citizen does not count).
+type StatsRow struct {
+	Received, Answered, OnTime, Late, OverdueNow int
+	// HandlingDays sums the working days from receipt to answer.
+	HandlingDays int
+}
+
+// AvgHandlingDays is the average handling time in working days (0 when
+// nothing was answered).
+func (r StatsRow) AvgHandlingDays() float64 {
+	if r.Answered == 0 {
+		return 0
+	}
+	return float64(r.HandlingDays) / float64(r.Answered)
+}
+
+// OnTimeRate is the share of answers given on time, in percent.
+func (r StatsRow) OnTimeRate() float64 {
+	if r.Answered == 0 {
+		return 0
+	}
+	return 100 * float64(r.OnTime) / float64(r.Answered)
+}
+
+func (r *StatsRow) add(o StatsRow) {
+	r.Received += o.Received
+	r.Answered += o.Answered
+	r.OnTime += o.OnTime
+	r.Late += o.Late
+	r.OverdueNow += o.OverdueNow
+	r.HandlingDays += o.HandlingDays
+}
+
+// StatsMonth is one month of a year.
+type StatsMonth struct {
+	Month time.Month
+	StatsRow
+}
+
+// StatsUnit is one unit's year.
+type StatsUnit struct {
+	Unit Unit
+	StatsRow
+}
+
+// Statistics are the public figures for a year.
+type Statistics struct {
+	Year   int
+	Unit   *Unit // nil = every unit
+	Months []StatsMonth
+	Units  []StatsUnit
+	Total  StatsRow
+	// Years that have petitions, newest first (for the filter).
+	Years []int
+	// AsOf is when "overdue now" was measured.
+	AsOf time.Time
+}
+
+type statsPetition struct {
+	UnitID      int64
+	Status      string
+	ReceivedAt  time.Time
+	AnsweredAt  *time.Time
+	DueAt       *time.Time
+	DueStage    string
+	AnswerDueAt *time.Time
+}
+
+// Statistics computes the public figures of a year from the petitions. It
+// reads only counts and dates, never personal data.
+func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, error) {
+	loc := VietnamLocation()
+	now := s.now()
+	if f.Year == 0 {
+		f.Year = now.In(loc).Year()
+	}
+	start := time.Date(f.Year, 1, 1, 0, 0, 0, 0, loc).UTC()
+	end := time.Date(f.Year+1, 1, 1, 0, 0, 0, 0, loc).UTC()
+	db := s.DB.WithContext(ctx)
+	units, err := s.ListUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &Statistics{Year: f.Year, AsOf: now}
+	var unitID *int64
+	if f.UnitCode != "" {
+		for i := range units {
+			if units[i].Code == f.UnitCode {
+				out.Unit = &units[i]
+				unitID = &units[i].ID
+			}
+		}
+		if unitID == nil {
+			return nil, ErrNotFound
+		}
+	}
+	q := db.Model(&Petition{}).
+		Select("unit_id, status, received_at, answered_at, due_at, due_stage, answer_due_at").
+		Where("(received_at >= ? AND received_at < ?) OR (answered_at >= ? AND answered_at < ?)", start, end, start, end)
+	if unitID != nil {
+		q = q.Where("unit_id = ?", *unitID)
+	}
+	var rows []statsPetition
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("statistics %d: %w", f.Year, err)
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	months := make([]StatsRow, 12)
+	perUnit := map[int64]*StatsRow{}
+	unitRow := func(id int64) *StatsRow {
+		r, ok := perUnit[id]
+		if !ok {
+			r = &StatsRow{}
+			perUnit[id] = r
+		}
+		return r
+	}
+	inYear := func(t time.Time) bool { return !t.Before(start) && t.Before(end) }
+	for _, p := range rows {
+		u := unitRow(p.UnitID)
+		if inYear(p.ReceivedAt) {
+			m := p.ReceivedAt.In(loc).Month() - 1
+			months[m].Received++
+			u.Received++
+			open := (&Petition{Status: p.Status}).Open()
+			if open && p.DueAt != nil && p.DueStage != StageInfo && cal.IsOverdue(*p.DueAt, now) {
+				months[m].OverdueNow++
+				u.OverdueNow++
+			}
+		}
+		if p.AnsweredAt != nil && inYear(*p.AnsweredAt) {
+			m := p.AnsweredAt.In(loc).Month() - 1
+			due := p.AnswerDueAt
+			if due == nil {
+				due = p.DueAt
+			}
+			onTime := due == nil || !cal.IsOverdue(*due, *p.AnsweredAt)
+			days := max(0, cal.WorkingDaysBetween(p.ReceivedAt, *p.AnsweredAt))
+			for _, r := range []*StatsRow{&months[m], u} {
+				r.Answered++
+				r.HandlingDays += days
+				if onTime {
+					r.OnTime++
+				} else {
+					r.Late++
+				}
+			}
+		}
+	}
+	for i, r := range months {
+		out.Months = append(out.Months, StatsMonth{Month: time.Month(i + 1), StatsRow: r})
+		out.Total.add(r)
+	}
+	for _, u := range units {
+		if unitID != nil && u.ID != *unitID {
+			continue
+		}
+		r, ok := perUnit[u.ID]
+		if !ok {
+			if unitID == nil {
+				continue // units with nothing in the year are left out of the table
+			}
+			r = &StatsRow{}
+		}
+		out.Units = append(out.Units, StatsUnit{Unit: u, StatsRow: *r})
+	}
+	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Received > out.Units[j].Received })
+	years, err := s.statsYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.Years = years
+	return out, nil
+}
+
+// statsYears lists the years from the first petition to this one.
+func (s *Store) statsYears(ctx context.Context) ([]int, error) {
+	// ORDER BY … LIMIT 1 rather than MIN(): SQLite returns an aggregate of
+	// a time column as text.
+	var first []time.Time
+	if err := s.DB.WithContext(ctx).Model(&Petition{}).Order("received_at").Limit(1).Pluck("received_at", &first).Error; err != nil {
+		return nil, fmt.Errorf("statistics years: %w", err)
+	}
+	loc := VietnamLocation()
+	this := s.now().In(loc).Year()
+	from := this
+	if len(first) == 1 {
+		from = min(this, first[0].In(loc).Year())
+	}
+	var out []int
+	for y := this; y >= from && len(out) < 20; y-- {
+		out = append(out, y)
+	}
+	return out, nil
+}
