@@ -9,6 +9,7 @@ import (
 // adminRoutes registers the officials' pages. Every one needs a session.
 func (s *Server) adminRoutes() {
 	s.app.Get("/admin", s.requireUser(), s.adminInbox)
+	s.policyRoutes()
 }
 
 // renderAdmin writes an officials' page inside the admin layout.
