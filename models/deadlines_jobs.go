@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -103,6 +104,12 @@ func (s *Store) RunDeadlines(ctx context.Context, now time.Time) (DeadlineRun, e
 	if err != nil {
 		return run, err
 	}
+	type pending struct {
+		c    deadlineCandidate
+		msgs []OutboxMessage
+	}
+	var work []pending
+	var keys []string
 	for _, c := range cands {
 		if err := ctx.Err(); err != nil {
 			return run, err
@@ -122,12 +129,46 @@ func (s *Store) RunDeadlines(ctx context.Context, now time.Time) (DeadlineRun, e
 		case c.Status == StatusAwaitingInfo:
 			// The clock is paused while the citizen is asked.
 		case c.DueStage == StageTriage || c.DueStage == StageAnswer:
-			n, err := s.remindTx(ctx, cal, c, now, staff, units[c.UnitID])
+			msgs, err := deadlineNotices(cal, c, now, staff, units[c.UnitID])
 			if err != nil {
 				return run, err
 			}
-			run.Notices += n
+			if len(msgs) > 0 {
+				work = append(work, pending{c, msgs})
+				for _, m := range msgs {
+					keys = append(keys, m.DedupeKey)
+				}
+			}
 		}
+	}
+	// One read for the keys that exist already, so that a long-overdue
+	// backlog costs a few queries per run, not a transaction per petition.
+	have := make(map[string]bool, len(keys))
+	for start := 0; start < len(keys); start += 1000 {
+		var existing []string
+		end := min(start+1000, len(keys))
+		if err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("dedupe_key IN ?", keys[start:end]).Pluck("dedupe_key", &existing).Error; err != nil {
+			return run, fmt.Errorf("deadlines: existing notices: %w", err)
+		}
+		for _, k := range existing {
+			have[k] = true
+		}
+	}
+	for _, w := range work {
+		var missing []OutboxMessage
+		for _, m := range w.msgs {
+			if !have[m.DedupeKey] {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		n, err := s.insertNotices(ctx, w.c, missing, now)
+		if err != nil {
+			return run, err
+		}
+		run.Notices += n
 	}
 	return run, nil
 }
@@ -194,7 +235,7 @@ func (st *staff) recipients(kind string, unitID int64) []User {
 	switch {
 	case kind == NoticeEscalated:
 		return st.coordinators
-	case len(kind) > len(NoticeOverdueDaily) && kind[:len(NoticeOverdueDaily)] == NoticeOverdueDaily:
+	case strings.HasPrefix(kind, NoticeOverdueDaily+":"):
 		out = st.leaders[unitID]
 		if len(out) == 0 {
 			out = st.officers[unitID]
@@ -225,20 +266,12 @@ func DeadlineNoticeKey(code, stage string, due time.Time, kind string, userID in
 	return fmt.Sprintf("deadline:%s:%s:%s:%s:u%d", code, stage, due.In(VietnamLocation()).Format(time.RFC3339), kind, userID)
 }
 
-// remindTx writes the notices one petition calls for at now. Keys that exist
-// are skipped before opening a transaction, so that a long-overdue backlog
-// costs one read per run, not one write per notice.
-func (s *Store) remindTx(ctx context.Context, cal *Calendar, c deadlineCandidate, now time.Time, st *staff, unit Unit) (int, error) {
-	kinds := noticeKinds(cal, c.DueAt, now)
-	if len(kinds) == 0 {
-		return 0, nil
-	}
+// deadlineNotices builds the officials' notices one petition calls for at now.
+func deadlineNotices(cal *Calendar, c deadlineCandidate, now time.Time, st *staff, unit Unit) ([]OutboxMessage, error) {
 	var msgs []OutboxMessage
-	var keys []string
-	escalating := false
-	for _, kind := range kinds {
+	for _, kind := range noticeKinds(cal, c.DueAt, now) {
 		base := kind
-		if len(kind) > len(NoticeOverdueDaily) && kind[:len(NoticeOverdueDaily)] == NoticeOverdueDaily {
+		if strings.HasPrefix(kind, NoticeOverdueDaily+":") {
 			base = NoticeOverdueDaily
 		}
 		for _, u := range st.recipients(kind, c.UnitID) {
@@ -249,38 +282,27 @@ func (s *Store) remindTx(ctx context.Context, cal *Calendar, c deadlineCandidate
 				"name": u.Name, "lang": "vi", "official": true,
 			})
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			id := c.ID
-			key := DeadlineNoticeKey(c.Code, c.DueStage, c.DueAt, kind, u.ID)
-			keys = append(keys, key)
 			msgs = append(msgs, OutboxMessage{
-				DedupeKey: key, Channel: OutboxEmail, Recipient: u.Email,
+				DedupeKey: DeadlineNoticeKey(c.Code, c.DueStage, c.DueAt, kind, u.ID), Channel: OutboxEmail, Recipient: u.Email,
 				Template: "official_" + base, Data: string(data), PetitionID: &id,
 				Status: OutboxPending, NextAttemptAt: now.UTC(), CreatedAt: now.UTC(),
 			})
 		}
-		escalating = escalating || kind == NoticeEscalated
 	}
-	if len(msgs) == 0 {
-		return 0, nil
-	}
-	var existing []string
-	if err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("dedupe_key IN ?", keys).Pluck("dedupe_key", &existing).Error; err != nil {
-		return 0, fmt.Errorf("deadlines %s: existing notices: %w", c.Code, err)
-	}
-	have := make(map[string]bool, len(existing))
-	for _, k := range existing {
-		have[k] = true
-	}
+	return msgs, nil
+}
+
+// insertNotices writes a petition's new notices in one transaction, with
+// the audit event of an escalation when this run is the one that created it.
+func (s *Store) insertNotices(ctx context.Context, c deadlineCandidate, msgs []OutboxMessage, now time.Time) (int, error) {
 	created := 0
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		created = 0
 		escalated := false
 		for i := range msgs {
-			if have[msgs[i].DedupeKey] {
-				continue
-			}
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&msgs[i])
 			if res.Error != nil {
 				return fmt.Errorf("deadlines %s: outbox: %w", c.Code, res.Error)
@@ -290,10 +312,10 @@ func (s *Store) remindTx(ctx context.Context, cal *Calendar, c deadlineCandidate
 				escalated = escalated || msgs[i].Template == "official_"+NoticeEscalated
 			}
 		}
-		if escalating && escalated {
+		if escalated {
 			id := c.ID
 			return tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "escalated",
-				ToValue: "TTPVHCC", Note: fmt.Sprintf("%s %s", c.DueStage, c.DueAt.In(VietnamLocation()).Format(time.RFC3339))}).Error
+				ToValue: "coordinators", Note: fmt.Sprintf("%s %s", c.DueStage, c.DueAt.In(VietnamLocation()).Format(time.RFC3339))}).Error
 		}
 		return nil
 	})
