@@ -23,6 +23,7 @@ import (
 // A citizen's receipt goes out by e-mail: Vietnamese subject, plain text and
 // HTML, a stable Message-ID, a link to /track; a second run sends nothing.
 func TestReceiptNotice(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		srv := startMailServer(t)
@@ -63,6 +64,7 @@ func TestReceiptNotice(t *testing.T) {
 
 // An English petition gets English mail.
 func TestRenderEnglishAndAllTemplates(t *testing.T) {
+	t.Parallel()
 	rd, err := jobs.NewRenderer("http://pakn.test")
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +101,7 @@ func TestRenderEnglishAndAllTemplates(t *testing.T) {
 // overdue, daily reminders to the leader, escalation after 3 working days —
 // each once, however often and whenever the job runs.
 func TestDeadlineRemindersExactlyOnce(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		r := newRunner(t, e.Store, "", "")
@@ -187,6 +190,7 @@ func TestDeadlineRemindersExactlyOnce(t *testing.T) {
 // Two instances on one PostgreSQL run the deadlines job at the same time:
 // one row per key, one escalation event.
 func TestDeadlinesConcurrentInstances(t *testing.T) {
+	t.Parallel()
 	tg := testdb.Postgres(t)
 	e := testenv.New(t, tg)
 	fixedClock(e.Store, vn(2026, 12, 7, 9, 0))
@@ -224,6 +228,7 @@ func TestDeadlinesConcurrentInstances(t *testing.T) {
 // Two schedulers with the PostgreSQL locker, both running notify often:
 // the citizen gets one message.
 func TestTwoSchedulersDeliverOnce(t *testing.T) {
+	t.Parallel()
 	tg := testdb.Postgres(t)
 	e := testenv.New(t, tg)
 	srv := startMailServer(t)
@@ -263,6 +268,7 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 // SMTP goes down in the middle of a batch and comes back: after retries
 // every message has arrived, once per Message-ID, and every row is sent.
 func TestSMTPDownMidBatch(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		srv := startMailServer(t)
@@ -310,6 +316,7 @@ func TestSMTPDownMidBatch(t *testing.T) {
 
 // Give up after the configured attempts; no transport → undeliverable.
 func TestGiveUpAndUndeliverable(t *testing.T) {
+	t.Parallel()
 	tg := testdb.SQLite(t)
 	e := testenv.New(t, tg)
 	now := vn(2026, 12, 7, 9, 0)
@@ -324,9 +331,10 @@ func TestGiveUpAndUndeliverable(t *testing.T) {
 		}
 	}
 
-	e2 := testenv.New(t, testdb.SQLite(t))
-	fixedClock(e2.Store, now)
-	e2.Submit(models.SubmitInput{})
+	// The same database, a transport that never answers: failed after
+	// MaxAttempts.
+	e2 := e
+	e2.Submit(models.SubmitInput{Petitioner: models.PetitionerInput{Name: "C", Email: "c@example.vn", Address: "x"}})
 	r2, err := jobs.New(e2.Store, jobs.Config{BaseURL: "http://x", SMTPURL: "smtp://127.0.0.1:1", MailFrom: "a@b.vn", MaxAttempts: 3}, quiet())
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +342,8 @@ func TestGiveUpAndUndeliverable(t *testing.T) {
 	for i := range 6 {
 		runJob(t, r2, jobs.JobNotify, now.Add(time.Duration(i)*5*time.Hour))
 	}
-	m := outbox(t, e2.Store)[0]
+	rows := outbox(t, e2.Store)
+	m := rows[len(rows)-1]
 	if m.Status != models.OutboxFailed || m.Attempts != 3 || !strings.Contains(m.LastError, "gave up after 3 attempts") {
 		t.Errorf("row: %s, %d attempts, %q", m.Status, m.Attempts, m.LastError)
 	}
@@ -342,6 +351,7 @@ func TestGiveUpAndUndeliverable(t *testing.T) {
 
 // A citizen who left only a phone number hears by SMS through the gateway.
 func TestSMSThroughGateway(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		var mu sync.Mutex
 		var got []map[string]string
@@ -388,6 +398,7 @@ func TestSMSThroughGateway(t *testing.T) {
 
 // Retention anonymises only petitions closed longer ago than the period.
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		now := vn(2026, 12, 7, 9, 0)
@@ -433,6 +444,7 @@ func TestRetention(t *testing.T) {
 // An item waiting for information that never comes is closed on the first
 // run after its info due date, with a notice and an event, once.
 func TestInfoWaitClosing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		now := vn(2026, 12, 7, 9, 0)
@@ -471,6 +483,7 @@ func TestInfoWaitClosing(t *testing.T) {
 
 // The daily digest goes to each leader once per day.
 func TestDigest(t *testing.T) {
+	t.Parallel()
 	tg := testdb.SQLite(t)
 	e := testenv.New(t, tg)
 	fixedClock(e.Store, vn(2026, 12, 7, 9, 0))
@@ -493,6 +506,7 @@ func TestDigest(t *testing.T) {
 }
 
 func TestPortalReservedAndUnknown(t *testing.T) {
+	t.Parallel()
 	e := testenv.New(t, testdb.SQLite(t), testenv.Options{NoSeed: true})
 	r := newRunner(t, e.Store, "", "")
 	if _, err := r.RunOnce(context.Background(), jobs.JobPortal, time.Now()); !errors.Is(err, jobs.ErrNotWired) {
@@ -512,6 +526,7 @@ func TestPortalReservedAndUnknown(t *testing.T) {
 }
 
 func TestParseRetention(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]jobs.Retention{"5y": {Years: 5}, "1825": {Days: 1825}, "30d": {Days: 30}, "2y30d": {Years: 2, Days: 30}} {
 		got, err := jobs.ParseRetention(in)
 		if err != nil || got != want {

@@ -71,6 +71,7 @@ func explainDeadlines(t testing.TB, st *models.Store, now time.Time, analyze boo
 // The deadlines job reads by the partial index on open petitions' due_at,
 // never by a sequential scan, and is quick when nothing is due.
 func TestDeadlinesQueryPlan(t *testing.T) {
+	t.Parallel()
 	tg := testdb.Postgres(t)
 	e := testenv.New(t, tg)
 	now := vn(2026, 12, 7, 9, 0)
@@ -98,6 +99,7 @@ func TestDeadlinesQueryPlan(t *testing.T) {
 //
 // (PAKN_BENCH_ROWS changes the count).
 func TestMillionOpenPetitions(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("PAKN_BENCH_MILLION") != "1" {
 		t.Skip("set PAKN_BENCH_MILLION=1 (and PAKN_TEST_DATABASE_URL) to run the one-million-petition benchmark")
 	}
