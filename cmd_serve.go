@@ -56,6 +56,11 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopJobs, err := startScheduler(cfg, st)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	slog.Info("serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", st.Dialect)

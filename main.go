@@ -27,6 +27,8 @@ Usage:
   pakn seed-demo               load the demo data set (idempotent)
   pakn user create --email E --name N --role R [--unit CODE]
                                create an official; the password is read from standard input
+  pakn jobs run NAME [--at RFC3339]
+                               run one scheduled job once (deadlines, notify, portal, digest, retention)
 Configuration comes from the environment (see README.md).
 `
 
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil
 	case "user":
 		return userCommand(ctx, cfg, args, stdin, stdout)
+	case "jobs":
+		return jobsCommand(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -10,6 +10,7 @@ import (
 func (s *Server) adminRoutes() {
 	s.app.Get("/admin", s.requireUser(), s.adminInbox)
 	s.publicationAdminRoutes()
+	s.policyRoutes()
 }
 
 // renderAdmin writes an officials' page inside the admin layout.

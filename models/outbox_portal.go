@@ -119,13 +119,6 @@ func (s *Store) FinishOutbox(ctx context.Context, m OutboxMessage, o OutboxOutco
 	return res.RowsAffected == 1, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
-}
-
 // MarkPortalUndeliverable gives up on due portal rows when no portal is
 // configured (PAKN_PORTAL_URL unset). An administrator can set them back to
 // pending from /admin/outbox once the portal is configured.

@@ -11,12 +11,21 @@ import (
 	"strings"
 )
 
-//go:embed templates static i18n
+//go:embed templates static i18n mail
 var files embed.FS
 
 // Templates is the folder of page templates.
 func Templates() fs.FS {
 	sub, err := fs.Sub(files, "templates")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Mail is the folder of e-mail layouts (text and HTML).
+func Mail() fs.FS {
+	sub, err := fs.Sub(files, "mail")
 	if err != nil {
 		panic(err)
 	}

@@ -1,0 +1,235 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ClaimOutbox takes up to limit pending messages of the given channels that
+// are due at now, and leases them: their next attempt moves to now+lease and
+// their attempt count goes up, in one statement. Another notifier (another
+// instance, or an overlapping run) skips them until the lease ends, so two
+// notifiers never send one message at the same time; a notifier that dies
+// mid-send leaves the message to be retried when the lease ends.
+//
+// PostgreSQL claims with FOR UPDATE SKIP LOCKED; SQLite's immediate
+// transactions already serialise writers.
+func (s *Store) ClaimOutbox(ctx context.Context, channels []string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	lockClause := ""
+	if s.Dialect == Postgres {
+		lockClause = " FOR UPDATE SKIP LOCKED"
+	}
+	q := `UPDATE outbox_messages SET next_attempt_at = ?, attempts = attempts + 1
+WHERE id IN (SELECT id FROM outbox_messages
+	WHERE status = ? AND channel IN ? AND ` + s.tsCmp("next_attempt_at", "<=") + `
+	ORDER BY next_attempt_at, id LIMIT ?` + lockClause + `)
+RETURNING *`
+	var out []OutboxMessage
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		return tx.Raw(q, now.Add(lease).UTC(), OutboxPending, channels, now.UTC(), limit).Scan(&out).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	return out, nil
+}
+
+// MarkOutboxSent records a delivered message. It holds even if the lease ran
+// out meanwhile: the message did go.
+func (s *Store) MarkOutboxSent(ctx context.Context, id int64, now time.Time) error {
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ?", id, OutboxPending).
+		Updates(map[string]any{"status": OutboxSent, "sent_at": now.UTC(), "last_error": ""}).Error
+	if err != nil {
+		return fmt.Errorf("outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkOutboxRetry schedules another attempt, unless another notifier
+// claimed the message again meanwhile (its attempt count moved on).
+func (s *Store) MarkOutboxRetry(ctx context.Context, m OutboxMessage, next time.Time, lastErr string) error {
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("id = ? AND status = ? AND attempts = ?", m.ID, OutboxPending, m.Attempts).
+		Updates(map[string]any{"next_attempt_at": next.UTC(), "last_error": truncate(lastErr, 1000)}).Error
+	if err != nil {
+		return fmt.Errorf("outbox %d retry: %w", m.ID, err)
+	}
+	return nil
+}
+
+// MarkOutboxGivenUp records a message that will not be sent: status failed
+// (permanent error or too many attempts) or undeliverable (no transport).
+// Administrators see these with their last error.
+func (s *Store) MarkOutboxGivenUp(ctx context.Context, m OutboxMessage, status, lastErr string) error {
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("id = ? AND status = ? AND attempts = ?", m.ID, OutboxPending, m.Attempts).
+		Updates(map[string]any{"status": status, "last_error": truncate(lastErr, 1000)}).Error
+	if err != nil {
+		return fmt.Errorf("outbox %d %s: %w", m.ID, status, err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// DigestLine is one unit's figures in the daily digest.
+type DigestLine struct {
+	UnitID  int64
+	Open    int64
+	DueSoon int64
+	Overdue int64
+}
+
+// GenerateDigests writes the daily summary for now's date to each leader of
+// a unit with open petitions: open, due within 2 working days, overdue. One
+// per leader and day (dedupe key digest:<unit>:<date>:u<user>).
+func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error) {
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	midnight := VietnamMidnight(now)
+	horizon := cal.AddWorkingDays(now, ReminderLeadDays)
+	clocked := "due_stage IN ('triage', 'answer') AND status <> 'awaiting_info'"
+	var lines []DigestLine
+	err = s.DB.WithContext(ctx).Model(&Petition{}).
+		Select(`unit_id, count(*) AS open,
+			sum(CASE WHEN `+clocked+` AND `+s.tsCmp("due_at", "<")+` THEN 1 ELSE 0 END) AS overdue,
+			sum(CASE WHEN `+clocked+` AND `+s.tsCmp("due_at", ">=")+` AND `+s.tsCmp("due_at", "<=")+` THEN 1 ELSE 0 END) AS due_soon`,
+			midnight.UTC(), midnight.UTC(), horizon.UTC()).
+		Where("status IN ?", []string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}).
+		Group("unit_id").Scan(&lines).Error
+	if err != nil {
+		return 0, fmt.Errorf("digest: counts: %w", err)
+	}
+	st, err := s.loadStaff(ctx)
+	if err != nil {
+		return 0, err
+	}
+	units, err := s.unitNames(ctx)
+	if err != nil {
+		return 0, err
+	}
+	date := now.In(VietnamLocation()).Format(time.DateOnly)
+	created := 0
+	for _, l := range lines {
+		unit := units[l.UnitID]
+		var overdueCodes []string
+		if l.Overdue > 0 {
+			err := s.DB.WithContext(ctx).Model(&Petition{}).
+				Where("unit_id = ? AND "+clocked+" AND "+openDueSQL, l.UnitID).
+				Where(s.tsCmp("due_at", "<"), midnight.UTC()).
+				Order("due_at").Limit(20).Pluck("code", &overdueCodes).Error
+			if err != nil {
+				return created, fmt.Errorf("digest: overdue codes: %w", err)
+			}
+		}
+		for _, u := range st.leaders[l.UnitID] {
+			data, err := json.Marshal(map[string]any{
+				"unit": unit.Name, "unit_code": unit.Code, "date": date, "name": u.Name, "lang": "vi",
+				"open": l.Open, "due_soon": l.DueSoon, "overdue": l.Overdue, "overdue_codes": overdueCodes,
+				"official": true,
+			})
+			if err != nil {
+				return created, err
+			}
+			msg := OutboxMessage{
+				DedupeKey: fmt.Sprintf("digest:%s:%s:u%d", unit.Code, date, u.ID),
+				Channel:   OutboxEmail, Recipient: u.Email, Template: "official_digest", Data: string(data),
+				Status: OutboxPending, NextAttemptAt: now.UTC(), CreatedAt: now.UTC(),
+			}
+			res := s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&msg)
+			if res.Error != nil {
+				return created, fmt.Errorf("digest %s: %w", msg.DedupeKey, res.Error)
+			}
+			created += int(res.RowsAffected)
+		}
+	}
+	return created, nil
+}
+
+// AnonymisedName replaces a petitioner's name after the retention period.
+const AnonymisedName = "(đã ẩn danh)"
+
+// closedStatuses are the states a petition does not leave by itself.
+var closedStatuses = []string{StatusAnswered, StatusPublished, StatusRejected, StatusDuplicate, StatusWithdrawn, StatusClosed}
+
+// closedAtSQL is when a petition closed: the recorded closing time, else
+// its answer, else its last change (the same expression as the index of
+// migration 0020).
+const closedAtSQL = "COALESCE(closed_at, answered_at, updated_at)"
+
+// AnonymisePetitioners replaces the personal details of petitions closed
+// before cutoff: name, phone, e-mail, postal address and organisation, the
+// copies of them in sent notices and in the audit trail's actor names. Each
+// petition gets an "anonymised" audit event. It returns how many petitions
+// it anonymised.
+func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time) (int, error) {
+	total := 0
+	for {
+		var batch []Petition
+		err := s.DB.WithContext(ctx).
+			Select("id, code, petitioner_name").
+			Where("anonymised_at IS NULL AND status IN ?", closedStatuses).
+			Where(s.tsCmp(closedAtSQL, "<"), cutoff.UTC()).
+			Order("id").Limit(500).Find(&batch).Error
+		if err != nil {
+			return total, fmt.Errorf("retention: select: %w", err)
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			for _, p := range batch {
+				res := tx.Model(&Petition{}).Where("id = ? AND anonymised_at IS NULL", p.ID).Updates(map[string]any{
+					"petitioner_name": AnonymisedName, "petitioner_phone": "", "petitioner_email": "",
+					"petitioner_address": "", "petitioner_organization": "", "anonymised_at": now.UTC(),
+				})
+				if res.Error != nil {
+					return fmt.Errorf("retention %s: %w", p.Code, res.Error)
+				}
+				if res.RowsAffected == 0 {
+					continue
+				}
+				if p.PetitionerName != "" {
+					if err := tx.Model(&Event{}).Where("petition_id = ? AND actor_id IS NULL AND actor_name = ?", p.ID, p.PetitionerName).
+						Update("actor_name", AnonymisedName).Error; err != nil {
+						return fmt.Errorf("retention %s: events: %w", p.Code, err)
+					}
+				}
+				// Pending notices keep their address so they can still go.
+				if err := tx.Model(&OutboxMessage{}).Where("petition_id = ? AND status <> ? AND channel IN ?", p.ID, OutboxPending, []string{OutboxEmail, OutboxSMS}).
+					Updates(map[string]any{"recipient": "", "data": "{}"}).Error; err != nil {
+					return fmt.Errorf("retention %s: outbox: %w", p.Code, err)
+				}
+				id := p.ID
+				if err := tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "anonymised",
+					Note: "retention cutoff " + cutoff.In(VietnamLocation()).Format(time.DateOnly)}).Error; err != nil {
+					return fmt.Errorf("retention %s: audit: %w", p.Code, err)
+				}
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+}
