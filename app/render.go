@@ -19,6 +19,7 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	data["Title"] = title
 	data["Province"] = s.Config.Province
 	data["BaseURL"] = s.Config.BaseURL
+	data["Asset"] = s.assetVersion
 	if tok, ok := c.Locals("csrf").(string); ok {
 		data["CSRF"] = tok
 	}

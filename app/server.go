@@ -42,6 +42,8 @@ type Server struct {
 	app     *fiber.App
 	cat     *views.Catalog
 	metrics *metrics
+	// assetVersion busts browser caches of /static when the assets change.
+	assetVersion string
 }
 
 // New builds the Fiber application with every route.
@@ -59,7 +61,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cat: cat}
+	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion()}
 	s.metrics = newMetrics(d.Registry, d.Store)
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")

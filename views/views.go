@@ -3,6 +3,8 @@
 package views
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -137,4 +139,23 @@ func (c *Catalog) TMap(lang, key string, params map[string]any) string {
 func (c *Catalog) Has(key string) bool {
 	_, ok := c.msgs["vi"][key]
 	return ok
+}
+
+// AssetVersion is a short hash of the static files, appended to their URLs
+// so that browsers fetch new assets after an upgrade.
+func AssetVersion() string {
+	h := sha256.New()
+	_ = fs.WalkDir(files, "static", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
 }
