@@ -425,7 +425,7 @@ func (s *Store) ListHolidays(ctx context.Context) ([]Holiday, error) {
 // ConfigHistory returns the latest configuration events.
 func (s *Store) ConfigHistory(ctx context.Context, prefix string, limit int) ([]Event, error) {
 	var out []Event
-	err := s.DB.WithContext(ctx).Where("petition_id IS NULL AND subject LIKE ?", prefix+"%").
+	err := s.DB.WithContext(ctx).Where("petition_id IS NULL AND subject LIKE ? AND type <> ?", prefix+"%", "signed_in").
 		Order("at DESC, id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }

@@ -624,3 +624,31 @@ func (s *Store) PetitionForOfficial(ctx context.Context, v Viewer, code string) 
 	}
 	return d, nil
 }
+
+// AuthorizeAction checks, before any input is read, that the viewer may
+// take an action on a petition now: ErrNotFound outside the viewer's scope
+// (as for an unknown code), ErrForbidden for the wrong role, ErrConflict
+// when the state does not allow it.
+func (s *Store) AuthorizeAction(ctx context.Context, v Viewer, code, action string) error {
+	var p Petition
+	err := scopePetitions(s.DB.WithContext(ctx).Model(&Petition{}), v).Where("petitions.code = ?", NormalizeCode(code)).First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if _, ok := workflowTable(action); !ok {
+		return ErrNotFound
+	}
+	if !RoleMay(v.Role, action) {
+		return ErrForbidden
+	}
+	if _, err := NextState(action, p.Status); err != nil {
+		return err
+	}
+	if action == ActPublish && !p.PublishConsent {
+		return ErrConflict
+	}
+	return nil
+}
