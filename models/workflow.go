@@ -596,6 +596,14 @@ func (s *Store) PetitionForOfficial(ctx context.Context, v Viewer, code string) 
 	if err := db.Where("petition_id = ?", p.ID).Order("at, id").Find(&d.Timeline).Error; err != nil {
 		return nil, err
 	}
+	if d.IdentityHidden {
+		// The citizen's own steps carry their name as the actor.
+		for i := range d.Timeline {
+			if d.Timeline[i].ActorID == nil && d.Timeline[i].ActorName == p.PetitionerName {
+				d.Timeline[i].ActorName = ""
+			}
+		}
+	}
 	if err := db.Where("petition_id = ?", p.ID).Order("created_at, id").Find(&d.Notes).Error; err != nil {
 		return nil, err
 	}
