@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
 )
@@ -55,13 +54,13 @@ func checkTranslated(t *testing.T, what, body string) {
 	}
 }
 
-func TestPetitionPageAndInbox(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
-		f := newFixture(t, e)
-		officer := e.Login("officer.ben-luc@demo.pakn.vn")
-		coord := e.Login("coordinator@demo.pakn.vn")
-		stnmt := e.Login("officer.stnmt@demo.pakn.vn")
+func testPetitionPageAndInbox(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
+		f := w.f
+		officer := w.login("officer.ben-luc@demo.pakn.vn")
+		coord := w.login("coordinator@demo.pakn.vn")
+		stnmt := w.login("officer.stnmt@demo.pakn.vn")
 
 		conf := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai", ConfidentialIdentity: true,
 			Petitioner:  models.PetitionerInput{Name: "Lê Văn Mật", Phone: "0987654321", Address: "Ấp 1"},
@@ -142,39 +141,39 @@ func TestPetitionPageAndInbox(t *testing.T) {
 			t.Fatalf("counts per state in English")
 		}
 		checkTranslated(t, "inbox (en)", body)
-	})
+	}
 }
 
-func TestSignInThrottled(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
+func testSignInThrottled(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
 		c := e.NewClient()
 		c.Get("/admin/login")
 		for i := 0; i < models.LoginMaxPerAccount; i++ {
-			if resp, _ := c.PostForm("/admin/login", url.Values{"email": {"leader.ben-luc@demo.pakn.vn"}, "password": {"wrong-password"}}); resp.StatusCode != http.StatusUnauthorized {
+			if resp, _ := c.PostForm("/admin/login", url.Values{"email": {"leader.stnmt@demo.pakn.vn"}, "password": {"wrong-password"}}); resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("failure %d: %d", i, resp.StatusCode)
 			}
 		}
 		// Even the right password is refused while throttled.
-		resp, body := c.PostForm("/admin/login", url.Values{"email": {"leader.ben-luc@demo.pakn.vn"}, "password": {models.DemoPassword}})
+		resp, body := c.PostForm("/admin/login", url.Values{"email": {"leader.stnmt@demo.pakn.vn"}, "password": {models.DemoPassword}})
 		if resp.StatusCode != http.StatusTooManyRequests || !contains(body, "Đăng nhập sai quá nhiều lần") {
 			t.Fatalf("throttled sign-in: %d", resp.StatusCode)
 		}
 		// Another account from elsewhere still signs in.
-		e.Login("officer.ben-luc@demo.pakn.vn")
-	})
+		e.Login("officer.stnmt@demo.pakn.vn")
+	}
 }
 
-func TestClerkSubmitsOnBehalf(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
-		clerk := e.Login("clerk@demo.pakn.vn")
+func testClerkSubmitsOnBehalf(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
+		clerk := w.login("clerk@demo.pakn.vn")
 		status, body := clerk.Get("/admin/submit")
 		if status != http.StatusOK || !contains(body, `name="received_at"`) {
 			t.Fatalf("desk form: %d", status)
 		}
 		checkTranslated(t, "desk form", body)
-		if status, _ := e.Login("officer.ben-luc@demo.pakn.vn").Get("/admin/submit"); status != http.StatusNotFound {
+		if status, _ := w.login("officer.ben-luc@demo.pakn.vn").Get("/admin/submit"); status != http.StatusNotFound {
 			t.Fatalf("officer opens the desk form: %d", status)
 		}
 		received := time.Now().In(models.VietnamLocation()).AddDate(0, 0, -3).Format("2006-01-02")
@@ -206,13 +205,13 @@ func TestClerkSubmitsOnBehalf(t *testing.T) {
 		if resp, _ := multipartPost(t, clerk, "/admin/submit", url.Values{"channel": {"post"}, "received_at": {future}}, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("future date: %d", resp.StatusCode)
 		}
-	})
+	}
 }
 
-func TestCitizenSide(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
-		f := newFixture(t, e)
+func testCitizenSide(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
+		f := w.f
 		cit := e.NewClient()
 		status, body := cit.Get("/submit")
 		if status != http.StatusOK || !contains(body, `enctype="multipart/form-data"`) {
@@ -318,14 +317,14 @@ func TestCitizenSide(t *testing.T) {
 		if resp, _ := cit.PostForm("/track", cloneValues(cs)); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("old secret after resend: %d", resp.StatusCode)
 		}
-	})
+	}
 }
 
-func TestAdminConfigurationPages(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
-		admin := e.Login("admin@demo.pakn.vn")
-		leader := e.Login("leader.ben-luc@demo.pakn.vn")
+func testAdminConfigurationPages(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
+		admin := w.login("admin@demo.pakn.vn")
+		leader := w.login("leader.ben-luc@demo.pakn.vn")
 		_, body := admin.Get("/admin")
 		for _, p := range []string{"/admin/units", "/admin/areas", "/admin/categories", "/admin/rules", "/admin/holidays", "/admin/users"} {
 			if !contains(body, `href="`+p+`"`) {
@@ -371,7 +370,7 @@ func TestAdminConfigurationPages(t *testing.T) {
 		if resp, _ := admin.PostForm("/admin/users", url.Values{"email": {"officer2.ben-luc@demo.pakn.vn"}, "name": {"Cán bộ 2"}, "role": {"officer"}, "unit": {"BEN-LUC"}, "password": {"mat-khau-dai-1"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("create user: %d", resp.StatusCode)
 		}
-	})
+	}
 }
 
 func cloneValues(v url.Values, kv ...string) url.Values {

@@ -39,6 +39,49 @@ func newFixture(t *testing.T, e *testenv.Env) *wfFixture {
 	}
 }
 
+// wfEnv is one seeded server per database, shared by the workflow's
+// handler tests (demo seeding and sign-in hash passwords, which is slow
+// under -race), with one signed-in client per official.
+type wfEnv struct {
+	e       *testenv.Env
+	f       *wfFixture
+	clients map[string]*testenv.Client
+}
+
+func (w *wfEnv) login(email string) *testenv.Client {
+	if c, ok := w.clients[email]; ok {
+		return c
+	}
+	c := w.e.Login(email)
+	w.clients[email] = c
+	return c
+}
+
+func TestWorkflowHandlers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		w := &wfEnv{e: e, f: newFixture(t, e), clients: map[string]*testenv.Client{}}
+		// In this order: the inbox checks run on a short inbox, and the
+		// throttled account is used by no later test.
+		for _, c := range []struct {
+			name string
+			fn   func(*testing.T, *wfEnv)
+		}{
+			{"PetitionPageAndInbox", testPetitionPageAndInbox},
+			{"ClerkSubmitsOnBehalf", testClerkSubmitsOnBehalf},
+			{"CitizenSide", testCitizenSide},
+			{"AdminConfigurationPages", testAdminConfigurationPages},
+			{"PetitionActionsByRole", testPetitionActionsByRole},
+			{"SignInThrottled", testSignInThrottled},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				w.f.t = t
+				c.fn(t, w)
+			})
+		}
+	})
+}
+
 // petition returns a BEN-LUC petition, entered at the clerk's desk (so the
 // clerk can read it), brought to the given state.
 func (f *wfFixture) petition(state string) string {
@@ -78,13 +121,13 @@ func (f *wfFixture) petition(state string) string {
 // Every action of DESIGN.md's form contract, for the roles allowed (303)
 // and refused (403), officials of another unit (404) and a state that does
 // not allow it (409).
-func TestPetitionActionsByRole(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
-		f := newFixture(t, e)
+func testPetitionActionsByRole(t *testing.T, w *wfEnv) {
+	{
+		e := w.e
+		f := w.f
 		clients := map[string]*testenv.Client{}
 		for _, email := range []string{"officer.ben-luc", "leader.ben-luc", "coordinator", "clerk", "admin", "officer.stnmt", "leader.stnmt"} {
-			clients[email] = e.Login(email + "@demo.pakn.vn")
+			clients[email] = w.login(email + "@demo.pakn.vn")
 		}
 		original := f.petition(models.StatusAccepted)
 		type row struct {
@@ -171,5 +214,5 @@ func TestPetitionActionsByRole(t *testing.T) {
 		if resp, _ := clients["officer.ben-luc"].PostForm("/admin/petitions/"+code+"/accept", url.Values{"_csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("accept with a forged token: %d", resp.StatusCode)
 		}
-	})
+	}
 }
