@@ -86,7 +86,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		chromedp.Click(chromedp.ID("act-draft")),
 		chromedp.WaitVisible(chromedp.ID("petition-answer")), // the saved draft
 	)
-	if status := text("petition-status"); !strings.Contains(status, "Đang xử lý") {
+	if status := text("petition-status"); !strings.Contains(status, "Chờ lãnh đạo duyệt") {
 		t.Errorf("status after the draft: %q", status)
 	}
 	do("officer signs out",

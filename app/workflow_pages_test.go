@@ -137,7 +137,7 @@ func testPetitionPageAndInbox(t *testing.T, w *wfEnv) {
 		if _, body = coord.Get("/admin?q=0987654321"); !contains(body, code) {
 			t.Fatalf("coordinator cannot find by phone")
 		}
-		if _, body = officer.Get("/admin?category=dat-dai&area=BEN-LUC&lang=en"); !contains(body, "Received") {
+		if _, body = officer.Get("/admin?category=dat-dai&area=BEN-LUC&lang=en"); !contains(body, "To triage") {
 			t.Fatalf("counts per state in English")
 		}
 		checkTranslated(t, "inbox (en)", body)
