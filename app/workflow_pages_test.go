@@ -122,6 +122,22 @@ func testPetitionPageAndInbox(t *testing.T, w *wfEnv) {
 			t.Fatalf("overdue filter")
 		}
 		checkTranslated(t, "inbox", body)
+		// Due tomorrow (written in +07:00, as the calendar writes it): soon.
+		cal, err := e.Store.Calendar(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		soon := f.petition(models.StatusAccepted)
+		e.Store.DB.Model(&models.Petition{}).Where("code = ?", soon).Update("due_at", cal.AddWorkingDays(time.Now(), 1))
+		if _, body = officer.Get("/admin?deadline=soon"); !contains(body, soon) || contains(body, old) || contains(body, mine) {
+			t.Fatalf("due-soon filter")
+		}
+		if _, body = officer.Get("/admin?deadline=overdue"); contains(body, soon) {
+			t.Fatalf("due tomorrow listed as overdue")
+		}
+		if _, body = officer.Get("/admin?deadline=ontime"); !contains(body, mine) || contains(body, soon) || contains(body, old) {
+			t.Fatalf("on-time filter")
+		}
 		if _, body = officer.Get("/admin?mine=1"); !contains(body, mine) || contains(body, old) {
 			t.Fatalf("assigned-to-me filter")
 		}

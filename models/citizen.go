@@ -243,3 +243,18 @@ func (s *Store) CloseNoInfo(ctx context.Context, code string) error {
 		return enqueueCitizenNotice(tx, &p, "closed", nil, now)
 	})
 }
+
+// InfoExpired lists the petitions whose requested information has not come
+// by the end of the waiting period, for the deadlines job to close with
+// CloseNoInfo.
+func (s *Store) InfoExpired(ctx context.Context, now time.Time) ([]string, error) {
+	var codes []string
+	err := s.DB.WithContext(ctx).Model(&Petition{}).
+		Where("status = ? AND due_stage = ?", StatusAwaitingInfo, StageInfo).
+		Where(s.timeCmp("due_at", "<"), VietnamMidnight(now).UTC()).
+		Order(s.timeCol("due_at")).Pluck("code", &codes).Error
+	if err != nil {
+		return nil, fmt.Errorf("expired information requests: %w", err)
+	}
+	return codes, nil
+}

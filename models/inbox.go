@@ -135,11 +135,11 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	soon := cal.AddWorkingDays(now, SoonDays).UTC()
 	switch f.Deadline {
 	case DeadlineOverdue:
-		q = q.Where("petitions.due_at < ?", today)
+		q = q.Where(s.timeCmp("petitions.due_at", "<"), today)
 	case DeadlineSoon:
-		q = q.Where("petitions.due_at >= ? AND petitions.due_at <= ?", today, soon)
+		q = q.Where(s.timeCmp("petitions.due_at", ">="), today).Where(s.timeCmp("petitions.due_at", "<="), soon)
 	case DeadlineOnTime:
-		q = q.Where("petitions.due_at > ?", soon)
+		q = q.Where(s.timeCmp("petitions.due_at", ">"), soon)
 	}
 	if t := CleanLine(f.Query); t != "" {
 		like := "%" + strings.ToLower(strings.NewReplacer("%", "", "_", "").Replace(t)) + "%"
@@ -160,7 +160,7 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	}
 	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	err = q.Preload("Unit").Preload("Category").
-		Order("CASE WHEN petitions.due_at IS NULL THEN 1 ELSE 0 END, petitions.due_at, petitions.id").
+		Order("CASE WHEN petitions.due_at IS NULL THEN 1 ELSE 0 END, " + s.timeCol("petitions.due_at") + ", petitions.id").
 		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&out.Petitions).Error
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -169,4 +169,23 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 		out.Deadline[p.ID] = DeadlineState(cal, p.DueAt, now)
 	}
 	return out, nil
+}
+
+// timeCol is a time column as something that orders and compares as time.
+// SQLite keeps times as text with the offset they were written with
+// (deadlines in +07:00, stamps in UTC), which compare as strings; julianday
+// reads the offset.
+func (s *Store) timeCol(col string) string {
+	if s.Dialect == SQLite {
+		return "julianday(" + col + ")"
+	}
+	return col
+}
+
+// timeCmp is "col op ?" comparing as time on both databases.
+func (s *Store) timeCmp(col, op string) string {
+	if s.Dialect == SQLite {
+		return "julianday(" + col + ") " + op + " julianday(?)"
+	}
+	return col + " " + op + " ?"
 }

@@ -243,7 +243,7 @@ func TestWorkflowClockAndPublication(t *testing.T) {
 	})
 }
 
-func TestResendSecretAndThrottle(t *testing.T) {
+func TestCitizenStepsAndThrottle(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
 		st := e.Store
@@ -276,6 +276,34 @@ func TestResendSecretAndThrottle(t *testing.T) {
 		}
 		if _, err := st.PetitionForCitizen(ctx, code, data.Secret); err != nil {
 			t.Fatalf("new secret does not work: %v", err)
+		}
+
+		// Information that never comes: the petition is closed, with a notice.
+		vn := models.VietnamLocation()
+		officer := viewerOf(t, st, "officer.ben-luc@demo.pakn.vn")
+		if _, err := st.AcceptPetition(ctx, officer, code); err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.RequestInfo(ctx, officer, code, "Đề nghị bổ sung giấy tờ.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if codes, _ := st.InfoExpired(ctx, *p.DueAt); len(codes) != 0 {
+			t.Fatalf("expired on its last day: %v", codes)
+		}
+		after := p.DueAt.In(vn).AddDate(0, 0, 1)
+		codes, err := st.InfoExpired(ctx, after)
+		if err != nil || len(codes) != 1 || codes[0] != code {
+			t.Fatalf("expired the day after: %v %v", codes, err)
+		}
+		if err := st.CloseNoInfo(ctx, code); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CloseNoInfo(ctx, code); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("close twice: %v", err)
+		}
+		if s := outboxStages(t, st, p); s["closed"] != 1 {
+			t.Fatalf("closing notice: %v", s)
 		}
 
 		// Throttling per account.
