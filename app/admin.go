@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
@@ -11,6 +13,9 @@ func (s *Server) adminRoutes() {
 	s.app.Get("/admin", s.requireUser(), s.adminInbox)
 	s.publicationAdminRoutes()
 	s.policyRoutes()
+	s.workflowRoutes()
+	s.clerkRoutes()
+	s.adminConfigRoutes()
 }
 
 // renderAdmin writes an officials' page inside the admin layout.
@@ -18,16 +23,97 @@ func (s *Server) renderAdmin(c *fiber.Ctx, status int, name, title string, data 
 	c.Status(status)
 	c.Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Render(name, s.page(c, title, data), "admin_layout")
+	data = s.page(c, title, data)
+	if _, ok := data["AdminNav"]; !ok {
+		data["AdminNav"] = s.adminNav(currentUser(c))
+	}
+	return c.Render(name, data, "admin_layout")
 }
+
+// adminNav lists the pages of the admin header a role may open.
+func (s *Server) adminNav(u *models.User) []navLink {
+	if u == nil {
+		return nil
+	}
+	var out []navLink
+	switch u.Role {
+	case models.RoleClerk, models.RoleCoordinator:
+		out = append(out, navLink{"/admin/submit", "wf.nav.submit"})
+	case models.RoleAdmin:
+		out = append(out,
+			navLink{"/admin/units", "cfg.nav.units"},
+			navLink{"/admin/areas", "cfg.nav.areas"},
+			navLink{"/admin/categories", "cfg.nav.categories"},
+			navLink{"/admin/rules", "cfg.nav.rules"},
+			navLink{"/admin/holidays", "cfg.nav.holidays"},
+			navLink{"/admin/policies", "policies.heading"},
+			navLink{"/admin/users", "cfg.nav.users"},
+			navLink{"/admin/keys", "keys.heading"},
+			navLink{"/admin/outbox", "outbox.heading"},
+		)
+	}
+	if u.Role != models.RoleClerk {
+		out = append(out, navLink{"/admin/stats.xlsx", "stats.xlsx"})
+	}
+	return out
+}
+
+// inboxStates are the states the inbox counts and filters by.
+var inboxStates = []string{models.StatusReceived, models.StatusAccepted, models.StatusAwaitingInfo, models.StatusDrafted,
+	models.StatusAnswered, models.StatusPublished, models.StatusRejected, models.StatusDuplicate, models.StatusWithdrawn, models.StatusClosed}
 
 func (s *Server) adminInbox(c *fiber.Ctx) error {
 	u := currentUser(c)
-	page, err := s.Store.Inbox(c.UserContext(), models.ViewerOf(u), models.InboxFilter{
-		Status: c.Query("status"), Page: c.QueryInt("page", 1),
-	})
+	q := func(k string) string { return strings.Clone(c.Query(k)) }
+	f := models.InboxFilter{
+		Status: q("status"), Category: q("category"), Area: q("area"), Deadline: q("deadline"),
+		Mine: q("mine") != "", Flagged: q("flagged") != "", Query: q("q"), Page: c.QueryInt("page", 1),
+	}
+	ctx := c.UserContext()
+	page, err := s.Store.Inbox(ctx, models.ViewerOf(u), f)
 	if err != nil {
 		return err
 	}
-	return s.renderAdmin(c, fiber.StatusOK, "admin_inbox", s.t(c, "admin.inbox"), fiber.Map{"Inbox": page})
+	cats, err := s.Store.ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	areas, err := s.Store.ListAreas(ctx)
+	if err != nil {
+		return err
+	}
+	// Links keep the other filters when one changes.
+	link := func(key, val string) string {
+		vals := c.Request().URI().QueryArgs()
+		var b strings.Builder
+		b.WriteString("/admin?")
+		first := true
+		vals.VisitAll(func(k, v []byte) {
+			ks := string(k)
+			if ks == key || ks == "page" || ks == "lang" {
+				return
+			}
+			if !first {
+				b.WriteString("&")
+			}
+			first = false
+			b.WriteString(urlQueryEscape(ks) + "=" + urlQueryEscape(string(v)))
+		})
+		if val != "" {
+			if !first {
+				b.WriteString("&")
+			}
+			b.WriteString(urlQueryEscape(key) + "=" + urlQueryEscape(val))
+		}
+		return b.String()
+	}
+	var pages []int
+	for i := 1; i <= page.Pages && i <= 50; i++ {
+		pages = append(pages, i)
+	}
+	return s.renderAdmin(c, fiber.StatusOK, "admin_inbox", s.t(c, "admin.inbox"), fiber.Map{
+		"Inbox": page, "Filter": f, "Deadlines": []string{models.DeadlineOnTime, models.DeadlineSoon, models.DeadlineOverdue}, "States": inboxStates, "Categories": cats, "Areas": areas,
+		"Link": link, "Pages": pages, "StatusLink": func(st string) string { return link("status", st) },
+		"PageLink": func(n int) string { return link("page", itoa(n)) },
+	})
 }

@@ -135,8 +135,11 @@ func (s *Server) trackedToJSON(c *fiber.Ctx, tp *models.TrackedPetition) tracked
 	}
 	for _, e := range tp.Timeline {
 		d := s.t(c, "event."+e.Type)
-		if e.Type == "routed" {
-			d += ": " + e.Note
+		switch e.Type {
+		case "routed", "transferred", "rejected", "info_requested", "extended":
+			if e.Note != "" {
+				d += ": " + e.Note
+			}
 		}
 		out.Timeline = append(out.Timeline, timelineEntry{At: formatTime(&e.At), Type: e.Type, Description: d})
 	}

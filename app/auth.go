@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,14 +72,31 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	email := strings.Clone(c.FormValue("email"))
 	password := strings.Clone(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
+	// Throttled before the password is even checked (state in the
+	// database, so every instance counts the same failures).
+	if throttled, err := s.Store.LoginThrottled(c.UserContext(), email, c.IP()); err != nil {
+		return err
+	} else if throttled {
+		s.Log.Warn("sign-in throttled", "ip", c.IP())
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(models.LoginWindow.Seconds())))
+		return s.render(c, fiber.StatusTooManyRequests, "admin_login", s.t(c, "login.heading"), fiber.Map{
+			"Throttled": true, "Email": email, "Next": next,
+		})
+	}
 	u, err := s.Store.Authenticate(c.UserContext(), email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		s.Log.Info("sign-in failed", "ip", c.IP())
+		if err := s.Store.RecordLoginFailure(c.UserContext(), email, c.IP()); err != nil {
+			return err
+		}
 		return s.render(c, fiber.StatusUnauthorized, "admin_login", s.t(c, "login.heading"), fiber.Map{
 			"Failed": true, "Email": email, "Next": next,
 		})
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.Store.ClearLoginFailures(c.UserContext(), email); err != nil {
 		return err
 	}
 	// A new session on every sign-in: a session id planted before sign-in

@@ -68,6 +68,11 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 		Channel: models.ChannelWeb, Language: langOf(c),
 		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
 	}
+	files, err := readFiles(c, "files")
+	if err != nil {
+		return err
+	}
+	in.Attachments = files
 	sub, err := s.Store.SubmitPetition(c.UserContext(), in)
 	if verr, ok := models.AsValidation(err); ok {
 		return s.renderSubmit(c, fiber.StatusBadRequest, submitFormData{SubmitInput: in, PrivacyConsent: in.PrivacyConsent}, verr)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,13 +17,5 @@ func (s *Server) trackForm(c *fiber.Ctx) error {
 func (s *Server) trackPost(c *fiber.Ctx) error {
 	code := models.NormalizeCode(strings.Clone(c.FormValue("code")))
 	secret := strings.Clone(c.FormValue("secret"))
-	tp, err := s.Store.PetitionForCitizen(c.UserContext(), code, secret)
-	if errors.Is(err, models.ErrNotFound) {
-		return s.render(c, fiber.StatusNotFound, "track", s.t(c, "track.heading"), fiber.Map{"NotFound": true, "Code": code})
-	}
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, fiber.StatusOK, "track_result", tp.Petition.Title, fiber.Map{"Tracked": tp, "Secret": secret})
+	return s.renderTracked(c, fiber.StatusOK, code, secret, "", nil)
 }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strconv"
 	"strings"
 
 	"pakn/models"
@@ -11,3 +12,5 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func testenvDefaultInput() models.SubmitInput {
 	return models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai"}
 }
+
+func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
+	s.citizenRoutes()
 
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
@@ -168,6 +169,12 @@ func (s *Server) templateFuncs() map[string]any {
 			return t.In(models.VietnamLocation()).Format(time.RFC3339)
 		},
 		"para": paragraphs,
+		"deref": func(p *int64) int64 { // nil-safe, for ids in maps
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 	}
 }
 

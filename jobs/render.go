@@ -117,6 +117,7 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 		"days_overdue", str(data["days_overdue"]), "open", str(data["open"]),
 		"due_soon", str(data["due_soon"]), "overdue", str(data["overdue"]),
 		"date", formatDate(str(data["date"])), "link", link,
+		"original", str(data["original"]), "secret", str(data["secret"]),
 	}
 	out := Rendered{
 		Subject: r.cat.T(lang, "mail."+template+".subject", params...),
@@ -164,6 +165,8 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 		}
 		add("due", formatDate(str(data["due_at"])))
 		add("info_due", formatDate(str(data["info_due_at"])))
+		add("original", str(data["original"]))
+		add("secret", str(data["secret"]))
 		if official && str(data["kind"]) != models.NoticeDueSoon && str(data["kind"]) != models.NoticeDueToday {
 			add("days_overdue", str(data["days_overdue"]))
 		}

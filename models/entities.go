@@ -173,8 +173,17 @@ type Petition struct {
 	PublishedAt    *time.Time
 
 	EnteredByID *int64 `gorm:"index"` // a clerk who entered it on someone's behalf
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+
+	// Workflow (migration 0010): the paused clock, the one extension, the
+	// citizen's pending request and the signed reply document.
+	PausedAt     *time.Time
+	ExtendedDays int `gorm:"not null;default:0"`
+	InfoRequest  string
+	ReplyNumber  string `gorm:"size:64"`
+	ReplyDate    *time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Open reports whether the petition still needs work.

@@ -53,6 +53,8 @@ type SubmitInput struct {
 	// OptionalAddress waives the sender's postal address (Open311: the key's
 	// holder vouches for the channel).
 	OptionalAddress bool `json:"-"`
+	// Attachments are the citizen's files (web form, clerk's desk).
+	Attachments []AttachmentInput `json:"-"`
 }
 
 // Submission is what a sender gets back: the secret exists only here.
@@ -189,6 +191,9 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 			return nil, fmt.Errorf("submit: area: %w", err)
 		}
 	}
+	if len(in.Attachments) > 0 {
+		v.Fields = append(v.Fields, ValidateAttachments(in.Attachments, "files", 0).Fields...)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -262,6 +267,9 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 		if err := tx.Create(&events).Error; err != nil {
 			return fmt.Errorf("audit petition %s: %w", code, err)
 		}
+		if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
+			return err
+		}
 		if err := enqueueCitizenNotice(tx, &p, "received", map[string]any{
 			"unit": dec.Unit.Name, "due_at": due,
 		}, now); err != nil {
@@ -333,6 +341,9 @@ func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[strin
 	key := fmt.Sprintf("petition:%s:%s", p.Code, stage)
 	if d, ok := data["due_at"].(time.Time); ok {
 		key += ":" + d.UTC().Format("20060102T150405")
+	}
+	if d, ok := data["dedupe"]; ok {
+		key += fmt.Sprintf(":%v", d) // a stage that may recur (a second transfer)
 	}
 	msg := OutboxMessage{
 		DedupeKey: key + ":" + channel, Channel: channel, Recipient: to,

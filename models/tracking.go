@@ -55,5 +55,6 @@ func (s *Store) PetitionForCitizen(ctx context.Context, code, secret string) (*T
 
 // AnswerVisible tells whether the citizen may read the answer yet.
 func (p *Petition) AnswerVisible() bool {
-	return (p.Status == StatusAnswered || p.Status == StatusPublished) && p.Answer != ""
+	// A duplicate's petitioner receives the original's answer.
+	return (p.Status == StatusAnswered || p.Status == StatusPublished || p.Status == StatusDuplicate && p.AnsweredAt != nil) && p.Answer != ""
 }

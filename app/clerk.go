@@ -1,0 +1,107 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pakn/models"
+)
+
+// clerkRoutes: a clerk (post office, one-stop desk) or the Service Center
+// submits on behalf of a person who cannot do it themselves.
+func (s *Server) clerkRoutes() {
+	desk := s.requireUser(models.RoleClerk, models.RoleCoordinator)
+	s.app.Get("/admin/submit", desk, s.clerkForm)
+	s.app.Post("/admin/submit", limitBody(LimitUpload), desk, s.clerkPost)
+}
+
+// deskChannels are the ways a petition reaches a desk.
+var deskChannels = []string{models.ChannelInPerson, models.ChannelPost, models.ChannelPhone, models.ChannelPostOffice}
+
+type clerkFormData struct {
+	models.SubmitInput
+	ReceivedDate string
+}
+
+func (s *Server) clerkForm(c *fiber.Ctx) error {
+	today := s.Store.Now().In(models.VietnamLocation()).Format("2006-01-02")
+	return s.renderClerk(c, fiber.StatusOK, clerkFormData{SubmitInput: models.SubmitInput{Channel: models.ChannelInPerson}, ReceivedDate: today}, nil)
+}
+
+func (s *Server) renderClerk(c *fiber.Ctx, status int, form clerkFormData, verr *models.ValidationError) error {
+	ctx := c.UserContext()
+	cats, err := s.Store.ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	areas, err := s.Store.ListAreas(ctx)
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	if verr != nil {
+		for _, f := range s.translateFields(c, verr) {
+			if _, dup := errs[f.Field]; !dup {
+				errs[f.Field] = f.Message
+			}
+		}
+	}
+	return s.renderAdmin(c, status, "admin_submit", s.t(c, "wf.submit.heading"), fiber.Map{
+		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "Channels": deskChannels,
+	})
+}
+
+func (s *Server) clerkPost(c *fiber.Ctx) error {
+	u := currentUser(c)
+	fv := func(k string) string { return strings.Clone(c.FormValue(k)) }
+	in := models.SubmitInput{
+		Kind: fv("kind"), Title: fv("title"), Content: fv("content"),
+		Category: fv("category"), Area: fv("area"), Address: fv("address"),
+		PublishConsent:       fv("publish_consent") != "",
+		ConfidentialIdentity: fv("confidential_identity") != "",
+		Petitioner: models.PetitionerInput{
+			Name: fv("name"), Phone: fv("phone"), Email: fv("email"),
+			Address: fv("petitioner_address"), Organization: fv("organization"),
+		},
+		Channel: fv("channel"), Language: "vi", EnteredByID: &u.ID, ActorName: u.Name,
+	}
+	form := clerkFormData{SubmitInput: in, ReceivedDate: fv("received_at")}
+	bad := &models.ValidationError{}
+	valid := false
+	for _, ch := range deskChannels {
+		valid = valid || ch == in.Channel
+	}
+	if !valid {
+		bad.Add("channel", "err.unknown_code", nil)
+	}
+	now := s.Store.Now()
+	if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(form.ReceivedDate), models.VietnamLocation()); err != nil {
+		bad.Add("received_at", "err.date", nil)
+	} else if d.After(now) {
+		bad.Add("received_at", "err.future", nil)
+	} else if d.Format("2006-01-02") != now.In(models.VietnamLocation()).Format("2006-01-02") {
+		// The date received starts the clock; noon keeps it on that day.
+		in.ReceivedAt = d.Add(12 * time.Hour)
+	}
+	files, err := readFiles(c, "files")
+	if err != nil {
+		return err
+	}
+	in.Attachments = files
+	if bad.Err() != nil {
+		return s.renderClerk(c, fiber.StatusBadRequest, form, bad)
+	}
+	sub, err := s.Store.SubmitPetition(c.UserContext(), in)
+	if verr, ok := models.AsValidation(err); ok {
+		return s.renderClerk(c, fiber.StatusBadRequest, form, verr)
+	}
+	if err != nil {
+		return err
+	}
+	s.metrics.submitted(in.Channel)
+	return s.renderAdmin(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
+		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
+	})
+}
