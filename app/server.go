@@ -42,6 +42,8 @@ type Server struct {
 	app     *fiber.App
 	cat     *views.Catalog
 	metrics *metrics
+	// limiters are the per-IP rate limiters by name (see rateLimit).
+	limiters map[string]fiber.Handler
 }
 
 // New builds the Fiber application with every route.
