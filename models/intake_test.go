@@ -15,6 +15,7 @@ import (
 
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
+	"pakn/migrations"
 	"pakn/models"
 )
 
@@ -567,4 +568,8 @@ func testSubmitWritesEventsAndOutbox(t *testing.T, st *models.Store) {
 	if err != nil || backlog[models.OutboxEmail] < 1 || backlog[models.OutboxSMS] < 1 {
 		t.Fatalf("backlog %v, %v", backlog, err)
 	}
+}
+
+func migrateStore(st *models.Store) error {
+	return migrations.Migrate(context.Background(), st.DB, st.Dialect)
 }
