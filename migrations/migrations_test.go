@@ -93,3 +93,47 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 		t.Fatalf("applied %v", ids)
 	}
 }
+
+// TestReferenceVersionTriggers: every change to the tables intake caches
+// bumps reference_version (migration 0005). A later migration that rebuilds
+// one of these tables on SQLite drops its triggers; this test catches that.
+func TestReferenceVersionTriggers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		st := open(t, tg)
+		if err := migrations.Migrate(context.Background(), st.DB, st.Dialect); err != nil {
+			t.Fatal(err)
+		}
+		version := func() int64 {
+			var v int64
+			if err := st.DB.Raw(`SELECT version FROM reference_version WHERE id = 1`).Scan(&v).Error; err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		rows := map[string]any{
+			"units":             &models.Unit{Code: "T", Name: "Thử", Kind: models.UnitDepartment, Active: true},
+			"areas":             &models.Area{Code: "T", Name: "Thử"},
+			"categories":        &models.Category{Code: "t", Name: "Thử", Active: true},
+			"routing_rules":     &models.RoutingRule{Position: 1, Target: models.TargetCategoryUnit},
+			"deadline_policies": &models.DeadlinePolicy{TriageDays: 5, AnswerDays: 20, ExtensionMaxDays: 10, InfoWaitDays: 15},
+		}
+		for table, row := range rows {
+			for _, op := range []struct {
+				name string
+				do   func() error
+			}{
+				{"insert", func() error { return st.DB.Create(row).Error }},
+				{"update", func() error { return st.DB.Exec("UPDATE " + table + " SET updated_at = updated_at").Error }},
+				{"delete", func() error { return st.DB.Exec("DELETE FROM " + table).Error }},
+			} {
+				before := version()
+				if err := op.do(); err != nil {
+					t.Fatalf("%s %s: %v", op.name, table, err)
+				}
+				if after := version(); after <= before {
+					t.Errorf("%s on %s left reference_version at %d", op.name, table, after)
+				}
+			}
+		}
+	})
+}

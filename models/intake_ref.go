@@ -4,19 +4,24 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 )
 
 // intakeRef is the reference data every submission reads: categories,
 // areas, routing rules, units and deadline policies. Loading it takes five
-// queries; intake keeps one copy per store and checks on each submission,
-// with one cheap query, that none of those tables changed (row counts and
-// the latest updated_at of each). An administrator's edit on any instance is
-// therefore seen by the next submission everywhere, and the hot path pays
-// one small read instead of seven.
+// queries; intake keeps one copy per store and checks on each submission
+// that it is current by reading one row, reference_version, which triggers
+// on those five tables bump on every change (migration 0005). An
+// administrator's edit on any instance, even by hand in SQL, is therefore
+// seen by the next submission everywhere, and the hot path pays one
+// one-row read (folded into the tracking-number statement on PostgreSQL)
+// instead of seven queries. As a safety net against lost triggers, a copy
+// older than refMaxAge is reloaded anyway.
 type intakeRef struct {
 	stamp      string
+	loadedAt   time.Time
 	categories map[string]Category // active ones, by code
 	areas      map[string]Area     // by code
 	rules      []RoutingRule       // by position, id
@@ -31,27 +36,30 @@ type intakeRefCache struct {
 	ref *intakeRef
 }
 
-// refStampSQL fingerprints the reference tables. gorm sets updated_at on
-// every create and update; a delete changes the count.
-const refStampSQL = `SELECT
- (SELECT COUNT(*) FROM categories) || '/' || COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM categories), '') || '|' ||
- (SELECT COUNT(*) FROM areas) || '/' || COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM areas), '') || '|' ||
- (SELECT COUNT(*) FROM routing_rules) || '/' || COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM routing_rules), '') || '|' ||
- (SELECT COUNT(*) FROM units) || '/' || COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM units), '') || '|' ||
- (SELECT COUNT(*) FROM deadline_policies) || '/' || COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM deadline_policies), '')`
+// refStampSQL reads the reference data version.
+const refStampSQL = `SELECT CAST(version AS TEXT) FROM reference_version WHERE id = 1`
+
+// refMaxAge bounds how long a copy is trusted without reloading.
+const refMaxAge = time.Minute
 
 // intakeReference returns the current reference data, reloading it when the
 // tables changed since the last load.
 func (s *Store) intakeReference(ctx context.Context) (*intakeRef, error) {
-	db := s.DB.WithContext(ctx)
 	var stamp string
-	if err := db.Raw(refStampSQL).Scan(&stamp).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Raw(refStampSQL).Scan(&stamp).Error; err != nil {
 		return nil, fmt.Errorf("reference data stamp: %w", err)
 	}
+	return s.intakeRefFor(ctx, stamp)
+}
+
+// intakeRefFor returns the reference data, reloading it unless the copy was
+// loaded under the same stamp.
+func (s *Store) intakeRefFor(ctx context.Context, stamp string) (*intakeRef, error) {
+	db := s.DB.WithContext(ctx)
 	c := &s.refCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ref != nil && c.ref.stamp == stamp {
+	if c.ref != nil && c.ref.stamp == stamp && time.Since(c.ref.loadedAt) < refMaxAge {
 		return c.ref, nil
 	}
 	ref, err := loadIntakeRef(db)
@@ -60,7 +68,7 @@ func (s *Store) intakeReference(ctx context.Context) (*intakeRef, error) {
 	}
 	// The stamp read before loading: an edit in between makes the next
 	// submission load again, never keep stale data.
-	ref.stamp = stamp
+	ref.stamp, ref.loadedAt = stamp, time.Now()
 	c.ref = ref
 	return ref, nil
 }

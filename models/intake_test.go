@@ -76,6 +76,7 @@ func TestIntake(t *testing.T) {
 		t.Run("TrackingLookup", func(t *testing.T) { testTrackingLookup(t, st) })
 		t.Run("TrackingCodesUniqueUnderConcurrency", func(t *testing.T) { testTrackingCodesUniqueUnderConcurrency(t, st) })
 		t.Run("SubmitWritesEventsAndOutbox", func(t *testing.T) { testSubmitWritesEventsAndOutbox(t, st) })
+		t.Run("SubmitIsAtomic", func(t *testing.T) { testSubmitIsAtomic(t, st) })
 	})
 }
 
@@ -507,6 +508,14 @@ func testSubmitWritesEventsAndOutbox(t *testing.T, st *models.Store) {
 	if p.Status != models.StatusReceived || p.Channel != models.ChannelWeb || p.Language != "vi" {
 		t.Fatalf("petition %+v", p)
 	}
+	var stored models.Petition
+	if err := st.DB.First(&stored, p.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if stored.Code != p.Code || stored.CreatedAt.IsZero() || stored.UpdatedAt.IsZero() || !stored.ReceivedAt.Equal(now) ||
+		stored.SecretHash == "" || stored.UnitID != sub.Unit.ID {
+		t.Fatalf("stored petition %+v", stored)
+	}
 
 	var events []models.Event
 	st.DB.Where("petition_id = ?", p.ID).Order("id").Find(&events)
@@ -572,4 +581,43 @@ func testSubmitWritesEventsAndOutbox(t *testing.T, st *models.Store) {
 
 func migrateStore(st *models.Store) error {
 	return migrations.Migrate(context.Background(), st.DB, st.Dialect)
+}
+
+// testSubmitIsAtomic: when a later write of the submission fails, nothing of
+// it is committed (on PostgreSQL the writes go in one pipelined implicit
+// transaction). A CHECK constraint makes the events insert fail.
+func testSubmitIsAtomic(t *testing.T, st *models.Store) {
+	ctx := context.Background()
+	if st.Dialect != models.Postgres {
+		if err := st.DB.Exec(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'
+BEGIN SELECT RAISE(ABORT, 'boom'); END`).Error; err != nil {
+			t.Fatal(err)
+		}
+		defer st.DB.Exec(`DROP TRIGGER boom`)
+	} else {
+		if err := st.DB.Exec(`ALTER TABLE events ADD CONSTRAINT boom CHECK (note <> 'boom')`).Error; err != nil {
+			t.Fatal(err)
+		}
+		defer st.DB.Exec(`ALTER TABLE events DROP CONSTRAINT boom`)
+	}
+	var petitions, outbox int64
+	st.DB.Model(&models.Petition{}).Count(&petitions)
+	st.DB.Model(&models.OutboxMessage{}).Count(&outbox)
+	in := validInput()
+	in.Channel = "boom"
+	if _, err := st.SubmitPetition(ctx, in); err == nil {
+		t.Fatal("submission succeeded although its events could not be written")
+	}
+	var p2, o2 int64
+	st.DB.Model(&models.Petition{}).Count(&p2)
+	st.DB.Model(&models.OutboxMessage{}).Count(&o2)
+	if p2 != petitions || o2 != outbox {
+		t.Fatalf("a failed submission left rows: petitions %d→%d, outbox %d→%d", petitions, p2, outbox, o2)
+	}
+	// The store works on afterwards (the connection is clean).
+	for range 3 {
+		if _, err := st.SubmitPetition(ctx, validInput()); err != nil {
+			t.Fatalf("after a failed submission: %v", err)
+		}
+	}
 }

@@ -5,8 +5,8 @@
 // and the server's peak resident memory, and then runs pgbench's single-row
 // INSERT transactions on the same server for comparison.
 //
-//	go run ./cmd/loadintake                      # defaults: 20000 petitions, 32 clients
-//	go run ./cmd/loadintake -n 5000 -c 16 -pgbench-seconds 10
+//	go run ./cmd/loadintake              # 3 rounds of 8000 petitions (32 clients) and 5 s of pgbench
+//	go run ./cmd/loadintake -rounds 5 -n 5000 -c 16 -pgbench-seconds 10
 //
 // Everything stays on the loopback interface and every loop is bounded by a
 // count and a time limit.
@@ -42,12 +42,13 @@ func main() {
 	var o options
 	flag.StringVar(&o.AdminURL, "admin-url", envOr("PAKN_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL URL with the right to create databases")
-	flag.IntVar(&o.N, "n", 20000, "petitions to post")
+	flag.IntVar(&o.N, "n", 8000, "petitions to post per round")
+	flag.IntVar(&o.Rounds, "rounds", 3, "rounds of intake load, each followed by a pgbench run")
 	flag.IntVar(&o.C, "c", 32, "concurrent HTTP clients")
 	flag.DurationVar(&o.MaxTime, "max-time", 90*time.Second, "stop posting after this long even if n is not reached")
 	flag.IntVar(&o.Warmup, "warmup", 300, "petitions posted before measuring")
 	flag.StringVar(&o.Bin, "bin", "", "pakn binary (default: build one from the module root)")
-	flag.IntVar(&o.PgbenchSeconds, "pgbench-seconds", 15, "pgbench duration (0 skips pgbench)")
+	flag.IntVar(&o.PgbenchSeconds, "pgbench-seconds", 5, "pgbench duration per round (0 skips pgbench)")
 	flag.IntVar(&o.PgbenchClients, "pgbench-clients", 16, "pgbench -c")
 	flag.IntVar(&o.PgbenchThreads, "pgbench-threads", 2, "pgbench -j")
 	flag.Parse()
@@ -59,7 +60,7 @@ func main() {
 
 type options struct {
 	AdminURL                                       string
-	N, C, Warmup                                   int
+	N, C, Warmup, Rounds                           int
 	MaxTime                                        time.Duration
 	Bin                                            string
 	PgbenchSeconds, PgbenchClients, PgbenchThreads int
@@ -73,8 +74,8 @@ func envOr(k, def string) string {
 }
 
 func runLoad(o options) error {
-	if o.N <= 0 || o.C <= 0 || o.N > 1_000_000 {
-		return errors.New("-n must be in 1..1000000 and -c positive")
+	if o.N <= 0 || o.C <= 0 || o.N > 1_000_000 || o.Rounds < 1 || o.Rounds > 20 {
+		return errors.New("-n must be in 1..1000000, -c positive, -rounds in 1..20")
 	}
 	work, err := os.MkdirTemp("", "pakn-load-")
 	if err != nil {
@@ -169,25 +170,60 @@ func runLoad(o options) error {
 			}
 		}
 	}()
-	fmt.Printf("load: %d petitions, %d concurrent clients, at most %s\n", o.N, o.C, o.MaxTime)
-	res, err := post(client, base, o.N, o.C, o.MaxTime, nil)
-	close(stopSampling)
-	sampler.Wait()
-	if err != nil {
-		return err
-	}
-	metricRSS := scrapeRSS(client, base)
 
-	var pgTPS float64
-	var pgOut string
+	var bench *pgbenchDB
 	if o.PgbenchSeconds > 0 {
-		fmt.Printf("pgbench: single-row INSERT transactions, -c %d -j %d -T %d\n", o.PgbenchClients, o.PgbenchThreads, o.PgbenchSeconds)
-		pgTPS, pgOut, err = pgbench(o, work)
-		if err != nil {
+		if bench, err = newPgbenchDB(o.AdminURL, work); err != nil {
 			return err
 		}
+		defer bench.drop()
 	}
+	// Intake and pgbench take turns, so that a neighbour's load on a shared
+	// machine weighs on both alike; the ratio is the median of the rounds'.
+	type round struct{ rate, tps float64 }
+	var (
+		rounds  []round
+		all     result
+		pgOut   string
+		cpuUsed cpuSplit
+	)
+	for r := 1; r <= o.Rounds; r++ {
+		fmt.Printf("round %d/%d: %d petitions, %d concurrent clients …", r, o.Rounds, o.N, o.C)
+		cpu0 := cpuNow(pid)
+		res, err := post(client, base, o.N, o.C, o.MaxTime, nil)
+		cpu1 := cpuNow(pid)
+		cpuUsed = cpuUsed.add(cpu1.sub(cpu0))
+		if err != nil {
+			close(stopSampling)
+			return err
+		}
+		all.ok += res.ok
+		all.failed += res.failed
+		all.elapsed += res.elapsed
+		all.latencies = append(all.latencies, res.latencies...)
+		if all.firstErr == "" {
+			all.firstErr = res.firstErr
+		}
+		rd := round{rate: float64(res.ok) / res.elapsed.Seconds()}
+		fmt.Printf(" %.0f/s", rd.rate)
+		if bench != nil {
+			var tps float64
+			tps, pgOut, err = bench.run(o)
+			if err != nil {
+				close(stopSampling)
+				return err
+			}
+			rd.tps = tps
+			fmt.Printf("; pgbench %.0f tps; ratio %.2f", tps, rd.rate/tps)
+		}
+		fmt.Println()
+		rounds = append(rounds, rd)
+	}
+	close(stopSampling)
+	sampler.Wait()
+	metricRSS := scrapeRSS(client, base)
 
+	res := all
 	lat := res.latencies
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
@@ -196,36 +232,55 @@ func runLoad(o options) error {
 		}
 		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
 	}
-	rate := float64(res.ok) / res.elapsed.Seconds()
+	median := func(f func(round) float64) float64 {
+		v := make([]float64, 0, len(rounds))
+		for _, r := range rounds {
+			v = append(v, f(r))
+		}
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	rate := median(func(r round) float64 { return r.rate })
+	pgTPS := median(func(r round) float64 { return r.tps })
+	ratio := 0.0
+	if bench != nil {
+		ratio = median(func(r round) float64 { return r.rate / r.tps })
+	}
 	fmt.Println()
 	fmt.Println("| measure | value |")
 	fmt.Println("| --- | --- |")
-	fmt.Printf("| petitions posted (201) | %d in %.1f s |\n", res.ok, res.elapsed.Seconds())
+	fmt.Printf("| petitions posted (201) | %d in %d rounds, %.1f s of load |\n", res.ok, len(rounds), res.elapsed.Seconds())
 	fmt.Printf("| failed requests | %d |\n", res.failed)
-	fmt.Printf("| intake throughput | **%.0f petitions/s** |\n", rate)
+	fmt.Printf("| intake throughput, median of rounds | **%.0f petitions/s** |\n", rate)
 	fmt.Printf("| latency p50 / p99 / max | %s / %s / %s |\n", ms(pct(0.50)), ms(pct(0.99)), ms(lat[len(lat)-1]))
 	fmt.Printf("| server RSS idle → peak (VmRSS) | %.1f MB → **%.1f MB** |\n", float64(idleRSS)/1024, float64(peakRSS.Load())/1024)
 	if metricRSS > 0 {
 		fmt.Printf("| process_resident_memory_bytes after the run | %.1f MB |\n", metricRSS/(1<<20))
 	}
-	if pgTPS > 0 {
-		fmt.Printf("| pgbench single-row INSERT | %.0f tps |\n", pgTPS)
-		fmt.Printf("| intake / pgbench | **%.2f** (goal ≥ 0.25) |\n", rate/pgTPS)
+	per := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()*1000/float64(res.ok)) }
+	fmt.Printf("| CPU ms per petition: server / PostgreSQL / load client / whole machine | %s / %s / %s / %s |\n",
+		per(cpuUsed.server), per(cpuUsed.postgres), per(cpuUsed.client), per(cpuUsed.machine))
+	if bench != nil {
+		fmt.Printf("| pgbench single-row INSERT, median of rounds | %.0f tps |\n", pgTPS)
+		fmt.Printf("| intake / pgbench, median of the rounds' ratios | **%.2f** (goal ≥ 0.25) |\n", ratio)
 	}
 	fmt.Println()
 	if res.firstErr != "" {
 		fmt.Println("first failure:", res.firstErr)
 	}
 	if pgOut != "" {
-		fmt.Println("pgbench said:")
+		fmt.Println("pgbench said (last round):")
 		fmt.Println(indent(pgOut))
 	}
 	var problems []string
 	if res.failed > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests failed", res.failed))
 	}
-	if pgTPS > 0 && rate < pgTPS/4 {
-		problems = append(problems, fmt.Sprintf("intake %.0f/s is below a quarter of pgbench's %.0f tps", rate, pgTPS))
+	if bench != nil && ratio < 0.25 {
+		problems = append(problems, fmt.Sprintf("intake is %.2f of pgbench's rate, below a quarter", ratio))
 	}
 	if peakRSS.Load() >= 100*1024 {
 		problems = append(problems, fmt.Sprintf("peak RSS %.1f MB is not under 100 MB", float64(peakRSS.Load())/1024))
@@ -321,29 +376,41 @@ func post(client *http.Client, base string, n, c int, maxTime time.Duration, _ a
 	return res, nil
 }
 
-// pgbench creates a one-table database and runs single-row INSERT
-// transactions against it.
-func pgbench(o options, work string) (float64, string, error) {
-	dbURL, drop, err := freshDatabase(o.AdminURL, "pakn_pgbench")
+// pgbenchDB is a one-table database for pgbench's single-row INSERT
+// transactions.
+type pgbenchDB struct {
+	url, script string
+	drop        func()
+}
+
+func newPgbenchDB(adminURL, work string) (*pgbenchDB, error) {
+	dbURL, drop, err := freshDatabase(adminURL, "pakn_pgbench")
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
-	defer drop()
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
-		return 0, "", err
+		drop()
+		return nil, err
 	}
 	_, err = db.Exec(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, title text NOT NULL, content text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
 	db.Close()
 	if err != nil {
-		return 0, "", fmt.Errorf("pgbench table: %w", err)
+		drop()
+		return nil, fmt.Errorf("pgbench table: %w", err)
 	}
 	script := filepath.Join(work, "insert.sql")
 	if err := os.WriteFile(script, []byte("INSERT INTO bench_insert (title, content) VALUES ('Phản ánh thử tải', 'Đường liên ấp bị ngập sau mỗi trận mưa.');\n"), 0o644); err != nil {
-		return 0, "", err
+		drop()
+		return nil, err
 	}
+	return &pgbenchDB{url: dbURL, script: script, drop: drop}, nil
+}
+
+// run runs pgbench once and returns its tps.
+func (b *pgbenchDB) run(o options) (float64, string, error) {
 	cmd := exec.Command("pgbench", "-n", "-c", strconv.Itoa(o.PgbenchClients), "-j", strconv.Itoa(o.PgbenchThreads),
-		"-T", strconv.Itoa(o.PgbenchSeconds), "-f", script, dbURL)
+		"-T", strconv.Itoa(o.PgbenchSeconds), "-f", b.script, b.url)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, string(out), fmt.Errorf("pgbench: %w\n%s", err, out)
@@ -410,6 +477,62 @@ func waitReady(base string, limit time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("server at %s not ready after %s", base, limit)
+}
+
+// cpuSplit is CPU time used by the server, all postgres processes, this
+// program and the whole machine (from /proc, in clock ticks of 10 ms).
+type cpuSplit struct{ server, postgres, client, machine time.Duration }
+
+func (a cpuSplit) add(b cpuSplit) cpuSplit {
+	return cpuSplit{a.server + b.server, a.postgres + b.postgres, a.client + b.client, a.machine + b.machine}
+}
+
+func (a cpuSplit) sub(b cpuSplit) cpuSplit {
+	return cpuSplit{a.server - b.server, a.postgres - b.postgres, a.client - b.client, a.machine - b.machine}
+}
+
+const tick = 10 * time.Millisecond // USER_HZ = 100 on Linux
+
+func cpuNow(serverPID int) cpuSplit {
+	c := cpuSplit{server: procCPU(serverPID), client: procCPU(os.Getpid())}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "postgres" {
+			c.postgres += procCPU(pid)
+		}
+	}
+	if raw, err := os.ReadFile("/proc/stat"); err == nil {
+		f := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0])
+		for i, v := range f[1:] {
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			n, _ := strconv.ParseInt(v, 10, 64)
+			c.machine += time.Duration(n) * tick
+		}
+	}
+	return c
+}
+
+// procCPU is a process's user + system time (postgres backends that ended
+// in between are missed; pgx keeps its connections open).
+func procCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * tick
 }
 
 // rssKB reads VmRSS of a process in kB.
