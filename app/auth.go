@@ -73,7 +73,7 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	u, err := s.Store.Authenticate(c.UserContext(), email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
-		s.Log.Info("sign-in failed", "ip", c.IP())
+		s.Log.Info("sign-in failed", "ip", s.clientIP(c))
 		return s.render(c, fiber.StatusUnauthorized, "admin_login", s.t(c, "login.heading"), fiber.Map{
 			"Failed": true, "Email": email, "Next": next,
 		})
@@ -86,7 +86,7 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	if old := c.Cookies(sessionCookie); old != "" {
 		_ = s.Store.DeleteSession(c.UserContext(), old)
 	}
-	tok, err := s.Store.CreateSession(c.UserContext(), u.ID, c.IP(), strings.Clone(c.Get(fiber.HeaderUserAgent)))
+	tok, err := s.Store.CreateSession(c.UserContext(), u.ID, s.clientIP(c), strings.Clone(c.Get(fiber.HeaderUserAgent)))
 	if err != nil {
 		return err
 	}

@@ -531,3 +531,49 @@ func TestSubmitBodyLimit(t *testing.T) {
 		t.Fatalf("status %d, want 413", resp.StatusCode)
 	}
 }
+
+// TestRateLimitClientIP: behind a trusted proxy the client is the rightmost
+// untrusted address of X-Forwarded-For, so writing addresses to the left of
+// it does not buy a new allowance; without trusted proxies the header is
+// ignored.
+func TestRateLimitClientIP(t *testing.T) {
+	post := func(e *testenv.Env, xff string) int {
+		req := httptest.NewRequest("POST", "/api/v1/petitions", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		resp := e.Do(req)
+		readAll(t, resp)
+		return resp.StatusCode
+	}
+	limit := func(proxies ...string) *testenv.Env {
+		return testenv.New(t, testdb.SQLite(t), testenv.Options{NoSeed: true, Configure: func(c *app.Config) {
+			c.SubmitLimit = app.Rate{N: 1, Per: time.Minute}
+			c.TrustedProxies = proxies
+		}})
+	}
+	// app.Test connections come from 0.0.0.0: make it the trusted proxy.
+	e := limit("0.0.0.0", "10.0.0.0/8")
+	steps := []struct {
+		xff  string
+		want int
+	}{
+		{"203.0.113.7, 10.1.2.3", http.StatusBadRequest},                    // client 203.0.113.7
+		{"198.51.100.1, 203.0.113.7, 10.1.2.3", http.StatusTooManyRequests}, // a spoofed left entry changes nothing
+		{"198.51.100.1, 203.0.113.7", http.StatusTooManyRequests},
+		{"203.0.113.8", http.StatusBadRequest}, // another client
+	}
+	for i, s := range steps {
+		if got := post(e, s.xff); got != s.want {
+			t.Errorf("trusted proxy, step %d (%s): %d, want %d", i+1, s.xff, got, s.want)
+		}
+	}
+	e = limit()
+	if got := post(e, "203.0.113.7"); got != http.StatusBadRequest {
+		t.Fatalf("first: %d", got)
+	}
+	if got := post(e, "203.0.113.9"); got != http.StatusTooManyRequests {
+		t.Fatalf("X-Forwarded-For believed without a trusted proxy: %d", got)
+	}
+}

@@ -172,7 +172,7 @@ func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
 	h := limiter.New(limiter.Config{
 		Max:          r.N,
 		Expiration:   r.Per,
-		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + c.IP() },
+		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + s.clientIP(c) },
 		LimitReached: func(c *fiber.Ctx) error {
 			secs := c.GetRespHeader(fiber.HeaderRetryAfter)
 			if secs == "" {
