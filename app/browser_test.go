@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,16 @@ func TestBrowserSubmitAndTrack(t *testing.T) {
 		if !strings.Contains(strings.ToLower(receipt), strings.ToLower(s)) { // CSS may upper-case headings
 			t.Errorf("receipt lacks %q:\n%s", s, receipt)
 		}
+	}
+
+	// The receipt is handed over on paper: it prints on one A4 page (the
+	// print style sheet hides the site's header, footer and buttons).
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4), chromedp.PDFPreferCSSPageSize()))
+	if err != nil {
+		t.Fatalf("print the receipt: %v", err)
+	}
+	if pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1); len(pages) != 1 {
+		t.Errorf("the receipt prints on %d A4 pages, want 1", len(pages))
 	}
 
 	err = chromedp.Do(ctx,
