@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			if err := st.SeedDemo(ctx); err != nil {
 				return err
 			}
+			// Hashing the demo officials' passwords (argon2id, 64 MiB
+			// each) leaves a large heap; give it back before serving.
+			debug.FreeOSMemory()
 		}
 		printDemoAccounts(stdout)
 	}

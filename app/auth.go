@@ -74,10 +74,10 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	// Throttled before the password is even checked (state in the
 	// database, so every instance counts the same failures).
-	if throttled, err := s.Store.LoginThrottled(c.UserContext(), email, c.IP()); err != nil {
+	if throttled, err := s.Store.LoginThrottled(c.UserContext(), email, s.clientIP(c)); err != nil {
 		return err
 	} else if throttled {
-		s.Log.Warn("sign-in throttled", "ip", c.IP())
+		s.Log.Warn("sign-in throttled", "ip", s.clientIP(c))
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(models.LoginWindow.Seconds())))
 		return s.render(c, fiber.StatusTooManyRequests, "admin_login", s.t(c, "login.heading"), fiber.Map{
 			"Throttled": true, "Email": email, "Next": next,
@@ -85,8 +85,8 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	}
 	u, err := s.Store.Authenticate(c.UserContext(), email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
-		s.Log.Info("sign-in failed", "ip", c.IP())
-		if err := s.Store.RecordLoginFailure(c.UserContext(), email, c.IP()); err != nil {
+		s.Log.Info("sign-in failed", "ip", s.clientIP(c))
+		if err := s.Store.RecordLoginFailure(c.UserContext(), email, s.clientIP(c)); err != nil {
 			return err
 		}
 		return s.render(c, fiber.StatusUnauthorized, "admin_login", s.t(c, "login.heading"), fiber.Map{
@@ -104,7 +104,7 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	if old := c.Cookies(sessionCookie); old != "" {
 		_ = s.Store.DeleteSession(c.UserContext(), old)
 	}
-	tok, err := s.Store.CreateSession(c.UserContext(), u.ID, c.IP(), strings.Clone(c.Get(fiber.HeaderUserAgent)))
+	tok, err := s.Store.CreateSession(c.UserContext(), u.ID, s.clientIP(c), strings.Clone(c.Get(fiber.HeaderUserAgent)))
 	if err != nil {
 		return err
 	}

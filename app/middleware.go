@@ -34,7 +34,9 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if route == "" || route == "/" && c.Path() != "/" {
 		route = "unmatched"
 	}
-	s.metrics.observe(c.Method(), route, status, time.Since(start))
+	// Clone: Fiber's strings alias buffers reused by the next request, and
+	// Prometheus keeps label values for good.
+	s.metrics.observe(strings.Clone(c.Method()), strings.Clone(route), status, time.Since(start))
 	if status >= 500 {
 		s.Log.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
 	} else {
@@ -153,15 +155,24 @@ func limitBody(n int) fiber.Handler {
 
 // rateLimit limits a route group per client IP (429 with Retry-After).
 // Counters live in each instance's memory: a limit of N per instance is
-// what a load balancer in front of k instances gives k·N.
+// what a load balancer in front of k instances gives k·N. Routes that share
+// a name share one counter (the web form and the API draw on the same
+// submission allowance). Routes are built in New, before serving, so the
+// map needs no lock.
 func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
 	if r.Off() {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
-	return limiter.New(limiter.Config{
+	if h, ok := s.limiters[name]; ok {
+		return h
+	}
+	if s.limiters == nil {
+		s.limiters = map[string]fiber.Handler{}
+	}
+	h := limiter.New(limiter.Config{
 		Max:          r.N,
 		Expiration:   r.Per,
-		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + c.IP() },
+		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + s.clientIP(c) },
 		LimitReached: func(c *fiber.Ctx) error {
 			secs := c.GetRespHeader(fiber.HeaderRetryAfter)
 			if secs == "" {
@@ -171,6 +182,8 @@ func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
 			return &fiber.Error{Code: fiber.StatusTooManyRequests, Message: secs}
 		},
 	})
+	s.limiters[name] = h
+	return h
 }
 
 // static serves the embedded assets with a short cache.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Server struct {
 	metrics *metrics
 	// assetVersion busts browser caches of /static when the assets change.
 	assetVersion string
+	// limiters are the per-IP rate limiters by name (see rateLimit).
+	limiters map[string]fiber.Handler
+	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
+	proxies []*net.IPNet
 }
 
 // New builds the Fiber application with every route.
@@ -61,7 +66,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion()}
+	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")

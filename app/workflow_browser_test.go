@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -13,29 +11,6 @@ import (
 	"pakn/internal/testenv"
 	"pakn/models"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts headless chromium, skipping the test when it is missing
-// (failing under CI=true).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if testdb.CI() {
-			t.Fatalf("chromium is missing at %s under CI=true", chromiumPath)
-		}
-		t.Skipf("chromium is missing at %s: browser journey skipped", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
 
 // An officer of BEN-LUC drafts the answer, the leader approves and
 // publishes it, and the citizen reads it on the public tracking page.

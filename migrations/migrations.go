@@ -16,6 +16,7 @@ func all() []*gormigrate.Migration {
 		m0001Initial(),
 		m0002Published(),
 		m0003Sessions(),
+		m0005ReferenceVersion(),
 		m0010Workflow(),
 		m0020Jobs(),
 		m0040APIKeys(),

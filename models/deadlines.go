@@ -80,9 +80,19 @@ func policyTx(tx *gorm.DB, kind string, categoryID int64) (DeadlinePolicy, error
 	if err != nil {
 		return DeadlinePolicy{}, fmt.Errorf("load deadline policy: %w", err)
 	}
+	return pickPolicy(rows, kind, categoryID), nil
+}
+
+// pickPolicy chooses among policy rows: a row for the category beats a row
+// for the kind, which beats the province default; without rows the built-in
+// defaults apply.
+func pickPolicy(rows []DeadlinePolicy, kind string, categoryID int64) DeadlinePolicy {
 	best := DeadlinePolicy{TriageDays: DefaultTriageDays, AnswerDays: DefaultAnswerDays, ExtensionMaxDays: DefaultExtensionMaxDays, InfoWaitDays: DefaultInfoWaitDays}
 	bestScore := -1
 	for _, p := range rows {
+		if p.Kind != "" && p.Kind != kind || p.CategoryID != nil && *p.CategoryID != categoryID {
+			continue
+		}
 		score := 0
 		if p.Kind != "" {
 			score++
@@ -94,5 +104,5 @@ func policyTx(tx *gorm.DB, kind string, categoryID int64) (DeadlinePolicy, error
 			best, bestScore = p, score
 		}
 	}
-	return best, nil
+	return best
 }

@@ -39,6 +39,31 @@ func routeTx(tx *gorm.DB, r RouteRequest) (RouteDecision, error) {
 	if err := tx.Order("position, id").Find(&rules).Error; err != nil {
 		return RouteDecision{}, fmt.Errorf("route: load rules: %w", err)
 	}
+	activeUnit := func(id int64) (Unit, bool, error) {
+		var u Unit
+		err := tx.Where("id = ? AND active = ?", id, true).First(&u).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Unit{}, false, nil
+		}
+		if err != nil {
+			return Unit{}, false, fmt.Errorf("route: unit %d: %w", id, err)
+		}
+		return u, true, nil
+	}
+	center := func() (Unit, error) {
+		var c Unit
+		if err := tx.Where("kind = ?", UnitCenter).Order("id").First(&c).Error; err != nil {
+			return Unit{}, fmt.Errorf("route: no rule applies and there is no Service Center unit: %w", err)
+		}
+		return c, nil
+	}
+	return decideRoute(rules, r, cat, area, activeUnit, center)
+}
+
+// decideRoute is the routing rule itself, over rules in order: the first
+// rule that applies and yields an active unit wins, else the Service Center.
+func decideRoute(rules []RoutingRule, r RouteRequest, cat Category, area *Area,
+	activeUnit func(id int64) (Unit, bool, error), center func() (Unit, error)) (RouteDecision, error) {
 	for _, rule := range rules {
 		if !ruleApplies(rule, r, cat, area) {
 			continue
@@ -57,21 +82,19 @@ func routeTx(tx *gorm.DB, r RouteRequest) (RouteDecision, error) {
 		if unitID == nil {
 			continue
 		}
-		var u Unit
-		err := tx.Where("id = ? AND active = ?", *unitID, true).First(&u).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue
-		}
+		u, ok, err := activeUnit(*unitID)
 		if err != nil {
-			return RouteDecision{}, fmt.Errorf("route: unit %d: %w", *unitID, err)
+			return RouteDecision{}, err
 		}
-		return RouteDecision{Unit: u, RuleID: rule.ID}, nil
+		if ok {
+			return RouteDecision{Unit: u, RuleID: rule.ID}, nil
+		}
 	}
-	var center Unit
-	if err := tx.Where("kind = ?", UnitCenter).Order("id").First(&center).Error; err != nil {
-		return RouteDecision{}, fmt.Errorf("route: no rule applies and there is no Service Center unit: %w", err)
+	c, err := center()
+	if err != nil {
+		return RouteDecision{}, err
 	}
-	return RouteDecision{Unit: center}, nil
+	return RouteDecision{Unit: c}, nil
 }
 
 func ruleApplies(rule RoutingRule, r RouteRequest, cat Category, area *Area) bool {

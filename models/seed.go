@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -163,7 +164,15 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		return fmt.Errorf("seed demo: %w", err)
 	}
 	s.InvalidateCalendar()
+	// Skip officials that exist before hashing: argon2id is slow on purpose.
+	var existing []string
+	if err := s.DB.WithContext(ctx).Model(&User{}).Pluck("email", &existing).Error; err != nil {
+		return fmt.Errorf("seed demo users: %w", err)
+	}
 	for _, u := range DemoUsers() {
+		if slices.Contains(existing, u.Email) {
+			continue
+		}
 		_, err := s.CreateUser(ctx, NewUserInput{Email: u.Email, Name: u.Name, Role: u.Role, UnitCode: u.Unit, Password: DemoPassword}, "seed-demo")
 		if v, ok := AsValidation(err); ok && v.Has("email") {
 			continue // exists already

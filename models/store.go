@@ -41,6 +41,8 @@ type Store struct {
 
 	cacheOnce sync.Once
 	cache     *calendarCache
+	// refCache is intake's copy of the reference data (intake_ref.go).
+	refCache intakeRefCache
 }
 
 // OpenOptions say where the database is.

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -168,28 +167,47 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 		in.Language = "vi"
 	}
 	v := in.validate()
-	db := s.DB.WithContext(ctx)
 
-	// Look up the codes before the write transaction so that a bad code
-	// becomes a field error, not a rollback.
-	var cat Category
-	if in.Category != "" {
-		err := db.Where("code = ? AND active = ?", in.Category, true).First(&cat).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			v.Add("category", "err.unknown_code", nil)
-		} else if err != nil {
-			return nil, fmt.Errorf("submit: category: %w", err)
+	now := s.now()
+	received := now
+	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
+		received = in.ReceivedAt.UTC()
+	}
+	day := received.In(VietnamLocation()).Format("060102")
+
+	// Reference data comes from the store's copy, checked against the
+	// database by one stamp query (intake_ref.go). On PostgreSQL a valid
+	// input takes its tracking number, its petition id and the stamp in one
+	// statement (reserveCode).
+	var (
+		ref             *intakeRef
+		seq, petitionID int64
+		err             error
+		reserved        = s.Dialect == Postgres && len(v.Fields) == 0
+	)
+	if reserved {
+		var stamp string
+		if seq, petitionID, stamp, err = s.reserveCode(ctx, day); err == nil {
+			ref, err = s.intakeRefFor(ctx, stamp)
 		}
+	} else {
+		ref, err = s.intakeReference(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	// A bad code becomes a field error, not a rollback.
+	cat, ok := ref.categories[in.Category]
+	if in.Category != "" && !ok {
+		v.Add("category", "err.unknown_code", nil)
 	}
 	var area *Area
 	if in.Area != "" {
-		area = &Area{}
-		err := db.Where("code = ?", in.Area).First(area).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		a, ok := ref.areas[in.Area]
+		if !ok {
 			v.Add("area", "err.unknown_code", nil)
-		} else if err != nil {
-			return nil, fmt.Errorf("submit: area: %w", err)
 		}
+		area = &a
 	}
 	if len(in.Attachments) > 0 {
 		v.Fields = append(v.Fields, ValidateAttachments(in.Attachments, "files", 0).Fields...)
@@ -201,104 +219,113 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 	if err != nil {
 		return nil, err
 	}
-
-	now := s.now()
-	received := now
-	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
-		received = in.ReceivedAt.UTC()
+	var areaID *int64
+	if area != nil {
+		areaID = &area.ID
 	}
-	day := received.In(VietnamLocation()).Format("060102")
-	// On PostgreSQL the day's counter is taken in its own short transaction:
-	// holding its row lock through the petition's commit would serialise all
-	// intake. Gaps are allowed; repeats are not.
-	var seq int64
-	if s.Dialect == Postgres {
-		if seq, err = s.nextCodeNumber(ctx, day); err != nil {
+	dec, err := ref.route(RouteRequest{Kind: in.Kind, CategoryID: cat.ID, AreaID: areaID}, cat, area)
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	due := cal.AddWorkingDays(received, ref.policy(in.Kind, cat.ID).TriageDays)
+	secret := NewLookupSecret()
+
+	// The rows of one submission. Events and the notice point at p.ID, which
+	// is known before the insert on PostgreSQL and set by it on SQLite.
+	p := &Petition{
+		ID:   petitionID,
+		Kind: in.Kind, Title: in.Title, Content: in.Content,
+		CategoryID: cat.ID, AreaID: areaID, UnitID: dec.Unit.ID,
+		Address: in.Address, Lat: in.Lat, Long: in.Long,
+		Status: StatusReceived, Channel: in.Channel, Language: in.Language,
+		PublishConsent: in.PublishConsent, ConfidentialIdentity: in.ConfidentialIdentity,
+		PetitionerName: in.Petitioner.Name, PetitionerPhone: in.Petitioner.Phone,
+		PetitionerEmail: in.Petitioner.Email, PetitionerAddress: in.Petitioner.Address,
+		PetitionerOrganization: in.Petitioner.Organization,
+		ReceivedAt:             received, DueAt: &due, DueStage: StageTriage,
+		EnteredByID: in.EnteredByID,
+	}
+	setCode := func(seq int64) {
+		p.Code = fmt.Sprintf("PAKN-%s-%04d", day, seq)
+		p.SecretHash = hashSecret(p.Code, secret)
+	}
+	actor := in.ActorName
+	if actor == "" {
+		actor = p.PetitionerName
+	}
+	events := []Event{
+		{PetitionID: &p.ID, At: now, ActorID: in.EnteredByID, ActorName: actor, Type: "received", ToValue: StatusReceived, Note: in.Channel, Public: true},
+		{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "routed", ToValue: dec.Unit.Code, Note: dec.Unit.Name, Public: true},
+		{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "due_set", ToValue: due.Format(time.RFC3339), Note: StageTriage},
+	}
+	noticeData := map[string]any{"unit": dec.Unit.Name, "due_at": due}
+
+	// Files need their own statements (content-addressed blobs), so a
+	// submission with attachments takes the ordinary transaction.
+	if reserved && len(in.Attachments) == 0 {
+		setCode(seq)
+		notice, err := citizenNotice(p, "received", noticeData, now)
+		if err != nil {
 			return nil, err
 		}
-	}
-	secret := NewLookupSecret()
-	var sub Submission
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		if s.Dialect != Postgres {
-			if seq, err = nextCodeNumberTx(tx, day); err != nil {
+		writes := []func(*gorm.DB) *gorm.DB{
+			func(db *gorm.DB) *gorm.DB { return db.Create(p) },
+			func(db *gorm.DB) *gorm.DB { return db.Create(&events) },
+		}
+		if notice != nil {
+			writes = append(writes, func(db *gorm.DB) *gorm.DB {
+				return db.Clauses(clause.OnConflict{DoNothing: true}).Create(notice)
+			})
+		}
+		if err := s.writeAtomically(ctx, writes...); err != nil {
+			return nil, fmt.Errorf("submit petition %s: %w", p.Code, err)
+		}
+	} else {
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			if !reserved {
+				n, err := nextCodeNumberTx(tx, day)
+				if err != nil {
+					return err
+				}
+				seq = n
+			}
+			setCode(seq)
+			if err := tx.Create(p).Error; err != nil {
+				return fmt.Errorf("insert petition %s: %w", p.Code, err)
+			}
+			if err := tx.Create(&events).Error; err != nil {
+				return fmt.Errorf("audit petition %s: %w", p.Code, err)
+			}
+			if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
 				return err
 			}
-		}
-		code := fmt.Sprintf("PAKN-%s-%04d", day, seq)
-		var areaID *int64
-		if area != nil {
-			areaID = &area.ID
-		}
-		dec, err := routeTx(tx, RouteRequest{Kind: in.Kind, CategoryID: cat.ID, AreaID: areaID})
+			return enqueueCitizenNotice(tx, p, "received", noticeData, now)
+		})
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("submit petition: %w", err)
 		}
-		pol, err := policyTx(tx, in.Kind, cat.ID)
-		if err != nil {
-			return err
-		}
-		due := cal.AddWorkingDays(received, pol.TriageDays)
-		p := Petition{
-			Code: code, SecretHash: hashSecret(code, secret),
-			Kind: in.Kind, Title: in.Title, Content: in.Content,
-			CategoryID: cat.ID, AreaID: areaID, UnitID: dec.Unit.ID,
-			Address: in.Address, Lat: in.Lat, Long: in.Long,
-			Status: StatusReceived, Channel: in.Channel, Language: in.Language,
-			PublishConsent: in.PublishConsent, ConfidentialIdentity: in.ConfidentialIdentity,
-			PetitionerName: in.Petitioner.Name, PetitionerPhone: in.Petitioner.Phone,
-			PetitionerEmail: in.Petitioner.Email, PetitionerAddress: in.Petitioner.Address,
-			PetitionerOrganization: in.Petitioner.Organization,
-			ReceivedAt:             received, DueAt: &due, DueStage: StageTriage,
-			EnteredByID: in.EnteredByID,
-		}
-		if err := tx.Create(&p).Error; err != nil {
-			return fmt.Errorf("insert petition %s: %w", code, err)
-		}
-		actor := in.ActorName
-		if actor == "" {
-			actor = p.PetitionerName
-		}
-		events := []Event{
-			{PetitionID: &p.ID, At: now, ActorID: in.EnteredByID, ActorName: actor, Type: "received", ToValue: StatusReceived, Note: in.Channel, Public: true},
-			{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "routed", ToValue: dec.Unit.Code, Note: dec.Unit.Name, Public: true},
-			{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "due_set", ToValue: due.Format(time.RFC3339), Note: StageTriage},
-		}
-		if err := tx.Create(&events).Error; err != nil {
-			return fmt.Errorf("audit petition %s: %w", code, err)
-		}
-		if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
-			return err
-		}
-		if err := enqueueCitizenNotice(tx, &p, "received", map[string]any{
-			"unit": dec.Unit.Name, "due_at": due,
-		}, now); err != nil {
-			return err
-		}
-		sub = Submission{Petition: p, Secret: secret, Unit: dec.Unit}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("submit petition: %w", err)
 	}
-	return &sub, nil
+	return &Submission{Petition: *p, Secret: secret, Unit: dec.Unit}, nil
 }
 
-// nextCodeNumber takes the next number of the day in its own transaction.
-// synchronous_commit=off lets the row lock go before the WAL flush; the
-// petition that uses the number commits later with a flush, which makes this
-// record durable too, so a number a citizen was given is never reissued.
-func (s *Store) nextCodeNumber(ctx context.Context, day string) (int64, error) {
-	var n int64
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
-			return err
-		}
-		var err error
-		n, err = nextCodeNumberTx(tx, day)
-		return err
-	})
-	return n, err
+// reserveCode takes, in one statement of its own transaction, the next
+// tracking number of the day, the petition's id and the reference data
+// stamp. The day's counter row is hot: its lock is held for this one
+// statement only, and set_config(..., true) turns synchronous_commit off for
+// this transaction alone so the lock goes before the WAL flush. The petition
+// that uses the number commits later with a flush, which makes this record
+// (and the sequence's) durable too, so a number a citizen was given is never
+// reissued; a number taken by a submission that then fails is a gap, which
+// the code format allows.
+func (s *Store) reserveCode(ctx context.Context, day string) (seq, petitionID int64, stamp string, err error) {
+	row := s.DB.WithContext(ctx).Raw(`INSERT INTO code_sequences (day, last)
+SELECT ?, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+ON CONFLICT (day) DO UPDATE SET last = code_sequences.last + 1
+RETURNING last, nextval(pg_get_serial_sequence('petitions', 'id')), (`+refStampSQL+`)`, day).Row()
+	if err := row.Scan(&seq, &petitionID, &stamp); err != nil {
+		return 0, 0, "", fmt.Errorf("next tracking number for %s: %w", day, err)
+	}
+	return seq, petitionID, stamp, nil
 }
 
 func nextCodeNumberTx(tx *gorm.DB, day string) (int64, error) {
@@ -320,12 +347,25 @@ func nextCodeNumberTx(tx *gorm.DB, day string) (int64, error) {
 // when the citizen left an address, otherwise SMS. The dedupe key makes a
 // second attempt at the same stage a no-op.
 func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[string]any, now time.Time) error {
+	msg, err := citizenNotice(p, stage, data, now)
+	if err != nil || msg == nil {
+		return err
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(msg).Error; err != nil {
+		return fmt.Errorf("outbox %s: %w", msg.DedupeKey, err)
+	}
+	return nil
+}
+
+// citizenNotice builds the outbox row of a stage's notice, or nil when the
+// citizen left no contact. PetitionID points at p.ID.
+func citizenNotice(p *Petition, stage string, data map[string]any, now time.Time) (*OutboxMessage, error) {
 	channel, to := OutboxEmail, p.PetitionerEmail
 	if to == "" {
 		channel, to = OutboxSMS, p.PetitionerPhone
 	}
 	if to == "" {
-		return nil
+		return nil, nil
 	}
 	if data == nil {
 		data = map[string]any{}
@@ -336,7 +376,7 @@ func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[strin
 	data["lang"] = p.Language
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("notice data: %w", err)
+		return nil, fmt.Errorf("notice data: %w", err)
 	}
 	key := fmt.Sprintf("petition:%s:%s", p.Code, stage)
 	if d, ok := data["due_at"].(time.Time); ok {
@@ -345,14 +385,9 @@ func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[strin
 	if d, ok := data["dedupe"]; ok {
 		key += fmt.Sprintf(":%v", d) // a stage that may recur (a second transfer)
 	}
-	msg := OutboxMessage{
+	return &OutboxMessage{
 		DedupeKey: key + ":" + channel, Channel: channel, Recipient: to,
 		Template: "citizen_" + stage, Data: string(raw), PetitionID: &p.ID,
 		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-	}
-	err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&msg).Error
-	if err != nil {
-		return fmt.Errorf("outbox %s: %w", key, err)
-	}
-	return nil
+	}, nil
 }

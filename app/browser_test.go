@@ -1,0 +1,130 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"pakn/internal/testdb"
+	"pakn/internal/testenv"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts a headless chromium with a fresh profile, or skips the test
+// when there is none (fails under CI=true).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath
+	if _, err := os.Stat(path); err != nil {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			path = p
+		} else {
+			if testdb.CI() {
+				t.Fatalf("chromium is missing at %s under CI=true (apt-get install -y chromium)", chromiumPath)
+			}
+			t.Skipf("browser test skipped: chromium is not installed at %s (apt-get install -y chromium)", chromiumPath)
+		}
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first call starts the browser and must not carry a timeout (it
+	// would end the browser); later calls get one from this context.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium at %s: %v", path, err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// TestBrowserSubmitAndTrack fills in /submit in a real browser, reads the
+// receipt and follows the petition on /track with what it printed.
+func TestBrowserSubmitAndTrack(t *testing.T) {
+	ctx := browser(t)
+	e := testenv.New(t, testdb.SQLite(t))
+	base := e.Listen()
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/submit"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.Click(chromedp.CSS(`input[name="kind"][value="complaint"]`)),
+		chromedp.SetValue(chromedp.ID("category"), "moi-truong"),
+		chromedp.SetValue(chromedp.ID("area"), "CAN-GIUOC"),
+		chromedp.SendKeys(chromedp.ID("title"), "Khói bụi từ lò gạch gần trường học"),
+		chromedp.SendKeys(chromedp.ID("content"), "Lò gạch ở ấp Long Phú đốt vào ban ngày, khói bụi bay vào trường tiểu học. Đề nghị kiểm tra."),
+		chromedp.SendKeys(chromedp.ID("address"), "Ấp Long Phú, xã Long Thượng"),
+		chromedp.SendKeys(chromedp.ID("name"), "Võ Thị Hạnh"),
+		chromedp.SendKeys(chromedp.ID("paddress"), "Ấp Long Phú, xã Long Thượng, huyện Cần Giuộc"),
+		chromedp.SendKeys(chromedp.ID("phone"), "0933 111 222"),
+		chromedp.Click(chromedp.CSS(`input[name="privacy_consent"]`)),
+		chromedp.Click(chromedp.CSS(`form.form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("receipt-code")),
+	)
+	if err != nil {
+		t.Fatalf("submit in the browser: %v", err)
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	code, secret, receipt := text("#receipt-code"), text("#receipt-secret"), text("#receipt")
+	code, secret = strings.TrimSpace(code), strings.TrimSpace(secret)
+	if !codeRe.MatchString(code) || len(secret) != 14 {
+		t.Fatalf("receipt shows code %q and secret %q", code, secret)
+	}
+	for _, s := range []string{"Giấy biên nhận", "Khói bụi từ lò gạch gần trường học", "Võ Thị Hạnh", "Ủy ban nhân dân huyện Cần Giuộc"} {
+		if !strings.Contains(strings.ToLower(receipt), strings.ToLower(s)) { // CSS may upper-case headings
+			t.Errorf("receipt lacks %q:\n%s", s, receipt)
+		}
+	}
+
+	// The receipt is handed over on paper: it prints on one A4 page (the
+	// print style sheet hides the site's header, footer and buttons).
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4), chromedp.PDFPreferCSSPageSize()))
+	if err != nil {
+		t.Fatalf("print the receipt: %v", err)
+	}
+	if pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1); len(pages) != 1 {
+		t.Errorf("the receipt prints on %d A4 pages, want 1", len(pages))
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/track"),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.SendKeys(chromedp.ID("secret"), strings.ToLower(secret)),
+		chromedp.Submit(chromedp.ID("secret")),
+		chromedp.WaitVisible(chromedp.ID("track-status")),
+	)
+	if err != nil {
+		t.Fatalf("track in the browser: %v", err)
+	}
+	status, timeline := text("#track-status"), text("ol.timeline")
+	if strings.TrimSpace(status) != "Đã tiếp nhận, chờ xem xét" || !strings.Contains(timeline, "Ủy ban nhân dân huyện Cần Giuộc") {
+		t.Fatalf("track shows status %q, timeline %q", status, timeline)
+	}
+}

@@ -1,0 +1,585 @@
+// Command loadintake measures intake throughput on PostgreSQL (issue 2,
+// item 10): it builds and starts `pakn serve --demo` against a fresh
+// database with the submission limit off, posts petitions concurrently
+// through HTTP on 127.0.0.1, reports petitions per second, p50/p99 latency
+// and the server's peak resident memory, and then runs pgbench's single-row
+// INSERT transactions on the same server for comparison.
+//
+//	go run ./cmd/loadintake              # 3 rounds of 8000 petitions (32 clients) and 5 s of pgbench
+//	go run ./cmd/loadintake -rounds 5 -n 5000 -c 16 -pgbench-seconds 10
+//
+// Everything stays on the loopback interface and every loop is bounded by a
+// count and a time limit.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.AdminURL, "admin-url", envOr("PAKN_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+		"PostgreSQL URL with the right to create databases")
+	flag.IntVar(&o.N, "n", 8000, "petitions to post per round")
+	flag.IntVar(&o.Rounds, "rounds", 3, "rounds of intake load, each followed by a pgbench run")
+	flag.IntVar(&o.C, "c", 32, "concurrent HTTP clients")
+	flag.DurationVar(&o.MaxTime, "max-time", 90*time.Second, "stop posting after this long even if n is not reached")
+	flag.IntVar(&o.Warmup, "warmup", 300, "petitions posted before measuring")
+	flag.StringVar(&o.Bin, "bin", "", "pakn binary (default: build one from the module root)")
+	flag.IntVar(&o.PgbenchSeconds, "pgbench-seconds", 5, "pgbench duration per round (0 skips pgbench)")
+	flag.IntVar(&o.PgbenchClients, "pgbench-clients", 16, "pgbench -c")
+	flag.IntVar(&o.PgbenchThreads, "pgbench-threads", 2, "pgbench -j")
+	flag.Parse()
+	if err := runLoad(o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadintake:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	AdminURL                                       string
+	N, C, Warmup, Rounds                           int
+	MaxTime                                        time.Duration
+	Bin                                            string
+	PgbenchSeconds, PgbenchClients, PgbenchThreads int
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func runLoad(o options) error {
+	if o.N <= 0 || o.C <= 0 || o.N > 1_000_000 || o.Rounds < 1 || o.Rounds > 20 {
+		return errors.New("-n must be in 1..1000000, -c positive, -rounds in 1..20")
+	}
+	work, err := os.MkdirTemp("", "pakn-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	bin := o.Bin
+	if bin == "" {
+		bin = filepath.Join(work, "pakn")
+		fmt.Println("building pakn …")
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Dir = moduleRoot()
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+
+	dbURL, dropDB, err := freshDatabase(o.AdminURL, "pakn_load")
+	if err != nil {
+		return err
+	}
+	defer dropDB()
+
+	addr, err := freePort()
+	if err != nil {
+		return err
+	}
+	base := "http://" + addr
+	env := append(os.Environ(),
+		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789",
+		"PAKN_ADDR="+addr, "PAKN_BASE_URL="+base, "PAKN_DATA_DIR="+filepath.Join(work, "data"),
+		"PAKN_SUBMIT_LIMIT=0", "PAKN_LOOKUP_LIMIT=0", "PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn",
+	)
+	// Seed with its own process: hashing the demo officials' passwords
+	// (argon2id, 64 MiB each) would otherwise count in the server's memory.
+	seed := exec.Command(bin, "seed-demo")
+	seed.Env = env
+	if out, err := seed.CombinedOutput(); err != nil {
+		return fmt.Errorf("seed-demo: %w\n%s", err, out)
+	}
+	server := exec.Command(bin, "serve")
+	server.Env = env
+	var serverLog bytes.Buffer
+	server.Stdout, server.Stderr = io.Discard, &serverLog
+	if err := server.Start(); err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	defer func() {
+		_ = server.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = server.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = server.Process.Kill()
+		}
+	}()
+	if err := waitReady(base, 60*time.Second); err != nil {
+		return fmt.Errorf("%w\nserver log:\n%s", err, serverLog.String())
+	}
+	pid := server.Process.Pid
+	idleRSS := rssKB(pid)
+
+	client := &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: o.C * 2, MaxIdleConnsPerHost: o.C * 2, IdleConnTimeout: time.Minute},
+	}
+	fmt.Printf("warm-up: %d petitions\n", o.Warmup)
+	if _, err := post(client, base, o.Warmup, min(o.C, max(o.Warmup, 1)), o.MaxTime, nil); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+
+	// Sample the server's resident memory while the load runs.
+	var peakRSS atomic.Int64
+	stopSampling := make(chan struct{})
+	var sampler sync.WaitGroup
+	sampler.Add(1)
+	go func() {
+		defer sampler.Done()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if kb := rssKB(pid); kb > peakRSS.Load() {
+				peakRSS.Store(kb)
+			}
+			select {
+			case <-stopSampling:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+
+	var bench *pgbenchDB
+	if o.PgbenchSeconds > 0 {
+		if bench, err = newPgbenchDB(o.AdminURL, work); err != nil {
+			return err
+		}
+		defer bench.drop()
+	}
+	// Intake and pgbench take turns, so that a neighbour's load on a shared
+	// machine weighs on both alike; the ratio is the median of the rounds'.
+	type round struct{ rate, tps float64 }
+	var (
+		rounds  []round
+		all     result
+		pgOut   string
+		cpuUsed cpuSplit
+	)
+	for r := 1; r <= o.Rounds; r++ {
+		fmt.Printf("round %d/%d: %d petitions, %d concurrent clients …", r, o.Rounds, o.N, o.C)
+		cpu0 := cpuNow(pid)
+		res, err := post(client, base, o.N, o.C, o.MaxTime, nil)
+		cpu1 := cpuNow(pid)
+		cpuUsed = cpuUsed.add(cpu1.sub(cpu0))
+		if err != nil {
+			close(stopSampling)
+			return err
+		}
+		all.ok += res.ok
+		all.failed += res.failed
+		all.elapsed += res.elapsed
+		all.latencies = append(all.latencies, res.latencies...)
+		if all.firstErr == "" {
+			all.firstErr = res.firstErr
+		}
+		rd := round{rate: float64(res.ok) / res.elapsed.Seconds()}
+		fmt.Printf(" %.0f/s", rd.rate)
+		if bench != nil {
+			var tps float64
+			tps, pgOut, err = bench.run(o)
+			if err != nil {
+				close(stopSampling)
+				return err
+			}
+			rd.tps = tps
+			fmt.Printf("; pgbench %.0f tps; ratio %.2f", tps, rd.rate/tps)
+		}
+		fmt.Println()
+		rounds = append(rounds, rd)
+	}
+	close(stopSampling)
+	sampler.Wait()
+	metricRSS := scrapeRSS(client, base)
+
+	res := all
+	lat := res.latencies
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+	}
+	median := func(f func(round) float64) float64 {
+		v := make([]float64, 0, len(rounds))
+		for _, r := range rounds {
+			v = append(v, f(r))
+		}
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	rate := median(func(r round) float64 { return r.rate })
+	pgTPS := median(func(r round) float64 { return r.tps })
+	ratio := 0.0
+	if bench != nil {
+		ratio = median(func(r round) float64 { return r.rate / r.tps })
+	}
+	fmt.Println()
+	fmt.Println("| measure | value |")
+	fmt.Println("| --- | --- |")
+	fmt.Printf("| petitions posted (201) | %d in %d rounds, %.1f s of load |\n", res.ok, len(rounds), res.elapsed.Seconds())
+	fmt.Printf("| failed requests | %d |\n", res.failed)
+	fmt.Printf("| intake throughput, median of rounds | **%.0f petitions/s** |\n", rate)
+	fmt.Printf("| latency p50 / p99 / max | %s / %s / %s |\n", ms(pct(0.50)), ms(pct(0.99)), ms(lat[len(lat)-1]))
+	fmt.Printf("| server RSS idle → peak (VmRSS) | %.1f MB → **%.1f MB** |\n", float64(idleRSS)/1024, float64(peakRSS.Load())/1024)
+	if metricRSS > 0 {
+		fmt.Printf("| process_resident_memory_bytes after the run | %.1f MB |\n", metricRSS/(1<<20))
+	}
+	per := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()*1000/float64(res.ok)) }
+	fmt.Printf("| CPU ms per petition: server / PostgreSQL / load client / whole machine | %s / %s / %s / %s |\n",
+		per(cpuUsed.server), per(cpuUsed.postgres), per(cpuUsed.client), per(cpuUsed.machine))
+	if bench != nil {
+		fmt.Printf("| pgbench single-row INSERT, median of rounds | %.0f tps |\n", pgTPS)
+		fmt.Printf("| intake / pgbench, median of the rounds' ratios | **%.2f** (goal ≥ 0.25) |\n", ratio)
+	}
+	fmt.Println()
+	if res.firstErr != "" {
+		fmt.Println("first failure:", res.firstErr)
+	}
+	if pgOut != "" {
+		fmt.Println("pgbench said (last round):")
+		fmt.Println(indent(pgOut))
+	}
+	var problems []string
+	if res.failed > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests failed", res.failed))
+	}
+	if bench != nil && ratio < 0.25 {
+		problems = append(problems, fmt.Sprintf("intake is %.2f of pgbench's rate, below a quarter", ratio))
+	}
+	if peakRSS.Load() >= 100*1024 {
+		problems = append(problems, fmt.Sprintf("peak RSS %.1f MB is not under 100 MB", float64(peakRSS.Load())/1024))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	fmt.Println("goals met: intake ≥ 1/4 of pgbench, RSS < 100 MB")
+	return nil
+}
+
+type result struct {
+	ok, failed int
+	elapsed    time.Duration
+	latencies  []time.Duration
+	firstErr   string
+}
+
+var body = func(i int) []byte {
+	areas := []string{"BEN-LUC", "TAN-AN", "DUC-HOA", "CAN-GIUOC", ""}
+	cats := []string{"dat-dai", "giao-thong", "moi-truong", "cu-tru", "khac"}
+	b, _ := json.Marshal(map[string]any{
+		"kind":     []string{"complaint", "recommendation"}[i%2],
+		"title":    fmt.Sprintf("Phản ánh thử tải số %d về hạ tầng giao thông nông thôn", i),
+		"content":  "Đường liên ấp bị ngập sau mỗi trận mưa, người dân đi lại khó khăn. Đề nghị cơ quan chức năng kiểm tra, nạo vét cống thoát nước và nâng cấp mặt đường.",
+		"category": cats[i%len(cats)], "area": areas[i%len(areas)], "address": "Ấp 4, xã Thạnh Đức",
+		"publish_consent": i%3 == 0,
+		"petitioner": map[string]any{
+			"name": "Nguyễn Thị Thử Tải", "phone": "0901234567", "email": fmt.Sprintf("load%d@example.vn", i%1000),
+			"address": "Ấp 4, xã Thạnh Đức, huyện Bến Lức",
+		},
+	})
+	return b
+}
+
+// post sends n petitions with c workers, stopping at maxTime.
+func post(client *http.Client, base string, n, c int, maxTime time.Duration, _ any) (result, error) {
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		res      result
+		wg       sync.WaitGroup
+		deadline = time.Now().Add(maxTime)
+	)
+	res.latencies = make([]time.Duration, 0, n)
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lats := make([]time.Duration, 0, n/c+1)
+			var ok, failed int
+			var firstErr string
+			for time.Now().Before(deadline) {
+				i := int(next.Add(1))
+				if i > n {
+					break
+				}
+				t0 := time.Now()
+				resp, err := client.Post(base+"/api/v1/petitions", "application/json", bytes.NewReader(body(i)))
+				if err == nil {
+					raw, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						err = fmt.Errorf("status %d: %.200s", resp.StatusCode, raw)
+					}
+				}
+				if err != nil {
+					failed++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					continue
+				}
+				ok++
+				lats = append(lats, time.Since(t0))
+			}
+			mu.Lock()
+			res.ok += ok
+			res.failed += failed
+			res.latencies = append(res.latencies, lats...)
+			if res.firstErr == "" {
+				res.firstErr = firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	if res.ok == 0 {
+		return res, fmt.Errorf("no petition was accepted: %s", res.firstErr)
+	}
+	return res, nil
+}
+
+// pgbenchDB is a one-table database for pgbench's single-row INSERT
+// transactions.
+type pgbenchDB struct {
+	url, script string
+	drop        func()
+}
+
+func newPgbenchDB(adminURL, work string) (*pgbenchDB, error) {
+	dbURL, drop, err := freshDatabase(adminURL, "pakn_pgbench")
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	_, err = db.Exec(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, title text NOT NULL, content text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
+	db.Close()
+	if err != nil {
+		drop()
+		return nil, fmt.Errorf("pgbench table: %w", err)
+	}
+	script := filepath.Join(work, "insert.sql")
+	if err := os.WriteFile(script, []byte("INSERT INTO bench_insert (title, content) VALUES ('Phản ánh thử tải', 'Đường liên ấp bị ngập sau mỗi trận mưa.');\n"), 0o644); err != nil {
+		drop()
+		return nil, err
+	}
+	return &pgbenchDB{url: dbURL, script: script, drop: drop}, nil
+}
+
+// run runs pgbench once and returns its tps.
+func (b *pgbenchDB) run(o options) (float64, string, error) {
+	cmd := exec.Command("pgbench", "-n", "-c", strconv.Itoa(o.PgbenchClients), "-j", strconv.Itoa(o.PgbenchThreads),
+		"-T", strconv.Itoa(o.PgbenchSeconds), "-f", b.script, b.url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, string(out), fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+	if m == nil {
+		return 0, string(out), fmt.Errorf("pgbench: no tps in its output:\n%s", out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return tps, string(out), nil
+}
+
+// freshDatabase (re)creates a database next to the admin URL's and returns
+// its URL and a function that drops it.
+func freshDatabase(adminURL, name string) (string, func(), error) {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("drop %s: %w", name, err)
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
+		admin.Close()
+	}
+	return u.String(), drop, nil
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitReady(base string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server at %s not ready after %s", base, limit)
+}
+
+// cpuSplit is CPU time used by the server, all postgres processes, this
+// program and the whole machine (from /proc, in clock ticks of 10 ms).
+type cpuSplit struct{ server, postgres, client, machine time.Duration }
+
+func (a cpuSplit) add(b cpuSplit) cpuSplit {
+	return cpuSplit{a.server + b.server, a.postgres + b.postgres, a.client + b.client, a.machine + b.machine}
+}
+
+func (a cpuSplit) sub(b cpuSplit) cpuSplit {
+	return cpuSplit{a.server - b.server, a.postgres - b.postgres, a.client - b.client, a.machine - b.machine}
+}
+
+const tick = 10 * time.Millisecond // USER_HZ = 100 on Linux
+
+func cpuNow(serverPID int) cpuSplit {
+	c := cpuSplit{server: procCPU(serverPID), client: procCPU(os.Getpid())}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "postgres" {
+			c.postgres += procCPU(pid)
+		}
+	}
+	if raw, err := os.ReadFile("/proc/stat"); err == nil {
+		f := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0])
+		for i, v := range f[1:] {
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			n, _ := strconv.ParseInt(v, 10, 64)
+			c.machine += time.Duration(n) * tick
+		}
+	}
+	return c
+}
+
+// procCPU is a process's user + system time (postgres backends that ended
+// in between are missed; pgx keeps its connections open).
+func procCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * tick
+}
+
+// rssKB reads VmRSS of a process in kB.
+func rssKB(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// scrapeRSS reads process_resident_memory_bytes from /metrics.
+func scrapeRSS(client *http.Client, base string) float64 {
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`(?m)^process_resident_memory_bytes ([0-9.e+]+)$`).FindSubmatch(raw)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+func moduleRoot() string {
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ")
+}
