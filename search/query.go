@@ -197,9 +197,10 @@ func (x *Index) textQuery(text string) query.Query {
 // exact field when the user typed diacritics.
 func textClauses(text string, boost float64, exact bool) []query.Query {
 	var out []query.Query
-	add := func(field string, w float64) {
+	add := func(field, analyzer string, w float64) {
 		m := bleve.NewMatchQuery(text)
 		m.SetField(field)
+		m.Analyzer = analyzer // explicit: sub-fields are not looked up by path
 		m.SetBoost(w * boost)
 		out = append(out, m)
 	}
@@ -207,12 +208,12 @@ func textClauses(text string, boost float64, exact bool) []query.Query {
 		name string
 		w    float64
 	}{{fQuestion, wQuestion}, {fTitle, wQuestion}, {fAnswer, wAnswer}} {
-		add(f.name, f.w)
-		add(f.name+sufBigram, f.w*wBigram)
+		add(f.name, FoldedAnalyzerName, f.w)
+		add(f.name+sufBigram, BigramAnalyzerName, f.w*wBigram)
 		if exact {
-			add(f.name+sufExact, f.w*wExact)
+			add(f.name+sufExact, ExactAnalyzerName, f.w*wExact)
 		}
 	}
-	add(fCategoryName, wCategoryName)
+	add(fCategoryName, FoldedAnalyzerName, wCategoryName)
 	return out
 }
