@@ -54,11 +54,11 @@ func mustSearch(t *testing.T, idx *Index, q Query) Result {
 
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
-		"Đất đai":                   "dat dai",
-		"thủ tục":                   "thu tuc",
+		"Đất đai":                  "dat dai",
+		"thủ tục":                  "thu tuc",
 		norm.NFD.String("Hộ khẩu"): "ho khau",
-		"ĐĂNG KÝ":                   "dang ky",
-		"abc 123":                   "abc 123",
+		"ĐĂNG KÝ":                  "dang ky",
+		"abc 123":                  "abc 123",
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
@@ -78,8 +78,8 @@ func TestAnalysis(t *testing.T) {
 		query string
 		want  string // first hit
 	}{
-		{"thu tuc", "faq-1"},                   // folded
-		{"thủ tục", "faq-1"},                   // exact
+		{"thu tuc", "faq-1"},                  // folded
+		{"thủ tục", "faq-1"},                  // exact
 		{norm.NFD.String("thủ tục"), "faq-1"}, // NFD input equals NFC
 		{"đất", "faq-2"},
 		{"dat", "faq-2"},
