@@ -5,11 +5,13 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,80 +257,101 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	return x.apply(ctx, changes)
 }
 
-// apply writes changes in order, batch by batch.
+// apply reduces changes to one operation per item (the newest version
+// wins) and writes them in batches, several at a time: bleve builds a
+// batch's segment on the calling goroutine, so concurrent batches use every
+// core. Batches touch disjoint items, so their order does not matter.
 func (x *Index) apply(ctx context.Context, changes []Change) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
+	ops := reduce(changes)
 	n := x.opts.batchSize()
-	for start := 0; start < len(changes); start += n {
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for start := 0; start < len(ops); start += n {
 		if err := ctx.Err(); err != nil {
-			return err
+			mu.Lock()
+			firstErr = cmp.Or(firstErr, err)
+			mu.Unlock()
+			break
 		}
-		end := min(start+n, len(changes))
-		if err := x.with(func(bi bleve.Index) error { return applyBatch(bi, changes[start:end]) }); err != nil {
-			return err
-		}
+		chunk := ops[start:min(start+n, len(ops))]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk) })
+			if err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return firstErr
 }
 
-// applyBatch reduces the changes to one operation per item (the newest
-// version wins), compares with what is indexed and writes one bleve batch.
-func applyBatch(bi bleve.Index, changes []Change) error {
-	type op struct {
-		del     bool
-		version int
-		item    *Item
-	}
-	ops := make(map[string]*op, len(changes))
-	order := make([]string, 0, len(changes))
+// op is the net effect of a run of changes on one item.
+type op struct {
+	id      string
+	del     bool
+	version int
+	item    *Item
+}
+
+func reduce(changes []Change) []*op {
+	byID := make(map[string]*op, len(changes))
+	order := make([]*op, 0, len(changes))
 	for _, c := range changes {
-		if c.ItemID == "" && c.Item != nil {
-			c.ItemID = c.Item.ID
+		id := c.ItemID
+		if id == "" && c.Item != nil {
+			id = c.Item.ID
 		}
-		if c.ItemID == "" {
+		if id == "" || (!c.Deleted && c.Item == nil) {
 			continue
 		}
-		cur, seen := ops[c.ItemID]
-		if !seen {
-			order = append(order, c.ItemID)
+		cur := byID[id]
+		if cur == nil {
+			cur = &op{id: id, version: -1}
+			byID[id] = cur
+			order = append(order, cur)
 		}
-		switch {
-		case c.Deleted:
+		if c.Deleted {
 			v := c.Version
 			if c.Item != nil && c.Item.Version > v {
 				v = c.Item.Version
 			}
-			if seen && !cur.del && cur.version > v && v != 0 {
+			if !cur.del && cur.item != nil && v != 0 && cur.version > v {
 				continue // a newer version was published after this deletion
 			}
-			if seen && cur.version > v {
-				v = cur.version
-			}
-			ops[c.ItemID] = &op{del: true, version: v}
-		case c.Item != nil:
-			if seen && cur.version > c.Item.Version {
-				continue
-			}
-			if seen && cur.del && cur.version >= c.Item.Version {
-				continue
-			}
-			ops[c.ItemID] = &op{version: c.Item.Version, item: c.Item}
+			*cur = op{id: id, del: true, version: max(v, cur.version, 0)}
+			continue
 		}
+		if cur.version > c.Item.Version || (cur.del && cur.version >= c.Item.Version) {
+			continue
+		}
+		*cur = op{id: id, version: c.Item.Version, item: c.Item}
 	}
-	if len(order) == 0 {
-		return nil
+	return order
+}
+
+// writeOps compares the operations with what is indexed and writes them as
+// one bleve batch.
+func writeOps(bi bleve.Index, ops []*op) error {
+	ids := make([]string, len(ops))
+	for i, o := range ops {
+		ids[i] = o.id
 	}
-	indexed, err := indexedVersions(bi, order)
+	indexed, err := indexedVersions(bi, ids)
 	if err != nil {
 		return err
 	}
 	b := bi.NewBatch()
-	for _, id := range order {
-		o, ok := ops[id]
-		if !ok {
-			continue
-		}
+	for _, o := range ops {
+		id := o.id
 		iv, has := indexed[id]
 		tomb, err := bi.GetInternal(tombKey(id))
 		if err != nil {
@@ -361,6 +384,9 @@ func applyBatch(bi bleve.Index, changes []Change) error {
 		if err := b.Index(id, document(it)); err != nil {
 			return fmt.Errorf("search: index %s: %w", id, err)
 		}
+	}
+	if b.Size() == 0 {
+		return nil
 	}
 	if err := bi.Batch(b); err != nil {
 		return fmt.Errorf("search: write batch of %d: %w", b.Size(), err)

@@ -12,7 +12,7 @@ import (
 
 // mappingVersion is stored in the index; an index written with another
 // version is discarded and rebuilt on Open.
-const mappingVersion = "pakn-search-3"
+const mappingVersion = "pakn-search-5"
 
 // Field names. Each text property is indexed three times: folded (stored,
 // with term vectors for highlighting), exact (suffix _x) and bigrams (_bi).
@@ -69,15 +69,22 @@ func newMapping() mapping.IndexMapping {
 	}
 
 	doc := bleve.NewDocumentStaticMapping()
+	// No _all field: queries name their fields, and it costs indexing time.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	for _, name := range []string{fID, fRef, fType, fCategory, fUnit, fLevel} {
 		doc.AddFieldMappingsAt(name, keywordField())
 	}
-	for _, name := range []string{fTitle, fQuestion, fAnswer} {
+	for _, name := range []string{fTitle, fQuestion} {
 		doc.AddFieldMappingsAt(name,
 			text(name, FoldedAnalyzerName, true),
 			text(name+sufExact, ExactAnalyzerName, false),
 			text(name+sufBigram, BigramAnalyzerName, false))
 	}
+	// Answers are long: an exact copy would cost a third more indexing for
+	// little ranking gain, so they are indexed folded and as bigrams only.
+	doc.AddFieldMappingsAt(fAnswer,
+		text(fAnswer, FoldedAnalyzerName, true),
+		text(fAnswer+sufBigram, BigramAnalyzerName, false))
 	for _, name := range []string{fCategoryName, fUnitName} {
 		doc.AddFieldMappingsAt(name, text(name, FoldedAnalyzerName, true))
 	}

@@ -205,12 +205,13 @@ func textClauses(text string, boost float64, exact bool) []query.Query {
 		out = append(out, m)
 	}
 	for _, f := range []struct {
-		name string
-		w    float64
-	}{{fQuestion, wQuestion}, {fTitle, wQuestion}, {fAnswer, wAnswer}} {
+		name  string
+		w     float64
+		exact bool // has an exact sub-field
+	}{{fQuestion, wQuestion, true}, {fTitle, wQuestion, true}, {fAnswer, wAnswer, false}} {
 		add(f.name, FoldedAnalyzerName, f.w)
 		add(f.name+sufBigram, BigramAnalyzerName, f.w*wBigram)
-		if exact {
+		if exact && f.exact {
 			add(f.name+sufExact, ExactAnalyzerName, f.w*wExact)
 		}
 	}
