@@ -27,6 +27,10 @@ Usage:
   pakn seed-demo               load the demo data set (idempotent)
   pakn user create --email E --name N --role R [--unit CODE]
                                create an official; the password is read from standard input
+  pakn faq import FILE [--draft]
+                               import FAQ entries (.xlsx, .csv, .jsonl), upserting by id
+  pakn faq export FILE.xlsx    export the FAQ
+  pakn reindex                 rebuild the search index from the database
 Configuration comes from the environment (see README.md).
 `
 
@@ -83,6 +87,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil
 	case "user":
 		return userCommand(ctx, cfg, args, stdin, stdout)
+	case "faq":
+		return faqCommand(ctx, cfg, args, stdout)
+	case "reindex":
+		return reindexCommand(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

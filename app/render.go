@@ -24,6 +24,9 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	}
 	if u := currentUser(c); u != nil {
 		data["User"] = u
+		if _, ok := data["AdminNav"]; !ok {
+			data["AdminNav"] = s.adminNav(u)
+		}
 	}
 	if _, ok := data["NavExtra"]; !ok {
 		data["NavExtra"] = s.navExtra()
@@ -34,7 +37,21 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 // navLink is a header link that other parts of the app add.
 type navLink struct{ Href, Key string }
 
-func (s *Server) navExtra() []navLink { return nil }
+func (s *Server) navExtra() []navLink {
+	return []navLink{{"/search", "nav.search"}, {"/faq", "nav.faq"}}
+}
+
+// adminNav is the officials' header links beside the inbox.
+func (s *Server) adminNav(u *models.User) []navLink {
+	var out []navLink
+	if models.FAQMayUse(models.ViewerOf(u)) {
+		out = append(out, navLink{"/admin/faq", "nav.admin_faq"})
+	}
+	if models.ViewerOf(u).SeesAllUnits() {
+		out = append(out, navLink{"/admin/synonyms", "nav.admin_synonyms"})
+	}
+	return out
+}
 
 // render writes a page inside the layout.
 func (s *Server) render(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {

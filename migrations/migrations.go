@@ -16,6 +16,7 @@ func all() []*gormigrate.Migration {
 		m0001Initial(),
 		m0002Published(),
 		m0003Sessions(),
+		m0030FAQ(),
 	}
 }
 

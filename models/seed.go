@@ -172,6 +172,9 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 			return fmt.Errorf("seed demo user %s: %w", u.Email, err)
 		}
 	}
+	if err := s.seedDemoFAQ(ctx); err != nil {
+		return err
+	}
 	for _, hook := range s.seedHooks {
 		if err := hook(ctx); err != nil {
 			return err
