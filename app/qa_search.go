@@ -117,8 +117,8 @@ type SearchRuntime struct {
 	building  atomic.Bool // the index is being filled from the database
 	namesOnce sync.Once
 	nameCache *nameCache
-	synMu    sync.Mutex
-	synStamp string
+	synMu     sync.Mutex
+	synStamp  string
 }
 
 // OpenSearch opens (or creates) the index in dir. An index that cannot be
@@ -158,13 +158,9 @@ func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Log
 // Run fills a new index from the database if needed, then follows the
 // feed and the dictionary until ctx ends.
 func (rt *SearchRuntime) Run(ctx context.Context) {
-	for rt.building.Load() {
-		start := time.Now()
-		err := rt.rebuild(ctx)
+	for {
+		err := rt.BuildIfNeeded(ctx)
 		if err == nil {
-			n, _ := rt.Index.DocCount()
-			rt.log.Info("search index built from the database", "items", n, "took", time.Since(start).Round(time.Millisecond))
-			rt.building.Store(false)
 			break
 		}
 		if ctx.Err() != nil {
@@ -179,6 +175,26 @@ func (rt *SearchRuntime) Run(ctx context.Context) {
 	}
 	go rt.pollSynonyms(ctx)
 	rt.Syncer.Run(ctx)
+}
+
+// BuildIfNeeded fills an index that Open created empty from the database.
+func (rt *SearchRuntime) BuildIfNeeded(ctx context.Context) error {
+	if !rt.building.Load() {
+		return nil
+	}
+	start := time.Now()
+	if err := rt.rebuild(ctx); err != nil {
+		return err
+	}
+	// Replay the changes after the rebuild's cursor now, so that the
+	// index is ready (lag zero) when building ends.
+	if _, err := rt.Syncer.SyncOnce(ctx); err != nil {
+		return err
+	}
+	n, _ := rt.Index.DocCount()
+	rt.log.Info("search index built from the database", "items", n, "took", time.Since(start).Round(time.Millisecond))
+	rt.building.Store(false)
+	return nil
 }
 
 func (rt *SearchRuntime) rebuild(ctx context.Context) error {
