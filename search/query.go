@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
@@ -210,7 +211,10 @@ func (x *Index) textQuery(text string, st *stats) query.Query {
 		}
 	}
 	for _, e := range x.synonyms.Load().expand(toks) {
-		clauses = append(clauses, textClauses(e, wExpansion, false, st)...)
+		// A long official phrase standing for a short term would otherwise
+		// outweigh the user's own words: scale by the length ratio.
+		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
+		clauses = append(clauses, textClauses(e.text, wExpansion*ratio, false, st)...)
 	}
 	if len(clauses) == 0 {
 		return bleve.NewMatchNoneQuery()
