@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,7 +79,7 @@ func BenchmarkIndexBatch(b *testing.B) {
 	b.ReportMetric(float64(b.N*benchBatch)/time.Since(start).Seconds(), "items/s")
 }
 
-const benchCorpus = 100_000
+var benchCorpus = envInt("PAKN_BENCH_ITEMS", 100_000)
 
 var bench100k struct {
 	once sync.Once
@@ -114,7 +115,7 @@ func index100k(b *testing.B) *Index {
 	if bench100k.err != nil {
 		b.Fatal(bench100k.err)
 	}
-	b.Logf("100k index built in %v (%.0f items/s)", bench100k.took, benchCorpus/bench100k.took.Seconds())
+	b.Logf("100k index built in %v (%.0f items/s)", bench100k.took, float64(benchCorpus)/bench100k.took.Seconds())
 	return bench100k.idx
 }
 
@@ -185,3 +186,11 @@ func BenchmarkSearchParallel(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// envInt lets a quick run use a smaller corpus (PAKN_BENCH_ITEMS=20000).
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}

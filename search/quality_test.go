@@ -81,9 +81,11 @@ func TestSearchQuality(t *testing.T) {
 			t.Logf("miss %-7s %s rank=%d top=%s  %q", m.Split, m.Expected, m.Rank, m.Top, m.Query)
 		}
 	}
+	// Floors: what was achieved (tune 0.938/1.000/0.959, holdout
+	// 0.933/1.000/0.954 for hit@1/hit@5/MRR@10) minus a small margin.
 	floors := map[string]SplitReport{
-		"tune":    {Hit1: 0.85, Hit5: 0.95, MRR10: 0.90},
-		"holdout": {Hit1: 0.80, Hit5: 0.90, MRR10: 0.85},
+		"tune":    {Hit1: 0.90, Hit5: 0.97, MRR10: 0.93},
+		"holdout": {Hit1: 0.88, Hit5: 0.95, MRR10: 0.92},
 	}
 	for name, fl := range floors {
 		got, ok := rep.Splits[name]

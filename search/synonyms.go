@@ -121,8 +121,15 @@ func (x *Index) SetSynonyms(entries []Synonym) {
 	x.synonyms.Store(compileSynonyms(entries))
 }
 
+// expansion is an official phrase to look for, and the number of query
+// tokens it stands for.
+type expansion struct {
+	text    string
+	termLen int
+}
+
 // expand returns the expansions whose terms occur in the query tokens.
-func (s *synonymSet) expand(exact []string) []string {
+func (s *synonymSet) expand(exact []string) []expansion {
 	if s == nil {
 		return nil
 	}
@@ -130,7 +137,7 @@ func (s *synonymSet) expand(exact []string) []string {
 	for i, t := range exact {
 		folded[i] = Fold(t)
 	}
-	var out []string
+	var out []expansion
 	seen := map[string]bool{}
 	for i := range exact {
 		for _, r := range s.byFirst[folded[i]] {
@@ -152,7 +159,7 @@ func (s *synonymSet) expand(exact []string) []string {
 			for _, e := range r.expansions {
 				if !seen[e] {
 					seen[e] = true
-					out = append(out, e)
+					out = append(out, expansion{text: e, termLen: len(r.exact)})
 				}
 			}
 		}
