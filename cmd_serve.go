@@ -48,8 +48,15 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
+	sctx, stopSearch := context.WithCancel(ctx)
+	defer stopSearch()
+	qa, err := startSearch(sctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	defer qa.Close()
 	srv, err := app.New(app.Deps{
-		Store: st, Log: slog.Default(), Registry: reg,
+		Store: st, Log: slog.Default(), Registry: reg, Search: qa,
 		Config: app.Config{
 			BaseURL: cfg.BaseURL, Secret: secret, Province: province,
 			SubmitLimit: cfg.SubmitLimit, LookupLimit: cfg.LookupLimit,

@@ -29,6 +29,10 @@ Usage:
                                create an official; the password is read from standard input
   pakn jobs run NAME [--at RFC3339]
                                run one scheduled job once (deadlines, notify, portal, digest, retention)
+  pakn faq import FILE [--draft]
+                               import FAQ entries (.xlsx, .csv, .jsonl), upserting by id
+  pakn faq export FILE.xlsx    export the FAQ
+  pakn reindex                 rebuild the search index from the database
 Configuration comes from the environment (see README.md).
 `
 
@@ -87,6 +91,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return userCommand(ctx, cfg, args, stdin, stdout)
 	case "jobs":
 		return jobsCommand(ctx, cfg, args, stdout)
+	case "faq":
+		return faqCommand(ctx, cfg, args, stdout)
+	case "reindex":
+		return reindexCommand(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

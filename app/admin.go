@@ -52,6 +52,13 @@ func (s *Server) adminNav(u *models.User) []navLink {
 			navLink{"/admin/outbox", "outbox.heading"},
 		)
 	}
+	v := models.ViewerOf(u)
+	if models.FAQMayUse(v) {
+		out = append(out, navLink{"/admin/faq", "nav.admin_faq"})
+	}
+	if v.SeesAllUnits() {
+		out = append(out, navLink{"/admin/synonyms", "nav.admin_synonyms"})
+	}
 	if u.Role != models.RoleClerk {
 		out = append(out, navLink{"/admin/stats.xlsx", "stats.xlsx"})
 	}

@@ -31,6 +31,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
 	}
 	checks["database"] = "ok"
+	ok = s.searchReadiness(ctx, checks)
 	for _, check := range s.Ready {
 		if err := check(ctx); err != nil {
 			ok = false

@@ -25,6 +25,9 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	}
 	if u := currentUser(c); u != nil {
 		data["User"] = u
+		if _, ok := data["AdminNav"]; !ok {
+			data["AdminNav"] = s.adminNav(u)
+		}
 	}
 	if _, ok := data["NavExtra"]; !ok {
 		data["NavExtra"] = s.navExtra()
@@ -35,7 +38,9 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 // navLink is a header link that other parts of the app add.
 type navLink struct{ Href, Key string }
 
-func (s *Server) navExtra() []navLink { return []navLink{{"/stats", "nav.stats"}} }
+func (s *Server) navExtra() []navLink {
+	return []navLink{{"/search", "nav.search"}, {"/faq", "nav.faq"}, {"/stats", "nav.stats"}}
+}
 
 // render writes a page inside the layout.
 func (s *Server) render(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {

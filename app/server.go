@@ -35,6 +35,8 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Ready adds checks to /readyz (e.g. the search index has caught up).
 	Ready []func(context.Context) error
+	// Search is the public Q&A index and its syncer (nil: search answers 503).
+	Search *SearchRuntime
 }
 
 // Server is the HTTP application.
@@ -133,6 +135,7 @@ func (s *Server) routes() {
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
 	s.adminRoutes()
+	s.qaRoutes()
 
 	api := a.Group("/api/v1")
 	api.Post("/petitions", limitBody(LimitJSON), s.rateLimit("submit", s.Config.SubmitLimit), s.apiCreatePetition)

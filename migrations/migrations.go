@@ -19,6 +19,7 @@ func all() []*gormigrate.Migration {
 		m0005ReferenceVersion(),
 		m0010Workflow(),
 		m0020Jobs(),
+		m0030FAQ(),
 		m0040APIKeys(),
 	}
 }

@@ -1,0 +1,373 @@
+package app
+
+import (
+	"context"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pakn/models"
+	"pakn/search"
+)
+
+// qaRoutes registers public search, Q&A pages, the search API and the
+// officials' FAQ pages.
+func (s *Server) qaRoutes() {
+	a := s.app
+	a.Get("/search", s.searchPage)
+	a.Get("/qa/:id", s.qaItemPage)
+	a.Get("/faq", s.faqPage)
+	// Public search is not limited per IP (DESIGN.md).
+	a.Get("/api/v1/search", s.apiSearch)
+	s.qaAdminRoutes()
+}
+
+// names maps category and unit codes to names for facets; refreshed each
+// minute (they change rarely, and every search needs them).
+type nameCache struct {
+	mu           sync.Mutex
+	at           time.Time
+	cats, units  map[string]string
+	store        *models.Store
+	refreshEvery time.Duration
+}
+
+func (n *nameCache) get(ctx context.Context) (cats, units map[string]string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cats == nil || time.Since(n.at) > n.refreshEvery {
+		c, u, err := n.store.NameMaps(ctx)
+		if err == nil {
+			n.cats, n.units, n.at = c, u, time.Now()
+		} else if n.cats == nil {
+			return map[string]string{}, map[string]string{}
+		}
+	}
+	return n.cats, n.units
+}
+
+func (rt *SearchRuntime) names(ctx context.Context) (cats, units map[string]string) {
+	rt.namesOnce.Do(func() { rt.nameCache = &nameCache{store: rt.store, refreshEvery: time.Minute} })
+	return rt.nameCache.get(ctx)
+}
+
+// searchQuery reads the query string; bad says which parameter is invalid.
+func searchQuery(c *fiber.Ctx) (q search.Query, bad string) {
+	q = search.Query{
+		Text:     strings.Clone(c.Query("q")),
+		Category: strings.Clone(c.Query("category")),
+		Unit:     strings.Clone(c.Query("unit")),
+		Type:     strings.Clone(c.Query("type")),
+		Sort:     strings.Clone(c.Query("sort")),
+	}
+	var err error
+	if v := c.Query("page"); v != "" {
+		if q.Page, err = strconv.Atoi(v); err != nil || q.Page < 1 {
+			bad, q.Page = "page", 1
+		}
+	}
+	if v := c.Query("per_page"); v != "" {
+		if q.PerPage, err = strconv.Atoi(v); err != nil || q.PerPage < 1 {
+			bad, q.PerPage = "per_page", 0
+		}
+	}
+	switch q.Type {
+	case "", models.ItemFAQ, models.ItemAnswer:
+	default:
+		bad, q.Type = "type", ""
+	}
+	switch q.Sort {
+	case "", "relevance", "date":
+	default:
+		bad, q.Sort = "sort", ""
+	}
+	return q, bad
+}
+
+type apiHit struct {
+	ID           string   `json:"id"`
+	Ref          string   `json:"ref"`
+	Type         string   `json:"type"`
+	Title        string   `json:"title"`
+	Question     string   `json:"question"`
+	Answer       string   `json:"answer"`
+	Category     string   `json:"category"`
+	CategoryName string   `json:"category_name"`
+	Unit         string   `json:"unit"`
+	UnitName     string   `json:"unit_name"`
+	Level        string   `json:"level"`
+	PublishedAt  string   `json:"published_at"`
+	URL          string   `json:"url"`
+	Score        float64  `json:"score"`
+	Highlights   []string `json:"highlights"`
+}
+
+type apiFacet struct {
+	Term  string `json:"term"`
+	Count int    `json:"count"`
+	Name  string `json:"name,omitempty"`
+}
+
+type apiSearchResult struct {
+	Total   uint64                `json:"total"`
+	Page    int                   `json:"page"`
+	PerPage int                   `json:"per_page"`
+	Hits    []apiHit              `json:"hits"`
+	Facets  map[string][]apiFacet `json:"facets"`
+}
+
+// hitTitle is what a hit is listed as: an answer's title, or the start
+// of an FAQ entry's question.
+func hitTitle(it search.Item) string {
+	if it.Title != "" {
+		return it.Title
+	}
+	return models.FirstWords(it.Question, 20)
+}
+
+func (s *Server) runSearch(c *fiber.Ctx, q search.Query) (search.Result, error) {
+	if s.Search == nil {
+		return search.Result{}, fiber.NewError(fiber.StatusServiceUnavailable, "search is not available")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	return s.Search.Index.Search(ctx, q)
+}
+
+func (s *Server) apiSearch(c *fiber.Ctx) error {
+	q, bad := searchQuery(c)
+	if bad != "" {
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"errors": []fiber.Map{{"field": bad, "message": s.t(c, "err.type")}}})
+	}
+	res, err := s.runSearch(c, q)
+	if err != nil {
+		return err
+	}
+	cats, units := s.Search.names(c.UserContext())
+	out := apiSearchResult{Total: res.Total, Page: res.Page, PerPage: res.PerPage, Hits: make([]apiHit, 0, len(res.Hits)),
+		Facets: map[string][]apiFacet{}}
+	for _, h := range res.Hits {
+		hl := h.Highlights
+		if hl == nil {
+			hl = []string{}
+		}
+		out.Hits = append(out.Hits, apiHit{
+			ID: h.ID, Ref: h.Ref, Type: h.Type, Title: hitTitle(h.Item), Question: h.Question, Answer: h.Answer,
+			Category: h.Category, CategoryName: h.CategoryName, Unit: h.Unit, UnitName: h.UnitName, Level: h.Level,
+			PublishedAt: h.PublishedAt.In(models.VietnamLocation()).Format(time.RFC3339),
+			URL:         s.Config.BaseURL + h.URL, Score: h.Score, Highlights: hl,
+		})
+	}
+	for _, name := range []string{"category", "unit", "type"} {
+		fs := []apiFacet{}
+		for _, f := range res.Facets[name] {
+			af := apiFacet{Term: f.Term, Count: f.Count}
+			switch name {
+			case "category":
+				af.Name = cats[f.Term]
+			case "unit":
+				af.Name = units[f.Term]
+			}
+			fs = append(fs, af)
+		}
+		out.Facets[name] = fs
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.JSON(out)
+}
+
+// Page views.
+
+type hitView struct {
+	search.Hit
+	Title      string
+	Link       string
+	Fragments  []template.HTML
+	Category   string
+	Unit       string
+	TypeKey    string
+	Published  time.Time
+	HasExcerpt bool
+}
+
+type facetLink struct {
+	Label  string
+	Count  int
+	URL    string
+	Active bool
+}
+
+type facetGroup struct {
+	Key      string // catalog key of the heading
+	Links    []facetLink
+	ClearURL string
+}
+
+// withParam returns the query string of vals with key set (or removed when
+// value is empty), back on page 1.
+func withParam(vals url.Values, key, value string) string {
+	v := url.Values{}
+	for k, vs := range vals {
+		v[k] = append([]string(nil), vs...)
+	}
+	v.Del("page")
+	if value == "" {
+		v.Del(key)
+	} else {
+		v.Set(key, value)
+	}
+	if len(v) == 0 {
+		return "/search"
+	}
+	return "/search?" + v.Encode()
+}
+
+func (s *Server) searchPage(c *fiber.Ctx) error {
+	q, _ := searchQuery(c)
+	if q.PerPage == 0 {
+		q.PerPage = search.DefaultPerPage
+	}
+	vals := url.Values{}
+	for k, v := range map[string]string{"q": q.Text, "category": q.Category, "unit": q.Unit, "type": q.Type, "sort": q.Sort} {
+		if v != "" {
+			vals.Set(k, v)
+		}
+	}
+	data := fiber.Map{"Q": q.Text, "Query": q, "Sort": q.Sort}
+	searched := strings.TrimSpace(q.Text) != "" || q.Category != "" || q.Unit != "" || q.Type != ""
+	data["Searched"] = searched
+	if !searched {
+		return s.render(c, fiber.StatusOK, "search", s.t(c, "search.heading"), data)
+	}
+	res, err := s.runSearch(c, q)
+	if err != nil {
+		return err
+	}
+	cats, units := s.Search.names(c.UserContext())
+	hits := make([]hitView, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		hv := hitView{Hit: h, Title: hitTitle(h.Item), Link: h.URL, Category: cats[h.Category], Unit: units[h.Unit],
+			TypeKey: "qa.type." + h.Type, Published: h.PublishedAt}
+		if hv.Category == "" {
+			hv.Category = h.CategoryName
+		}
+		if hv.Unit == "" {
+			hv.Unit = h.UnitName
+		}
+		for i, f := range h.Highlights {
+			if i == 2 {
+				break
+			}
+			// Only the search package's output, already escaped with
+			// <mark> as the only markup, is trusted as HTML.
+			hv.Fragments = append(hv.Fragments, template.HTML(f)) //nolint:gosec
+		}
+		hv.HasExcerpt = len(hv.Fragments) > 0
+		hits = append(hits, hv)
+	}
+	var groups []facetGroup
+	for _, g := range []struct {
+		name, key, current string
+		names              map[string]string
+	}{
+		{"category", "search.facet.category", q.Category, cats},
+		{"unit", "search.facet.unit", q.Unit, units},
+		{"type", "search.facet.type", q.Type, nil},
+	} {
+		fg := facetGroup{Key: g.key}
+		if g.current != "" {
+			fg.ClearURL = withParam(vals, g.name, "")
+		}
+		for _, f := range res.Facets[g.name] {
+			label := f.Term
+			if g.names != nil && g.names[f.Term] != "" {
+				label = g.names[f.Term]
+			} else if g.name == "type" {
+				label = s.t(c, "qa.type."+f.Term)
+			}
+			fg.Links = append(fg.Links, facetLink{Label: label, Count: f.Count, URL: withParam(vals, g.name, f.Term), Active: f.Term == g.current})
+		}
+		if len(fg.Links) > 0 {
+			groups = append(groups, fg)
+		}
+	}
+	pages := int((res.Total + uint64(res.PerPage) - 1) / uint64(res.PerPage))
+	pages = min(pages, 1000)
+	pageURL := func(p int) string {
+		v := url.Values{}
+		for k, vs := range vals {
+			v[k] = vs
+		}
+		if p > 1 {
+			v.Set("page", strconv.Itoa(p))
+		}
+		return "/search?" + v.Encode()
+	}
+	if res.Page > 1 {
+		data["PrevURL"] = pageURL(res.Page - 1)
+	}
+	if res.Page < pages {
+		data["NextURL"] = pageURL(res.Page + 1)
+	}
+	data["Hits"] = hits
+	data["Total"] = res.Total
+	data["Page"] = res.Page
+	data["Pages"] = pages
+	data["Facets"] = groups
+	data["SortRelevanceURL"] = withParam(vals, "sort", "")
+	data["SortDateURL"] = withParam(vals, "sort", "date")
+	data["SubmitURL"] = "/submit"
+	status := fiber.StatusOK
+	return s.render(c, status, "search", s.t(c, "search.heading"), data)
+}
+
+func (s *Server) qaItemPage(c *fiber.Ctx) error {
+	id := strings.Clone(c.Params("id"))
+	it, err := s.Store.PublicItem(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	title := it.Title
+	if title == "" || it.Type == models.ItemFAQ {
+		title = models.FirstWords(it.Question, 14)
+	}
+	return s.render(c, fiber.StatusOK, "qa_item", title, fiber.Map{"Item": it, "Heading": title, "TypeKey": "qa.type." + it.Type})
+}
+
+type faqGroup struct {
+	Code, Name string
+	Items      []models.PublishedItem
+}
+
+func (s *Server) faqPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	unit := strings.Clone(c.Query("unit"))
+	cat := strings.Clone(c.Query("category"))
+	items, err := s.Store.PublicFAQ(ctx, unit, cat)
+	if err != nil {
+		return err
+	}
+	var groups []faqGroup
+	for _, it := range items {
+		if n := len(groups); n == 0 || groups[n-1].Code != it.CategoryCode {
+			groups = append(groups, faqGroup{Code: it.CategoryCode, Name: it.CategoryName})
+		}
+		groups[len(groups)-1].Items = append(groups[len(groups)-1].Items, it)
+	}
+	byUnit, err := s.Store.PublicFAQCounts(ctx, "unit")
+	if err != nil {
+		return err
+	}
+	byCat, err := s.Store.PublicFAQCounts(ctx, "category")
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "faq", s.t(c, "faq.heading"), fiber.Map{
+		"Groups": groups, "Units": byUnit, "Categories": byCat, "Unit": unit, "Category": cat, "Count": len(items),
+	})
+}

@@ -1,0 +1,310 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"pakn/models"
+	"pakn/search"
+)
+
+// PublishedFeed is the database's change feed of published items as the
+// search Syncer reads it.
+type PublishedFeed struct{ Store *models.Store }
+
+// ChangesAfter implements search.Feed.
+func (f PublishedFeed) ChangesAfter(ctx context.Context, after int64, limit int) ([]search.Change, error) {
+	cs, err := f.Store.PublishedChangesAfter(ctx, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]search.Change, len(cs))
+	for i, c := range cs {
+		ch := search.Change{Seq: c.Seq, ItemID: c.ItemID, CommittedAt: c.CreatedAt, Version: c.Version}
+		if c.Deleted || c.Item == nil {
+			// Item is nil when the item was withdrawn after this change.
+			ch.Deleted = true
+		} else {
+			it := SearchItem(*c.Item)
+			ch.Item = &it
+		}
+		out[i] = ch
+	}
+	return out, nil
+}
+
+// SearchItem converts the public projection into what the index holds.
+func SearchItem(p models.PublishedItem) search.Item {
+	title := p.Title
+	if p.Type == models.ItemFAQ {
+		// An FAQ entry's title is the start of its question: indexing it
+		// again would count the question twice against answers.
+		title = ""
+	}
+	return search.Item{
+		ID: p.ID, Ref: p.Ref, Type: p.Type, Title: title, Question: p.Question, Answer: p.Answer,
+		Category: p.CategoryCode, CategoryName: p.CategoryName, Unit: p.UnitCode, UnitName: p.UnitName,
+		Level: p.Level, PublishedAt: p.PublishedAt, URL: "/qa/" + p.ID, Version: p.Version,
+	}
+}
+
+// SearchSource streams every public item, for rebuilding an index.
+func SearchSource(ctx context.Context, st *models.Store) search.Source {
+	return func(yield func(search.Item) error) error {
+		return st.PublishedItems(ctx, 1000, func(rows []models.PublishedItem) error {
+			for _, r := range rows {
+				if err := yield(SearchItem(r)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// rebuildMargin is how far back a rebuilt index's cursor starts: changes
+// of the last minute are replayed (idempotently), so that a transaction
+// that took an earlier sequence number but had not committed while the
+// items were listed is not skipped.
+const rebuildMargin = time.Minute
+
+// rebuildCursor is the change-feed position a rebuilt index starts from.
+func rebuildCursor(ctx context.Context, st *models.Store) (int64, error) {
+	return st.PublishedSeqBefore(ctx, st.Now().Add(-rebuildMargin))
+}
+
+// Reindex rebuilds the index in dir from the database. When a server holds
+// the index, the new one is handed over and handedOver is true: that
+// server swaps it in on its next poll.
+func Reindex(ctx context.Context, st *models.Store, dir string, progress func(done int)) (handedOver bool, err error) {
+	cursor, err := rebuildCursor(ctx, st)
+	if err != nil {
+		return false, err
+	}
+	idx, err := search.Rebuild(ctx, dir, cursor, SearchSource(ctx, st), progress, search.Options{})
+	if errors.Is(err, search.ErrHandedOver) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, idx.Close()
+}
+
+// SearchOptions tune a SearchRuntime.
+type SearchOptions struct {
+	Interval         time.Duration // feed polls (default 1s)
+	SynonymsInterval time.Duration // dictionary polls (default 30s)
+	GapGrace         time.Duration // see search.SyncOptions
+}
+
+// SearchRuntime is a server's search: the index in the data folder, the
+// Syncer that keeps it equal to the database, and the synonyms dictionary
+// polled from the database (several instances, one dictionary).
+type SearchRuntime struct {
+	Index  *search.Index
+	Syncer *search.Syncer
+	store  *models.Store
+	log    *slog.Logger
+	opts   SearchOptions
+
+	building  atomic.Bool // the index is being filled from the database
+	namesOnce sync.Once
+	nameCache *nameCache
+	synMu     sync.Mutex
+	synStamp  string
+}
+
+// OpenSearch opens (or creates) the index in dir. An index that cannot be
+// opened is discarded; Run then rebuilds it from the database before
+// following the feed.
+func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Logger, opts SearchOptions) (*SearchRuntime, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.SynonymsInterval <= 0 {
+		opts.SynonymsInterval = 30 * time.Second
+	}
+	idx, err := search.Open(dir, search.Options{})
+	if err != nil {
+		return nil, err
+	}
+	rt := &SearchRuntime{Index: idx, store: st, log: log, opts: opts}
+	rt.Syncer = search.NewSyncer(idx, PublishedFeed{Store: st}, search.SyncOptions{
+		Interval: opts.Interval, GapGrace: opts.GapGrace,
+		OnError: func(err error) { log.Error("search sync failed", "err", err) },
+	})
+	rt.building.Store(idx.Rebuilt())
+	if err := st.SeedSynonyms(ctx, synonymRules(search.DefaultSynonyms())); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if err := rt.LoadSynonyms(ctx); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+// Run fills a new index from the database if needed, then follows the
+// feed and the dictionary until ctx ends.
+func (rt *SearchRuntime) Run(ctx context.Context) {
+	for {
+		err := rt.BuildIfNeeded(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		rt.log.Error("search index rebuild failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+	go rt.pollSynonyms(ctx)
+	rt.Syncer.Run(ctx)
+}
+
+// BuildIfNeeded fills an index that Open created empty from the database.
+func (rt *SearchRuntime) BuildIfNeeded(ctx context.Context) error {
+	if !rt.building.Load() {
+		return nil
+	}
+	start := time.Now()
+	if err := rt.rebuild(ctx); err != nil {
+		return err
+	}
+	// Replay the changes after the rebuild's cursor now, so that the
+	// index is ready (lag zero) when building ends.
+	if _, err := rt.Syncer.SyncOnce(ctx); err != nil {
+		return err
+	}
+	n, _ := rt.Index.DocCount()
+	rt.log.Info("search index built from the database", "items", n, "took", time.Since(start).Round(time.Millisecond))
+	rt.building.Store(false)
+	return nil
+}
+
+func (rt *SearchRuntime) rebuild(ctx context.Context) error {
+	cursor, err := rebuildCursor(ctx, rt.store)
+	if err != nil {
+		return err
+	}
+	if err := rt.Index.Rebuild(ctx, cursor, SearchSource(ctx, rt.store), nil); err != nil {
+		return err
+	}
+	rt.Syncer.Reset()
+	return nil
+}
+
+// Building reports whether the index is still being filled.
+func (rt *SearchRuntime) Building() bool { return rt.building.Load() }
+
+// Lag is the number of committed changes not yet in the index.
+func (rt *SearchRuntime) Lag(ctx context.Context) (int64, error) {
+	if rt.building.Load() {
+		return -1, errors.New("search index is being built from the database")
+	}
+	return rt.Syncer.Lag(ctx)
+}
+
+// Notify asks for an early poll (after a publish on this instance).
+func (rt *SearchRuntime) Notify() { rt.Syncer.Notify() }
+
+// Close closes the index.
+func (rt *SearchRuntime) Close() error { return rt.Index.Close() }
+
+// LoadSynonyms reads the dictionary from the database if it changed.
+func (rt *SearchRuntime) LoadSynonyms(ctx context.Context) error {
+	rt.synMu.Lock()
+	defer rt.synMu.Unlock()
+	stamp, err := rt.store.SynonymsStamp(ctx)
+	if err != nil {
+		return err
+	}
+	if stamp == rt.synStamp {
+		return nil
+	}
+	rules, err := rt.store.Synonyms(ctx)
+	if err != nil {
+		return err
+	}
+	rt.Index.SetSynonyms(searchSynonyms(rules))
+	rt.synStamp = stamp
+	return nil
+}
+
+func (rt *SearchRuntime) pollSynonyms(ctx context.Context) {
+	t := time.NewTicker(rt.opts.SynonymsInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := rt.LoadSynonyms(ctx); err != nil && ctx.Err() == nil {
+				rt.log.Error("search synonyms reload failed", "err", err)
+			}
+		}
+	}
+}
+
+func synonymRules(in []search.Synonym) []models.SynonymRule {
+	out := make([]models.SynonymRule, 0, len(in))
+	for _, s := range in {
+		out = append(out, models.SynonymRule{Term: s.Term, Expansions: strings.Join(s.Expansions, "; ")})
+	}
+	return out
+}
+
+func searchSynonyms(in []models.SynonymRule) []search.Synonym {
+	out := make([]search.Synonym, 0, len(in))
+	for _, r := range in {
+		out = append(out, search.Synonym{Term: r.Term, Expansions: r.ExpansionList()})
+	}
+	return out
+}
+
+// synonymsText writes the dictionary in the format search.ParseSynonyms reads.
+func synonymsText(rules []models.SynonymRule) string {
+	var b strings.Builder
+	for _, r := range rules {
+		fmt.Fprintf(&b, "%s => %s\n", r.Term, strings.Join(r.ExpansionList(), "; "))
+	}
+	return b.String()
+}
+
+// searchReadiness adds the index's state to /readyz and tells whether it
+// has caught up with the database (lag zero).
+func (s *Server) searchReadiness(ctx context.Context, checks map[string]any) bool {
+	if s.Search == nil {
+		return true
+	}
+	lag, err := s.Search.Lag(ctx)
+	checks["search_lag"] = lag
+	switch {
+	case s.Search.Building():
+		checks["search"] = "building"
+		return false
+	case err != nil:
+		checks["search"] = err.Error()
+		return false
+	case lag > 0:
+		checks["search"] = "catching up"
+		return false
+	}
+	checks["search"] = "ok"
+	return true
+}

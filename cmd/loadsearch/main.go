@@ -1,0 +1,334 @@
+// Command loadsearch measures public search under load: it generates a
+// corpus of published items in a fresh database, starts `pakn serve`
+// against it, waits for /readyz, runs the same queries through HTTP at N
+// concurrent clients and in process (straight on the index), and reports
+// latency percentiles and the server's resident memory.
+//
+//	go run ./cmd/loadsearch -n 100000 -clients 16 -duration 20s
+//
+// Loopback only; every loop is bounded by -duration and -max.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"pakn/migrations"
+	"pakn/models"
+	"pakn/search"
+)
+
+func main() {
+	n := flag.Int("n", 100_000, "items to generate")
+	clients := flag.Int("clients", 16, "concurrent clients")
+	duration := flag.Duration("duration", 20*time.Second, "length of each measured phase")
+	maxReq := flag.Int("max", 200_000, "at most this many requests per phase")
+	dbURL := flag.String("db", "", "postgres:// URL of an EMPTY database (default: SQLite in a temporary folder)")
+	bin := flag.String("bin", "", "pakn binary (default: go build . into the temporary folder)")
+	keep := flag.Bool("keep", false, "keep the temporary folder")
+	flag.Parse()
+	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "loadsearch:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool) error {
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "pakn-load-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(tmp)
+	}
+	dataDir := filepath.Join(tmp, "data")
+	fmt.Printf("machine: %s/%s, %d CPUs, %s; data in %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), tmp)
+
+	// 1. Corpus.
+	t0 := time.Now()
+	if err := generate(ctx, dbURL, dataDir, n); err != nil {
+		return err
+	}
+	fmt.Printf("generated %d published items in %s\n", n, time.Since(t0).Round(time.Millisecond))
+
+	// 2. Server.
+	if bin == "" {
+		bin = filepath.Join(tmp, "pakn")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build: %w", err)
+		}
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(bin, "serve")
+	srv.Env = append(os.Environ(), "PAKN_DATA_DIR="+dataDir, "PAKN_ADDR="+addr, "PAKN_BASE_URL=http://"+addr,
+		"PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn", "PAKN_DATABASE_URL="+dbURL)
+	if dbURL != "" {
+		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789")
+	}
+	logf, err := os.Create(filepath.Join(tmp, "server.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	srv.Stdout, srv.Stderr = logf, logf
+	t0 = time.Now()
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = srv.Process.Kill()
+			<-done
+		}
+	}
+	defer stop()
+	base := "http://" + addr
+	if err := waitReady(base, 10*time.Minute); err != nil {
+		return err
+	}
+	fmt.Printf("server ready (index built from the database) in %s; RSS %s\n", time.Since(t0).Round(time.Millisecond), mb(rss(srv.Process.Pid)))
+
+	// 3. HTTP phase.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}, Timeout: 10 * time.Second}
+	httpSearch := func(q string) error {
+		resp, err := client.Get(base + "/api/v1/search?q=" + url.QueryEscape(q))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	for _, q := range queries { // warm-up
+		if err := httpSearch(q); err != nil {
+			return fmt.Errorf("warm-up %q: %w", q, err)
+		}
+	}
+	var peak, sum, samples atomic.Int64
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-sampleCtx.Done():
+				return
+			case <-t.C:
+				r := rss(srv.Process.Pid)
+				sum.Add(r)
+				samples.Add(1)
+				if r > peak.Load() {
+					peak.Store(r)
+				}
+			}
+		}
+	}()
+	httpLat, httpErrs := measure(clients, duration, maxReq, httpSearch)
+	stopSampling()
+	stop()
+
+	// 4. In-process phase, same queries, same concurrency, on the same index.
+	idx, err := search.Open(filepath.Join(dataDir, "index"), search.Options{})
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	for _, q := range queries {
+		if _, err := idx.Search(ctx, search.Query{Text: q}); err != nil {
+			return err
+		}
+	}
+	inLat, inErrs := measure(clients, duration, maxReq, func(q string) error {
+		_, err := idx.Search(ctx, search.Query{Text: q})
+		return err
+	})
+
+	// 5. Report.
+	fmt.Println()
+	fmt.Printf("| path | requests | errors | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|---|\n")
+	row := func(name string, l []time.Duration, errs int) {
+		fmt.Printf("| %s | %d | %d | %.0f/s | %s | %s | %s |\n", name, len(l), errs,
+			float64(len(l))/duration.Seconds(), pct(l, 50), pct(l, 95), pct(l, 99))
+	}
+	row(fmt.Sprintf("HTTP /api/v1/search, %d clients", clients), httpLat, httpErrs)
+	row(fmt.Sprintf("in process Index.Search, %d goroutines", clients), inLat, inErrs)
+	fmt.Printf("\np99 HTTP / in process = %.2f\n", float64(pct(httpLat, 99))/float64(max(1, pct(inLat, 99))))
+	avg := int64(0)
+	if samples.Load() > 0 {
+		avg = sum.Load() / samples.Load()
+	}
+	fmt.Printf("server RSS while serving: peak %s, mean %s (%d samples)\n", mb(peak.Load()), mb(avg), samples.Load())
+	return nil
+}
+
+// measure runs f over the query list from `clients` goroutines until the
+// duration passes or max calls were made.
+func measure(clients int, d time.Duration, maxReq int, f func(string) error) ([]time.Duration, int) {
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs atomic.Int64
+	var count atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for i := c * 7; time.Now().Before(deadline) && count.Add(1) <= int64(maxReq); i++ {
+				q := queries[i%len(queries)]
+				start := time.Now()
+				if err := f(q); err != nil {
+					errs.Add(1)
+					continue
+				}
+				local = append(local, time.Since(start))
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	return all, int(errs.Load())
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[min(len(sorted)-1, max(0, i-1))].Round(10 * time.Microsecond)
+}
+
+func waitReady(base string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return fmt.Errorf("server not ready after %s", limit)
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// rss reads VmRSS of a process in bytes (0 when unknown).
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "?"
+}
+
+// generate fills a fresh database with n published items and their change
+// feed, as if they had been published over the last years.
+func generate(ctx context.Context, dbURL, dataDir string, n int) error {
+	st, err := models.Open(ctx, models.OpenOptions{URL: dbURL, DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := migrations.Migrate(ctx, st.DB, st.Dialect); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(2026, 11))
+	old := time.Now().Add(-2 * time.Hour).UTC()
+	const batch = 1000
+	for from := 0; from < n; from += batch {
+		items := make([]models.PublishedItem, 0, batch)
+		changes := make([]models.PublishedChange, 0, batch)
+		for i := from; i < min(n, from+batch); i++ {
+			it := synth(r, i, old)
+			items = append(items, it)
+			changes = append(changes, models.PublishedChange{ItemID: it.ID, Version: 1, CreatedAt: old})
+		}
+		err := st.DB.WithContext(ctx).Transaction(func(tx *gormDB) error {
+			if err := tx.CreateInBatches(&items, 200).Error; err != nil {
+				return err
+			}
+			return tx.CreateInBatches(&changes, 500).Error
+		})
+		if err != nil {
+			return fmt.Errorf("insert batch at %d: %w", from, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"pakn/app"
+	"pakn/models"
+)
+
+// indexDir is where the search index lives.
+func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
+
+// startSearch opens the index and starts following the database (an index
+// that cannot be opened is rebuilt from it in the background; /readyz says
+// so until it is done).
+func startSearch(ctx context.Context, cfg config, st *models.Store) (*app.SearchRuntime, error) {
+	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	if rt.Building() {
+		slog.Info("building the search index from the database", "dir", indexDir(cfg))
+	}
+	go rt.Run(ctx)
+	return rt, nil
+}
+
+// reindexCommand rebuilds the index aside and swaps it in; beside a running
+// server it hands the new index over to that server.
+func reindexCommand(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	total, err := st.CountPublicItems(ctx)
+	if err != nil {
+		return err
+	}
+	var bar *progressbar.ProgressBar
+	progress := func(int) {}
+	if !*quiet {
+		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stdout),
+			progressbar.OptionSetDescription("reindex"), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetItsString("items"),
+			progressbar.OptionShowIts())
+		progress = func(done int) { _ = bar.Set(done) }
+	}
+	start := time.Now()
+	handed, err := app.Reindex(ctx, st, indexDir(cfg), progress)
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	took := time.Since(start).Round(time.Millisecond)
+	if handed {
+		fmt.Fprintf(stdout, "rebuilt %d items in %s; the running server swaps the new index in on its next poll\n", total, took)
+		return nil
+	}
+	fmt.Fprintf(stdout, "rebuilt %d items in %s into %s\n", total, took, indexDir(cfg))
+	return nil
+}

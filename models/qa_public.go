@@ -1,0 +1,146 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// PublicItem reads one published item that is in public view.
+func (s *Store) PublicItem(ctx context.Context, id string) (*PublishedItem, error) {
+	var it PublishedItem
+	err := s.DB.WithContext(ctx).Where("id = ? AND withdrawn = ?", id, false).First(&it).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("published item %s: %w", id, err)
+	}
+	return &it, nil
+}
+
+// LatestPublishedOfType lists the newest public items of a type ("" for any).
+func (s *Store) LatestPublishedOfType(ctx context.Context, typ string, n int) ([]PublishedItem, error) {
+	q := s.DB.WithContext(ctx).Where("withdrawn = ?", false)
+	if typ != "" {
+		q = q.Where("type = ?", typ)
+	}
+	var out []PublishedItem
+	if err := q.Order("published_at DESC, id").Limit(n).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("latest published: %w", err)
+	}
+	return out, nil
+}
+
+// PublicFAQ lists the public FAQ entries, optionally of one unit, by
+// category then newest first.
+func (s *Store) PublicFAQ(ctx context.Context, unitCode, categoryCode string) ([]PublishedItem, error) {
+	q := s.DB.WithContext(ctx).Where("withdrawn = ? AND type = ?", false, ItemFAQ)
+	if unitCode != "" {
+		q = q.Where("unit_code = ?", unitCode)
+	}
+	if categoryCode != "" {
+		q = q.Where("category_code = ?", categoryCode)
+	}
+	var out []PublishedItem
+	if err := q.Order("category_name, published_at DESC, id").Limit(2000).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("public faq: %w", err)
+	}
+	return out, nil
+}
+
+// PublicCount is a number of public items per code.
+type PublicCount struct {
+	Code  string
+	Name  string
+	Count int64
+}
+
+// PublicFAQCounts counts the public FAQ entries per category or per unit
+// (by = "category" | "unit").
+func (s *Store) PublicFAQCounts(ctx context.Context, by string) ([]PublicCount, error) {
+	col := "category"
+	if by == "unit" {
+		col = "unit"
+	}
+	var out []PublicCount
+	err := s.DB.WithContext(ctx).Model(&PublishedItem{}).
+		Select(col+"_code AS code, MAX("+col+"_name) AS name, COUNT(*) AS count").
+		Where("withdrawn = ? AND type = ?", false, ItemFAQ).
+		Group(col + "_code").Order("name").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("public faq counts: %w", err)
+	}
+	return out, nil
+}
+
+// Headline is the home page's statistics.
+type Headline struct {
+	Received  int64
+	Answered  int64
+	Published int64 // public items (FAQ entries and answers)
+}
+
+// HeadlineStats counts petitions received and answered, and public items.
+func (s *Store) HeadlineStats(ctx context.Context) (Headline, error) {
+	var h Headline
+	db := s.DB.WithContext(ctx)
+	if err := db.Model(&Petition{}).Count(&h.Received).Error; err != nil {
+		return h, fmt.Errorf("headline: received: %w", err)
+	}
+	if err := db.Model(&Petition{}).Where("status IN ?", []string{StatusAnswered, StatusPublished}).Count(&h.Answered).Error; err != nil {
+		return h, fmt.Errorf("headline: answered: %w", err)
+	}
+	if err := db.Model(&PublishedItem{}).Where("withdrawn = ?", false).Count(&h.Published).Error; err != nil {
+		return h, fmt.Errorf("headline: published: %w", err)
+	}
+	return h, nil
+}
+
+// CountPublicItems is the number of items a rebuilt index holds.
+func (s *Store) CountPublicItems(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&PublishedItem{}).Where("withdrawn = ?", false).Count(&n).Error
+	return n, err
+}
+
+// PublishedSeqBefore is the newest change feed entry written before t. A
+// rebuilt index starts from it: every change after it is replayed, which
+// covers transactions that took an earlier sequence number but had not
+// committed while the items were listed (as long as a publishing
+// transaction lasts less than now - t).
+func (s *Store) PublishedSeqBefore(ctx context.Context, t time.Time) (int64, error) {
+	var n *int64
+	err := s.DB.WithContext(ctx).Model(&PublishedChange{}).Select("MAX(seq)").
+		Where("created_at < ?", t.UTC()).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("change feed before %s: %w", t, err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
+}
+
+// NameMaps gives the names of categories and units by code (for facets).
+func (s *Store) NameMaps(ctx context.Context) (cats, units map[string]string, err error) {
+	var cs []Category
+	if err := s.DB.WithContext(ctx).Select("code", "name").Find(&cs).Error; err != nil {
+		return nil, nil, fmt.Errorf("category names: %w", err)
+	}
+	var us []Unit
+	if err := s.DB.WithContext(ctx).Select("code", "name").Find(&us).Error; err != nil {
+		return nil, nil, fmt.Errorf("unit names: %w", err)
+	}
+	cats, units = make(map[string]string, len(cs)), make(map[string]string, len(us))
+	for _, c := range cs {
+		cats[c.Code] = c.Name
+	}
+	for _, u := range us {
+		units[u.Code] = u.Name
+	}
+	return cats, units, nil
+}

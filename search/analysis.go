@@ -1,0 +1,224 @@
+package search
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
+	"github.com/blevesearch/bleve/v2/registry"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Names under which the Vietnamese analysis is registered with bleve. They
+// are part of the persisted mapping, so renaming one needs a mappingVersion
+// bump.
+const (
+	FoldFilterName     = "pakn_fold"      // diacritics folded, đ → d
+	NFCFilterName      = "pakn_nfc"       // Unicode NFC on each token
+	TokenizerName      = "pakn_words"     // runs of letters, marks and digits
+	FoldedAnalyzerName = "pakn_vi"        // syllables, folded
+	ExactAnalyzerName  = "pakn_vi_exact"  // syllables, diacritics kept
+	BigramAnalyzerName = "pakn_vi_bigram" // folded syllable pairs
+)
+
+func init() {
+	// bleve's registry is global and can only be filled from init.
+	must := func(err error) {
+		if err != nil {
+			panic(fmt.Sprintf("search: registering analysis: %v", err))
+		}
+	}
+	must(registry.RegisterTokenFilter(FoldFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return foldFilter{}, nil
+	}))
+	must(registry.RegisterTokenFilter(NFCFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return nfcFilter{}, nil
+	}))
+	must(registry.RegisterTokenizer(TokenizerName, func(map[string]interface{}, *registry.Cache) (analysis.Tokenizer, error) {
+		return wordTokenizer{}, nil
+	}))
+	must(registry.RegisterAnalyzer(FoldedAnalyzerName, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+		return newFoldedAnalyzer(), nil
+	}))
+	must(registry.RegisterAnalyzer(ExactAnalyzerName, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+		return newExactAnalyzer(), nil
+	}))
+	must(registry.RegisterAnalyzer(BigramAnalyzerName, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+		return newBigramAnalyzer(), nil
+	}))
+}
+
+// No stop-word filter anywhere: once folded, Vietnamese syllables such as
+// "an", "to", "no", "so", "in" collide with English stop words.
+func newExactAnalyzer() analysis.Analyzer {
+	return &analysis.DefaultAnalyzer{
+		Tokenizer:    wordTokenizer{},
+		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter()},
+	}
+}
+
+func newFoldedAnalyzer() analysis.Analyzer {
+	return &analysis.DefaultAnalyzer{
+		Tokenizer:    wordTokenizer{},
+		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter(), foldFilter{}},
+	}
+}
+
+// Bigrams of folded syllables: Vietnamese words are mostly two syllables
+// written apart ("thủ tục"), so a pair match is a word match.
+func newBigramAnalyzer() analysis.Analyzer {
+	return &analysis.DefaultAnalyzer{
+		Tokenizer: wordTokenizer{},
+		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter(), foldFilter{},
+			shingle.NewShingleFilter(2, 2, false, " ", "_")},
+	}
+}
+
+// wordTokenizer splits text into runs of letters, combining marks and
+// digits. Vietnamese separates syllables by spaces, so this is all the
+// segmentation needed, and it is several times faster than bleve's UAX #29
+// tokenizer (three analyzers run over every text).
+type wordTokenizer struct{}
+
+func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
+	out := make(analysis.TokenStream, 0, len(in)/5)
+	start, pos := -1, 0
+	numeric := true
+	emit := func(end int) {
+		pos++
+		typ := analysis.AlphaNumeric
+		if numeric {
+			typ = analysis.Numeric
+		}
+		out = append(out, &analysis.Token{Term: in[start:end:end], Start: start, End: end, Position: pos, Type: typ})
+		start, numeric = -1, true
+	}
+	for i := 0; i < len(in); {
+		r, size := rune(in[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(in[i:])
+		}
+		word := r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') ||
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r))
+		if word {
+			if start < 0 {
+				start = i
+			}
+			if !('0' <= r && r <= '9') {
+				numeric = false
+			}
+		} else if start >= 0 {
+			emit(i)
+		}
+		i += size
+	}
+	if start >= 0 {
+		emit(len(in))
+	}
+	return out
+}
+
+type foldFilter struct{}
+
+func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if !isASCII(t.Term) {
+			t.Term = []byte(Fold(string(t.Term)))
+		}
+	}
+	return in
+}
+
+type nfcFilter struct{}
+
+func (nfcFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if !isASCII(t.Term) && !norm.NFC.IsNormal(t.Term) {
+			t.Term = norm.NFC.Bytes(t.Term)
+		}
+	}
+	return in
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldTable maps every rune below foldTableSize to its folded form (0: drop
+// it, a combining mark). Filled once in init and only read afterwards;
+// folding rune by rune through it is several times faster than norm.NFD.
+var foldTable [foldTableSize]rune
+
+const foldTableSize = 0x1F00 // covers Latin, combining marks, Latin Extended Additional
+
+func init() {
+	for r := rune(0); r < foldTableSize; r++ {
+		foldTable[r] = foldSlow(r)
+	}
+}
+
+func foldSlow(r rune) rune {
+	if r == 'đ' || r == 'Đ' {
+		return 'd'
+	}
+	if unicode.Is(unicode.Mn, r) {
+		return 0
+	}
+	for _, b := range norm.NFD.String(string(r)) {
+		return unicode.ToLower(b) // the base letter comes first
+	}
+	return r
+}
+
+// Fold removes Vietnamese diacritics (tone and vowel marks, đ → d) and
+// lower-cases, in NFC or NFD input alike: bleve's asciifolding knows only
+// precomposed letters.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		case r < foldTableSize:
+			r = foldTable[r]
+		case unicode.Is(unicode.Mn, r):
+			r = 0
+		default:
+			r = unicode.ToLower(r)
+		}
+		if r != 0 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Normalize returns s in NFC, the form stored and analysed.
+func Normalize(s string) string { return norm.NFC.String(s) }
+
+// hasDiacritics reports whether a (lower-cased, NFC) token carries any
+// Vietnamese mark, i.e. folding changes it.
+func hasDiacritics(tok string) bool { return Fold(tok) != tok }
+
+// tokens splits text the way the exact analyzer does: NFC, lower case,
+// diacritics kept.
+func tokens(text string) []string {
+	ts := newExactAnalyzer().Analyze([]byte(text))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}

@@ -1,0 +1,589 @@
+// Package search is PAKN's public Q&A search: a bleve index of published
+// items (FAQ entries and published answers, public fields only) with
+// Vietnamese analysis, query-time synonyms, facets and highlighting, and a
+// Syncer that keeps the index equal to the database's change feed.
+package search
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// Item is one published, searchable item. Only public fields belong here.
+type Item struct {
+	ID           string // "faq-<n>" or "answer-<n>", the stable document id
+	Ref          string // id an FAQ entry was imported with; may be empty
+	Type         string // "faq" | "answer"
+	Title        string
+	Question     string
+	Answer       string
+	Category     string // code
+	CategoryName string // Vietnamese name
+	Unit         string // code
+	UnitName     string
+	Level        string // province | district | commune
+	PublishedAt  time.Time
+	URL          string
+	Version      int
+}
+
+// Options tune an Index. The zero value is usable.
+type Options struct {
+	// BatchSize is the number of items per bleve batch in Upsert and
+	// rebuilds (default 500).
+	BatchSize int
+}
+
+func (o Options) batchSize() int {
+	if o.BatchSize <= 0 {
+		return 500
+	}
+	return o.BatchSize
+}
+
+var (
+	// ErrLocked means another process holds the index folder open.
+	ErrLocked = errors.New("search: index folder is locked by another process")
+	// ErrHandedOver is returned by Rebuild when a running process holds the
+	// index: the new index waits beside it and that process adopts it
+	// (Index.AdoptPending, called by its Syncer on every poll).
+	ErrHandedOver = errors.New("search: rebuilt index handed over to the process holding the index")
+	// ErrClosed is returned by operations on a closed Index.
+	ErrClosed = errors.New("search: index is closed")
+)
+
+// Internal keys stored in the index beside the documents.
+var (
+	keyMapping = []byte("pakn/mapping")
+	keyCursor  = []byte("pakn/cursor")
+)
+
+func tombKey(id string) []byte { return []byte("pakn/tomb/" + id) }
+
+// Index is a bleve index behind a RWMutex so that it can be swapped for a
+// freshly rebuilt one while searches run: readers hold the read lock, the
+// swap holds the write lock only for close/rename/open.
+type Index struct {
+	dir  string
+	opts Options
+	lock *dirLock
+
+	mu sync.RWMutex
+	bi bleve.Index // nil once closed
+
+	writeMu  sync.Mutex // serialises writers so version checks are not racy
+	rebuilt  bool
+	synonyms atomic.Pointer[synonymSet]
+}
+
+// Open opens the index in dir or creates it. An index that cannot be opened
+// (corrupt, or written with another mapping version) is removed and created
+// empty; Rebuilt then reports true, as it does for a new index, and the
+// caller should rebuild it from the database.
+func Open(dir string, opts Options) (*Index, error) {
+	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("search: create parent of %s: %w", dir, err)
+	}
+	lk, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	bi, rebuilt, err := openOrCreate(dir)
+	if err != nil {
+		lk.unlock()
+		return nil, err
+	}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt}
+	x.SetSynonyms(DefaultSynonyms())
+	return x, nil
+}
+
+func openOrCreate(dir string) (bleve.Index, bool, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		bi, err := create(dir)
+		return bi, true, err
+	}
+	bi, err := openExisting(dir)
+	if err == nil {
+		return bi, false, nil
+	}
+	// Unusable: move aside first (a rename cannot half-fail), then delete.
+	aside := fmt.Sprintf("%s.broken-%d", dir, time.Now().UnixNano())
+	if rerr := os.Rename(dir, aside); rerr != nil {
+		return nil, false, fmt.Errorf("search: move aside unusable index (%v): %w", err, rerr)
+	}
+	_ = os.RemoveAll(aside)
+	bi, err = create(dir)
+	return bi, true, err
+}
+
+func openExisting(dir string) (bi bleve.Index, err error) {
+	defer func() {
+		// A damaged segment can make bleve panic instead of failing.
+		if r := recover(); r != nil {
+			bi, err = nil, fmt.Errorf("search: open %s: panic: %v", dir, r)
+		}
+	}()
+	bi, err = bleve.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+	}
+	v, err := bi.GetInternal(keyMapping)
+	if err != nil || string(v) != mappingVersion {
+		bi.Close()
+		return nil, fmt.Errorf("search: %s has mapping version %q, want %q", dir, v, mappingVersion)
+	}
+	// Force a read so that a damaged store is found now, not by a user.
+	if _, err := bi.DocCount(); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("search: read %s: %w", dir, err)
+	}
+	return bi, nil
+}
+
+func create(dir string) (bleve.Index, error) {
+	bi, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: create index %s: %w", dir, err)
+	}
+	if err := bi.SetInternal(keyMapping, []byte(mappingVersion)); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("search: write mapping version: %w", err)
+	}
+	return bi, nil
+}
+
+// Dir is the folder the index lives in.
+func (x *Index) Dir() string { return x.dir }
+
+// Rebuilt reports whether Open created the index empty (new folder, or an
+// unusable index was discarded), so the caller must fill it from the
+// database.
+func (x *Index) Rebuilt() bool { return x.rebuilt }
+
+// with runs f with the current bleve index under the read lock.
+func (x *Index) with(f func(bleve.Index) error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.bi == nil {
+		return ErrClosed
+	}
+	return f(x.bi)
+}
+
+// Close closes the index and releases the folder lock.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.bi == nil {
+		return nil
+	}
+	err := x.bi.Close()
+	x.bi = nil
+	if uerr := x.lock.unlock(); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return fmt.Errorf("search: close: %w", err)
+	}
+	return nil
+}
+
+// DocCount is the number of indexed items.
+func (x *Index) DocCount() (uint64, error) {
+	var n uint64
+	err := x.with(func(bi bleve.Index) (err error) {
+		n, err = bi.DocCount()
+		return err
+	})
+	return n, err
+}
+
+// Cursor is the change-feed position persisted in the index: every change
+// with a sequence number up to it has been applied (or given up on).
+func (x *Index) Cursor() (int64, error) {
+	var v int64
+	err := x.with(func(bi bleve.Index) error {
+		b, err := bi.GetInternal(keyCursor)
+		if err != nil {
+			return fmt.Errorf("search: read cursor: %w", err)
+		}
+		v = atoi(b)
+		return nil
+	})
+	return v, err
+}
+
+// SetCursor persists the change-feed position.
+func (x *Index) SetCursor(seq int64) error {
+	return x.with(func(bi bleve.Index) error {
+		if err := bi.SetInternal(keyCursor, itoa(seq)); err != nil {
+			return fmt.Errorf("search: write cursor: %w", err)
+		}
+		return nil
+	})
+}
+
+// Upsert indexes items in batches, replacing documents with the same ID.
+// An item older (lower Version) than the indexed copy, or not newer than
+// the version it was deleted at, is skipped: re-applying is idempotent.
+func (x *Index) Upsert(ctx context.Context, items ...Item) error {
+	changes := make([]Change, len(items))
+	for i := range items {
+		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
+	}
+	return x.apply(ctx, changes)
+}
+
+// Delete removes items by ID; unknown IDs are ignored.
+func (x *Index) Delete(ctx context.Context, ids ...string) error {
+	changes := make([]Change, len(ids))
+	for i, id := range ids {
+		changes[i] = Change{ItemID: id, Deleted: true}
+	}
+	return x.apply(ctx, changes)
+}
+
+// apply reduces changes to one operation per item (the newest version
+// wins) and writes them in batches, several at a time: bleve builds a
+// batch's segment on the calling goroutine, so concurrent batches use every
+// core. Batches touch disjoint items, so their order does not matter.
+func (x *Index) apply(ctx context.Context, changes []Change) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	ops := reduce(changes)
+	n := x.opts.batchSize()
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for start := 0; start < len(ops); start += n {
+		if err := ctx.Err(); err != nil {
+			mu.Lock()
+			firstErr = cmp.Or(firstErr, err)
+			mu.Unlock()
+			break
+		}
+		chunk := ops[start:min(start+n, len(ops))]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk) })
+			if err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// op is the net effect of a run of changes on one item.
+type op struct {
+	id      string
+	del     bool
+	version int
+	item    *Item
+}
+
+func reduce(changes []Change) []*op {
+	byID := make(map[string]*op, len(changes))
+	order := make([]*op, 0, len(changes))
+	for _, c := range changes {
+		id := c.ItemID
+		if id == "" && c.Item != nil {
+			id = c.Item.ID
+		}
+		if id == "" || (!c.Deleted && c.Item == nil) {
+			continue
+		}
+		cur := byID[id]
+		if cur == nil {
+			cur = &op{id: id, version: -1}
+			byID[id] = cur
+			order = append(order, cur)
+		}
+		if c.Deleted {
+			v := c.Version
+			if c.Item != nil && c.Item.Version > v {
+				v = c.Item.Version
+			}
+			if !cur.del && cur.item != nil && v != 0 && cur.version > v {
+				continue // a newer version was published after this deletion
+			}
+			*cur = op{id: id, del: true, version: max(v, cur.version, 0)}
+			continue
+		}
+		if cur.version > c.Item.Version || (cur.del && cur.version >= c.Item.Version) {
+			continue
+		}
+		*cur = op{id: id, version: c.Item.Version, item: c.Item}
+	}
+	return order
+}
+
+// writeOps compares the operations with what is indexed and writes them as
+// one bleve batch.
+func writeOps(bi bleve.Index, ops []*op) error {
+	ids := make([]string, len(ops))
+	for i, o := range ops {
+		ids[i] = o.id
+	}
+	indexed, err := indexedVersions(bi, ids)
+	if err != nil {
+		return err
+	}
+	b := bi.NewBatch()
+	for _, o := range ops {
+		id := o.id
+		iv, has := indexed[id]
+		tomb, err := bi.GetInternal(tombKey(id))
+		if err != nil {
+			return fmt.Errorf("search: read tombstone of %s: %w", id, err)
+		}
+		if o.del {
+			v := o.version
+			if has && iv > v {
+				v = iv
+			}
+			if tomb != nil && int(atoi(tomb)) > v {
+				v = int(atoi(tomb))
+			}
+			b.Delete(id)
+			// The tombstone stops a late, older upsert from resurrecting it.
+			b.SetInternal(tombKey(id), itoa(int64(v)))
+			continue
+		}
+		if has && o.version < iv {
+			continue
+		}
+		if tomb != nil && o.version <= int(atoi(tomb)) {
+			continue
+		}
+		if tomb != nil {
+			b.DeleteInternal(tombKey(id))
+		}
+		it := *o.item
+		it.ID = id
+		if err := b.Index(id, document(it)); err != nil {
+			return fmt.Errorf("search: index %s: %w", id, err)
+		}
+	}
+	if b.Size() == 0 {
+		return nil
+	}
+	if err := bi.Batch(b); err != nil {
+		return fmt.Errorf("search: write batch of %d: %w", b.Size(), err)
+	}
+	return nil
+}
+
+func indexedVersions(bi bleve.Index, ids []string) (map[string]int, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fVersion}
+	res, err := bi.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("search: read indexed versions: %w", err)
+	}
+	out := make(map[string]int, len(res.Hits))
+	for _, h := range res.Hits {
+		v, _ := h.Fields[fVersion].(float64)
+		out[h.ID] = int(v)
+	}
+	return out, nil
+}
+
+// Source streams every item that belongs in a fresh index.
+type Source func(yield func(Item) error) error
+
+// build fills a new index in dir from src and closes it.
+func build(ctx context.Context, dir string, cursor int64, src Source, progress func(done int), opts Options) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("search: clear %s: %w", dir, err)
+	}
+	bi, err := create(dir)
+	if err != nil {
+		return err
+	}
+	x := &Index{dir: dir, opts: opts, bi: bi}
+	defer x.Close()
+	n := opts.batchSize()
+	batch := make([]Item, 0, n)
+	done := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := x.Upsert(ctx, batch...); err != nil {
+			return err
+		}
+		done += len(batch)
+		batch = batch[:0]
+		if progress != nil {
+			progress(done)
+		}
+		return nil
+	}
+	err = src(func(it Item) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch = append(batch, it)
+		if len(batch) == n {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = x.SetCursor(cursor)
+	}
+	if err != nil {
+		return fmt.Errorf("search: build %s: %w", dir, err)
+	}
+	return x.Close()
+}
+
+func stagingDir(dir string) string { return dir + ".new" }
+func pendingDir(dir string) string { return dir + ".pending" }
+func readyMark(dir string) string  { return pendingDir(dir) + ".ready" }
+
+// Rebuild builds a complete index from src beside dir and swaps it in.
+//
+// cursor is the change-feed position the new index starts from: read the
+// feed's highest sequence number before listing the items (changes after
+// it are replayed by the Syncer; replaying is idempotent).
+//
+// When no process holds dir, the old folder is replaced by renames and the
+// new index is returned open. When one does (a running server),
+// Rebuild leaves the new index as "<dir>.pending" and returns
+// ErrHandedOver; that server's Syncer adopts it on its next poll.
+func Rebuild(ctx context.Context, dir string, cursor int64, src Source, progress func(done int), opts Options) (*Index, error) {
+	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("search: create parent of %s: %w", dir, err)
+	}
+	stage := stagingDir(dir)
+	if err := build(ctx, stage, cursor, src, progress, opts); err != nil {
+		_ = os.RemoveAll(stage)
+		return nil, err
+	}
+	lk, err := lockDir(dir)
+	if errors.Is(err, ErrLocked) {
+		_ = os.Remove(readyMark(dir))
+		_ = os.RemoveAll(pendingDir(dir))
+		if err := os.Rename(stage, pendingDir(dir)); err != nil {
+			return nil, fmt.Errorf("search: hand over rebuilt index: %w", err)
+		}
+		if err := os.WriteFile(readyMark(dir), nil, 0o644); err != nil {
+			return nil, fmt.Errorf("search: mark rebuilt index ready: %w", err)
+		}
+		return nil, ErrHandedOver
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := replaceDir(dir, stage); err != nil {
+		lk.unlock()
+		return nil, err
+	}
+	bi, err := openExisting(dir)
+	if err != nil {
+		lk.unlock()
+		return nil, err
+	}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi}
+	x.SetSynonyms(DefaultSynonyms())
+	return x, nil
+}
+
+// replaceDir puts the closed index in src at dir by renames; the old one is
+// moved aside first and removed afterwards.
+func replaceDir(dir, src string) error {
+	old := fmt.Sprintf("%s.old-%d", dir, time.Now().UnixNano())
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("search: move old index aside: %w", err)
+	}
+	if err := os.Rename(src, dir); err != nil {
+		_ = os.Rename(old, dir)
+		return fmt.Errorf("search: move new index in place: %w", err)
+	}
+	_ = os.RemoveAll(old)
+	return nil
+}
+
+// Rebuild builds a fresh index from src aside while this one keeps serving,
+// then swaps it in; searches wait only for the swap itself.
+func (x *Index) Rebuild(ctx context.Context, cursor int64, src Source, progress func(done int)) error {
+	stage := stagingDir(x.dir)
+	if err := build(ctx, stage, cursor, src, progress, x.opts); err != nil {
+		_ = os.RemoveAll(stage)
+		return err
+	}
+	return x.swapIn(stage)
+}
+
+// AdoptPending swaps in an index that Rebuild in another process (e.g.
+// `pakn reindex` next to a running server) left ready beside this one.
+func (x *Index) AdoptPending() (bool, error) {
+	if _, err := os.Stat(readyMark(x.dir)); err != nil {
+		return false, nil
+	}
+	if err := x.swapIn(pendingDir(x.dir)); err != nil {
+		return false, err
+	}
+	_ = os.Remove(readyMark(x.dir))
+	return true, nil
+}
+
+// swapIn closes the current bleve index, replaces the folder with src and
+// opens it. bleve must be closed before the rename: scorch keeps writing
+// into the path it was opened with.
+func (x *Index) swapIn(src string) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.bi == nil {
+		return ErrClosed
+	}
+	if err := x.bi.Close(); err != nil {
+		return fmt.Errorf("search: close index for swap: %w", err)
+	}
+	x.bi = nil
+	if err := replaceDir(x.dir, src); err != nil {
+		// Still serve the old index if it is intact.
+		if bi, oerr := openExisting(x.dir); oerr == nil {
+			x.bi = bi
+		}
+		return err
+	}
+	bi, err := openExisting(x.dir)
+	if err != nil {
+		return fmt.Errorf("search: open swapped index: %w", err)
+	}
+	x.bi = bi
+	x.rebuilt = false
+	return nil
+}
+
+// String is for logs.
+func (x *Index) String() string { return "search.Index(" + strings.TrimSpace(x.dir) + ")" }

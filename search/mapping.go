@@ -1,0 +1,162 @@
+package search
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// mappingVersion is stored in the index; an index written with another
+// version is discarded and rebuilt on Open.
+const mappingVersion = "pakn-search-5"
+
+// Field names. Each text property is indexed three times: folded (stored,
+// with term vectors for highlighting), exact (suffix _x) and bigrams (_bi).
+const (
+	fID           = "id"
+	fRef          = "ref"
+	fType         = "type"
+	fTitle        = "title"
+	fQuestion     = "question"
+	fAnswer       = "answer"
+	fCategory     = "category"
+	fCategoryName = "category_name"
+	fUnit         = "unit"
+	fUnitName     = "unit_name"
+	fLevel        = "level"
+	fPublishedAt  = "published_at"
+	fURL          = "url"
+	fVersion      = "version"
+
+	sufExact  = "_x"
+	sufBigram = "_bi"
+)
+
+var storedFields = []string{fID, fRef, fType, fTitle, fQuestion, fAnswer, fCategory,
+	fCategoryName, fUnit, fUnitName, fLevel, fPublishedAt, fURL, fVersion}
+
+func newMapping() mapping.IndexMapping {
+	keywordField := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		return f
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	text := func(name, analyzer string, store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Name = name
+		f.Analyzer = analyzer
+		f.Store = store
+		f.IncludeTermVectors = store // only the stored field is highlighted
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	// No _all field: queries name their fields, and it costs indexing time.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
+	for _, name := range []string{fID, fRef, fType, fCategory, fUnit, fLevel} {
+		doc.AddFieldMappingsAt(name, keywordField())
+	}
+	for _, name := range []string{fTitle, fQuestion} {
+		doc.AddFieldMappingsAt(name,
+			text(name, FoldedAnalyzerName, true),
+			text(name+sufExact, ExactAnalyzerName, false),
+			text(name+sufBigram, BigramAnalyzerName, false))
+	}
+	// Answers are long: an exact copy would cost a third more indexing for
+	// little ranking gain, so they are indexed folded and as bigrams only.
+	doc.AddFieldMappingsAt(fAnswer,
+		text(fAnswer, FoldedAnalyzerName, true),
+		text(fAnswer+sufBigram, BigramAnalyzerName, false))
+	for _, name := range []string{fCategoryName, fUnitName} {
+		doc.AddFieldMappingsAt(name, text(name, FoldedAnalyzerName, true))
+	}
+	doc.AddFieldMappingsAt(fURL, storedOnly())
+	date := bleve.NewDateTimeFieldMapping()
+	date.Store = true
+	date.IncludeInAll = false
+	doc.AddFieldMappingsAt(fPublishedAt, date)
+	num := bleve.NewNumericFieldMapping()
+	num.Store = true
+	num.Index = false
+	num.IncludeInAll = false
+	num.DocValues = false
+	doc.AddFieldMappingsAt(fVersion, num)
+
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = FoldedAnalyzerName
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	m.ScoringModel = index.BM25Scoring
+	return m
+}
+
+// document turns an item into what bleve indexes; all text is NFC so that
+// highlight offsets computed on analysed tokens fit the stored text.
+func document(it Item) map[string]interface{} {
+	d := map[string]interface{}{
+		fID:           it.ID,
+		fRef:          it.Ref,
+		fType:         it.Type,
+		fTitle:        Normalize(it.Title),
+		fQuestion:     Normalize(it.Question),
+		fAnswer:       Normalize(it.Answer),
+		fCategory:     it.Category,
+		fCategoryName: Normalize(it.CategoryName),
+		fUnit:         it.Unit,
+		fUnitName:     Normalize(it.UnitName),
+		fLevel:        it.Level,
+		fURL:          it.URL,
+		fVersion:      float64(it.Version),
+	}
+	if !it.PublishedAt.IsZero() {
+		d[fPublishedAt] = it.PublishedAt.UTC()
+	}
+	return d
+}
+
+// itemFromFields rebuilds an Item from stored fields of a hit.
+func itemFromFields(id string, f map[string]interface{}) Item {
+	str := func(k string) string { s, _ := f[k].(string); return s }
+	it := Item{
+		ID: id, Ref: str(fRef), Type: str(fType), Title: str(fTitle),
+		Question: str(fQuestion), Answer: str(fAnswer),
+		Category: str(fCategory), CategoryName: str(fCategoryName),
+		Unit: str(fUnit), UnitName: str(fUnitName), Level: str(fLevel), URL: str(fURL),
+	}
+	if v, ok := f[fVersion].(float64); ok {
+		it.Version = int(v)
+	}
+	if s := str(fPublishedAt); s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			it.PublishedAt = t
+		}
+	}
+	return it
+}
+
+func itoa(v int64) []byte { return []byte(strconv.FormatInt(v, 10)) }
+
+func atoi(b []byte) int64 {
+	v, _ := strconv.ParseInt(string(b), 10, 64)
+	return v
+}

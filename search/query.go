@@ -1,0 +1,320 @@
+package search
+
+import (
+	"context"
+	"math"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Query is a public search. Text is taken literally: it is analysed, never
+// parsed as query syntax, so no input can cause a parse error.
+type Query struct {
+	Text     string
+	Category string // category code filter
+	Unit     string // unit code filter
+	Type     string // "faq" | "answer" filter
+	Page     int    // from 1
+	PerPage  int    // default 10, at most 50
+	Sort     string // "relevance" (default) | "date" (published_at, newest first)
+}
+
+// Result is one page of hits with facets over all matches.
+type Result struct {
+	Total   uint64
+	Page    int
+	PerPage int
+	Hits    []Hit
+	Facets  map[string][]FacetCount // keys "category", "unit", "type"
+	Took    time.Duration
+}
+
+// Hit is a matching item. Highlights are HTML: the item's text escaped,
+// with only <mark>…</mark> tags raw.
+type Hit struct {
+	Item
+	Score      float64
+	Highlights []string
+}
+
+// FacetCount is the number of matches with one facet value.
+type FacetCount struct {
+	Term  string
+	Count int
+}
+
+const (
+	DefaultPerPage = 10
+	MaxPerPage     = 50
+	maxPage        = 1000 // deep pages cost memory and nobody reads them
+	maxQueryRunes  = 300
+	facetSize      = 50
+)
+
+// Field weights. Question (and title) count more than the answer; the exact
+// field (diacritics kept) counts more than the folded one, and a bigram
+// (two-syllable word) match more than its syllables alone.
+
+const (
+	wQuestion     = 3.0
+	wAnswer       = 1.0
+	wExact        = 1.3 // relative to folded, only when the user typed marks
+	wBigram       = 1.6
+	wFuzzy        = 0.15
+	wExpansion    = 0.6
+	wCategoryName = 0.5
+	minFuzzyRunes = 4
+
+	commonMinDocs = 5000 // below this, no term is treated as common
+	commonShare   = 0.08 // … above it, terms in more than this share of documents
+)
+
+// Search runs q.
+func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
+	page, per := q.Page, q.PerPage
+	if page < 1 {
+		page = 1
+	}
+	if page > maxPage {
+		page = maxPage
+	}
+	if per <= 0 {
+		per = DefaultPerPage
+	}
+	if per > MaxPerPage {
+		per = MaxPerPage
+	}
+	var res *bleve.SearchResult
+	err := x.with(func(bi bleve.Index) error {
+		st, err := openStats(ctx, bi)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		req := bleve.NewSearchRequestOptions(x.buildQuery(q, st), per, (page-1)*per, false)
+		setupRequest(req, q)
+		res, err = bi.SearchInContext(ctx, req)
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
+	}
+	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took,
+		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
+			Highlights: highlights(h)})
+	}
+	for name, f := range res.Facets {
+		fc := []FacetCount{}
+		if f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				fc = append(fc, FacetCount{Term: t.Term, Count: t.Count})
+			}
+		}
+		out.Facets[name] = fc
+	}
+	return out, nil
+}
+
+func setupRequest(req *bleve.SearchRequest, q Query) {
+	req.Fields = storedFields
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
+	req.AddFacet("category", bleve.NewFacetRequest(fCategory, facetSize))
+	req.AddFacet("unit", bleve.NewFacetRequest(fUnit, facetSize))
+	req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+	if q.Sort == "date" {
+		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
+	}
+}
+
+func highlights(h *search.DocumentMatch) []string {
+	var out []string
+	for _, f := range []string{fQuestion, fTitle, fAnswer} {
+		out = append(out, h.Fragments[f]...)
+	}
+	return out
+}
+
+// buildQuery combines the text query with the filters.
+func (x *Index) buildQuery(q Query, st *stats) query.Query {
+	var parts []query.Query
+	if tq := x.textQuery(q.Text, st); tq != nil {
+		parts = append(parts, tq)
+	}
+	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
+		if v != "" {
+			t := bleve.NewTermQuery(v)
+			t.SetField(field)
+			parts = append(parts, t)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return bleve.NewMatchAllQuery()
+	case 1:
+		return parts[0]
+	}
+	return bleve.NewConjunctionQuery(parts...)
+}
+
+// textQuery builds the scored query for user text, nil for blank text.
+func (x *Index) textQuery(text string, st *stats) query.Query {
+	if utf8.RuneCountInString(text) > maxQueryRunes {
+		text = string([]rune(text)[:maxQueryRunes])
+	}
+	text = Normalize(text)
+	toks := tokens(text)
+	if len(toks) == 0 {
+		return nil
+	}
+	marked := false
+	for _, t := range toks {
+		if hasDiacritics(t) {
+			marked = true
+			break
+		}
+	}
+	clauses := textClauses(text, 1, marked, st)
+	// Typos: a folded syllable of some length that no document contains is
+	// probably misspelt; match it fuzzily, weakly weighted. (Fuzzy matching
+	// of words that exist would only add noise and cost.)
+	seen := map[string]bool{}
+	for _, t := range toks {
+		f := Fold(t)
+		if utf8.RuneCountInString(f) < minFuzzyRunes || seen[f] {
+			continue
+		}
+		seen[f] = true
+		if st.df(fQuestion, f) > 0 || st.df(fAnswer, f) > 0 {
+			continue
+		}
+		for _, fw := range []struct {
+			field string
+			w     float64
+		}{{fQuestion, wQuestion}, {fAnswer, wAnswer}} {
+			fq := bleve.NewFuzzyQuery(f)
+			fq.SetField(fw.field)
+			fq.SetFuzziness(1)
+			fq.SetBoost(fw.w * wFuzzy)
+			clauses = append(clauses, fq)
+		}
+	}
+	for _, e := range x.synonyms.Load().expand(toks) {
+		// A long official phrase standing for a short term would otherwise
+		// outweigh the user's own words: scale by the length ratio.
+		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
+		clauses = append(clauses, textClauses(e.text, wExpansion*ratio, false, st)...)
+	}
+	if len(clauses) == 0 {
+		return bleve.NewMatchNoneQuery()
+	}
+	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// textClauses matches text against the folded and bigram fields, and the
+// exact field when the user typed diacritics: per field a disjunction of
+// term queries, like a match query, but leaving out terms too common to
+// rank by (see stats.common).
+func textClauses(text string, boost float64, exact bool, st *stats) []query.Query {
+	var out []query.Query
+	add := func(field string, a analysis.Analyzer, w float64) {
+		var terms []query.Query
+		seen := map[string]bool{}
+		for _, t := range a.Analyze([]byte(text)) {
+			term := string(t.Term)
+			if seen[term] {
+				continue
+			}
+			seen[term] = true
+			if st.common(field, term) {
+				continue
+			}
+			tq := bleve.NewTermQuery(term)
+			tq.SetField(field)
+			tq.SetBoost(w * boost)
+			terms = append(terms, tq)
+		}
+		if len(terms) > 0 {
+			out = append(out, bleve.NewDisjunctionQuery(terms...))
+		}
+	}
+	folded, bigram, exactA := newFoldedAnalyzer(), newBigramAnalyzer(), newExactAnalyzer()
+	for _, f := range []struct {
+		name  string
+		w     float64
+		exact bool // has an exact sub-field
+	}{{fQuestion, wQuestion, true}, {fTitle, wQuestion, true}, {fAnswer, wAnswer, false}} {
+		add(f.name, folded, f.w)
+		add(f.name+sufBigram, bigram, f.w*wBigram)
+		if exact && f.exact {
+			add(f.name+sufExact, exactA, f.w*wExact)
+		}
+	}
+	add(fCategoryName, folded, wCategoryName)
+	return out
+}
+
+// stats answers document-frequency questions from one index snapshot.
+type stats struct {
+	ctx context.Context
+	r   index.IndexReader
+	n   uint64
+}
+
+func openStats(ctx context.Context, bi bleve.Index) (*stats, error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: index internals: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: index reader: %w", err)
+	}
+	n, err := r.DocCount()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("search: doc count: %w", err)
+	}
+	return &stats{ctx: ctx, r: r, n: n}, nil
+}
+
+func (s *stats) close() {
+	if s != nil && s.r != nil {
+		s.r.Close()
+	}
+}
+
+// df is the number of documents with term in field (0 when unknown).
+func (s *stats) df(field, term string) uint64 {
+	if s == nil {
+		return 0
+	}
+	tfr, err := s.r.TermFieldReader(s.ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0
+	}
+	defer tfr.Close()
+	return tfr.Count()
+}
+
+// common reports a term found in so many documents that it cannot help
+// ranking but would make the query visit most of a large index (a dynamic
+// stop word, as in Lucene's CommonTermsQuery). Small indexes keep all
+// terms; bigrams of common syllables are usually rare and keep the phrase.
+func (s *stats) common(field, term string) bool {
+	if s == nil || s.n < commonMinDocs {
+		return false
+	}
+	return float64(s.df(field, term)) > commonShare*float64(s.n)
+}
