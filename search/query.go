@@ -75,7 +75,7 @@ const (
 	minFuzzyRunes = 4
 
 	commonMinDocs = 5000 // below this, no term is treated as common
-	commonShare   = 0.08 // … above it, terms in more than this share of documents
+	commonShare   = 0.03 // … above it, terms in more than this share of documents
 )
 
 // Search runs q.
@@ -231,19 +231,24 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 	add := func(field string, a analysis.Analyzer, w float64) {
 		var terms []query.Query
 		seen := map[string]bool{}
+		rarest, rarestDF := "", uint64(math.MaxUint64)
 		for _, t := range a.Analyze([]byte(text)) {
 			term := string(t.Term)
 			if seen[term] {
 				continue
 			}
 			seen[term] = true
-			if st.common(field, term) {
+			if common, df := st.common(field, term); common {
+				if df < rarestDF {
+					rarest, rarestDF = term, df
+				}
 				continue
 			}
-			tq := bleve.NewTermQuery(term)
-			tq.SetField(field)
-			tq.SetBoost(w * boost)
-			terms = append(terms, tq)
+			terms = append(terms, termQuery(field, term, w*boost))
+		}
+		if len(terms) == 0 && rarest != "" {
+			// Every term is common: keep the most selective one.
+			terms = append(terms, termQuery(field, rarest, w*boost))
 		}
 		if len(terms) > 0 {
 			out = append(out, bleve.NewDisjunctionQuery(terms...))
@@ -263,6 +268,13 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 	}
 	add(fCategoryName, folded, wCategoryName)
 	return out
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	tq := bleve.NewTermQuery(term)
+	tq.SetField(field)
+	tq.SetBoost(boost)
+	return tq
 }
 
 // stats answers document-frequency questions from one index snapshot.
@@ -312,9 +324,10 @@ func (s *stats) df(field, term string) uint64 {
 // ranking but would make the query visit most of a large index (a dynamic
 // stop word, as in Lucene's CommonTermsQuery). Small indexes keep all
 // terms; bigrams of common syllables are usually rare and keep the phrase.
-func (s *stats) common(field, term string) bool {
+func (s *stats) common(field, term string) (bool, uint64) {
 	if s == nil || s.n < commonMinDocs {
-		return false
+		return false, 0
 	}
-	return float64(s.df(field, term)) > commonShare*float64(s.n)
+	df := s.df(field, term)
+	return float64(df) > commonShare*float64(s.n), df
 }
