@@ -120,6 +120,7 @@ type atomDoc struct {
 func TestPublication(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := testenv.New(t, tg)
+		clearPublished(t, e)
 		now := time.Now().UTC().Truncate(time.Second)
 		published := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai"})
 		open := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai",
@@ -577,5 +578,16 @@ func testAdminPages(t *testing.T, e *testenv.Env) {
 	}
 	if resp, _ := admin.PostForm("/admin/keys", url.Values{"name": {""}, "holder": {""}}); resp.StatusCode != 422 {
 		t.Fatalf("invalid key form: %d", resp.StatusCode)
+	}
+}
+
+// clearPublished removes the demo FAQ's public items so that a test sees
+// only the items it publishes itself.
+func clearPublished(t *testing.T, e *testenv.Env) {
+	t.Helper()
+	for _, q := range []string{"DELETE FROM published_changes", "DELETE FROM published_items", "DELETE FROM outbox_messages WHERE channel = 'portal'", "DELETE FROM faq_entries"} {
+		if err := e.Store.DB.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 }
