@@ -220,9 +220,9 @@ func (s *Server) statsWorkbook(c *fiber.Ctx, st *models.Statistics) ([]byte, err
 	x := excelize.NewFile()
 	defer x.Close()
 	heads := []any{s.t(c, "stats.received"), s.t(c, "stats.answered"), s.t(c, "stats.on_time"),
-		s.t(c, "stats.late"), s.t(c, "stats.on_time_rate"), s.t(c, "stats.avg_days"), s.t(c, "stats.overdue_now")}
+		s.t(c, "stats.late"), s.t(c, "stats.on_time_rate"), s.t(c, "stats.avg_days"), s.t(c, "stats.overdue_now"), s.t(c, "stats.satisfaction")}
 	row := func(r models.StatsRow) []any {
-		return []any{r.Received, r.Answered, r.OnTime, r.Late, round1(r.OnTimeRate()), round1(r.AvgHandlingDays()), r.OverdueNow}
+		return []any{r.Received, r.Answered, r.OnTime, r.Late, round1(r.OnTimeRate()), round1(r.AvgHandlingDays()), r.OverdueNow, round1(r.AvgRating())}
 	}
 	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {

@@ -23,6 +23,17 @@ type StatsRow struct {
 	Received, Answered, OnTime, Late, OverdueNow int
 	// HandlingDays sums the working days from receipt to answer.
 	HandlingDays int
+	// Ratings counts the citizens' satisfaction ratings (1–5) of the answers
+	// given in the period; RatingSum adds them up.
+	Ratings, RatingSum int
+}
+
+// AvgRating is the average satisfaction, 1 to 5 (0 when nobody rated).
+func (r StatsRow) AvgRating() float64 {
+	if r.Ratings == 0 {
+		return 0
+	}
+	return float64(r.RatingSum) / float64(r.Ratings)
 }
 
 // AvgHandlingDays is the average handling time in working days (0 when
@@ -49,6 +60,8 @@ func (r *StatsRow) add(o StatsRow) {
 	r.Late += o.Late
 	r.OverdueNow += o.OverdueNow
 	r.HandlingDays += o.HandlingDays
+	r.Ratings += o.Ratings
+	r.RatingSum += o.RatingSum
 }
 
 // StatsMonth is one month of a year.
@@ -77,6 +90,7 @@ type Statistics struct {
 }
 
 type statsPetition struct {
+	ID          int64
 	UnitID      int64
 	Status      string
 	ReceivedAt  time.Time
@@ -115,7 +129,7 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 		}
 	}
 	q := db.Model(&Petition{}).
-		Select("unit_id, status, received_at, answered_at, due_at, due_stage, answer_due_at").
+		Select("id, unit_id, status, received_at, answered_at, due_at, due_stage, answer_due_at").
 		Where("(received_at >= ? AND received_at < ?) OR (answered_at >= ? AND answered_at < ?)", start, end, start, end)
 	if unitID != nil {
 		q = q.Where("unit_id = ?", *unitID)
@@ -125,6 +139,10 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 		return nil, fmt.Errorf("statistics %d: %w", f.Year, err)
 	}
 	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := s.ratingsOf(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +177,14 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 			}
 			onTime := due == nil || !cal.IsOverdue(*due, *p.AnsweredAt)
 			days := max(0, cal.WorkingDaysBetween(p.ReceivedAt, *p.AnsweredAt))
+			score, rated := scores[p.ID]
 			for _, r := range []*StatsRow{&months[m], u} {
 				r.Answered++
 				r.HandlingDays += days
+				if rated {
+					r.Ratings++
+					r.RatingSum += score
+				}
 				if onTime {
 					r.OnTime++
 				} else {
@@ -213,6 +236,29 @@ func (s *Store) statsYears(ctx context.Context) ([]int, error) {
 	var out []int
 	for y := this; y >= from && len(out) < 20; y-- {
 		out = append(out, y)
+	}
+	return out, nil
+}
+
+// ratingsOf reads the satisfaction scores of the given petitions.
+func (s *Store) ratingsOf(ctx context.Context, rows []statsPetition) (map[int64]int, error) {
+	out := map[int64]int{}
+	ids := make([]int64, 0, len(rows))
+	for _, p := range rows {
+		if p.AnsweredAt != nil {
+			ids = append(ids, p.ID)
+		}
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		var rs []Rating
+		if err := s.DB.WithContext(ctx).Select("petition_id, score").Where("petition_id IN ?", chunk).Find(&rs).Error; err != nil {
+			return nil, fmt.Errorf("statistics ratings: %w", err)
+		}
+		for _, r := range rs {
+			out[r.PetitionID] = r.Score
+		}
 	}
 	return out, nil
 }

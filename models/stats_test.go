@@ -39,8 +39,10 @@ func TestStatistics(t *testing.T) {
 			// Another year: left out.
 			{"last year", time.Date(2025, 12, 30, 9, 0, 0, 0, vn), models.StatusReceived, ptr(at(1, 6)), models.StageTriage, nil, nil},
 		}
+		var ids []int64
 		for _, c := range cases {
 			sub := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai"})
+			ids = append(ids, sub.Petition.ID)
 			err := st.DB.Model(&models.Petition{}).Where("id = ?", sub.Petition.ID).Updates(map[string]any{
 				"received_at": c.received, "status": c.status, "due_at": c.due, "due_stage": c.stage,
 				"answered_at": c.answered, "answer_due_at": c.ansDue,
@@ -49,11 +51,20 @@ func TestStatistics(t *testing.T) {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 		}
+		// The two answers are rated 5 and 2: satisfaction 3.5.
+		for i, score := range []int{5, 2} {
+			if err := st.DB.Create(&models.Rating{PetitionID: ids[i], Score: score, CreatedAt: at(4, 20)}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
 		s, err := st.Statistics(ctx, models.StatsFilter{Year: 2026})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := models.StatsRow{Received: 4, Answered: 2, OnTime: 1, Late: 1, OverdueNow: 1, HandlingDays: 5 + 24}
+		want := models.StatsRow{Received: 4, Answered: 2, OnTime: 1, Late: 1, OverdueNow: 1, HandlingDays: 5 + 24, Ratings: 2, RatingSum: 7}
+		if got := s.Total.AvgRating(); got != 3.5 {
+			t.Errorf("satisfaction %v, want 3.5", got)
+		}
 		if s.Total != want {
 			t.Fatalf("total %+v, want %+v", s.Total, want)
 		}
