@@ -39,14 +39,7 @@ func (s *Server) cfgPage(c *fiber.Ctx, status int, name, titleKey, subject strin
 	if err != nil {
 		return err
 	}
-	errs := map[string]string{}
-	if verr != nil {
-		for _, f := range s.translateFields(c, verr) {
-			if _, dup := errs[f.Field]; !dup {
-				errs[f.Field] = f.Message
-			}
-		}
-	}
+	errs := s.fieldErrors(c, verr)
 	data["History"] = hist
 	data["Errors"] = errs
 	if _, ok := data["Form"]; !ok {

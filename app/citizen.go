@@ -41,14 +41,7 @@ func (s *Server) renderTracked(c *fiber.Ctx, status int, code, secret, flash str
 	if err != nil {
 		return err
 	}
-	errs := map[string]string{}
-	if verr != nil {
-		for _, f := range s.translateFields(c, verr) {
-			if _, dup := errs[f.Field]; !dup {
-				errs[f.Field] = f.Message
-			}
-		}
-	}
+	errs := s.fieldErrors(c, verr)
 	p := &tp.Petition
 	_, canWithdraw := models.NextState(models.ActWithdraw, p.Status)
 	c.Set(fiber.HeaderCacheControl, "no-store")

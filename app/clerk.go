@@ -40,14 +40,7 @@ func (s *Server) renderClerk(c *fiber.Ctx, status int, form clerkFormData, verr 
 	if err != nil {
 		return err
 	}
-	errs := map[string]string{}
-	if verr != nil {
-		for _, f := range s.translateFields(c, verr) {
-			if _, dup := errs[f.Field]; !dup {
-				errs[f.Field] = f.Message
-			}
-		}
-	}
+	errs := s.fieldErrors(c, verr)
 	return s.renderAdmin(c, status, "admin_submit", s.t(c, "wf.submit.heading"), fiber.Map{
 		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "Channels": deskChannels,
 	})

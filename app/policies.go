@@ -43,14 +43,7 @@ func (s *Server) renderPolicies(c *fiber.Ctx, status int, failed *policyForm, ve
 	if err != nil {
 		return err
 	}
-	errs := map[string]string{}
-	if verr != nil {
-		for _, f := range s.translateFields(c, verr) {
-			if _, dup := errs[f.Field]; !dup {
-				errs[f.Field] = f.Message
-			}
-		}
-	}
+	errs := s.fieldErrors(c, verr)
 	itoa := strconv.Itoa
 	var views []policyView
 	for _, r := range rows {

@@ -108,3 +108,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// fieldErrors maps each invalid field to its first message, in the user's
+// language, for forms shown again with their errors.
+func (s *Server) fieldErrors(c *fiber.Ctx, verr *models.ValidationError) map[string]string {
+	errs := map[string]string{}
+	if verr == nil {
+		return errs
+	}
+	for _, f := range s.translateFields(c, verr) {
+		if _, dup := errs[f.Field]; !dup {
+			errs[f.Field] = f.Message
+		}
+	}
+	return errs
+}

@@ -64,14 +64,7 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	if p.ReplyDate != nil {
 		prefill("reply_date", p.ReplyDate.In(models.VietnamLocation()).Format("2006-01-02"))
 	}
-	errs := map[string]string{}
-	if verr != nil {
-		for _, f := range s.translateFields(c, verr) {
-			if _, dup := errs[f.Field]; !dup {
-				errs[f.Field] = f.Message
-			}
-		}
-	}
+	errs := s.fieldErrors(c, verr)
 	can := map[string]bool{}
 	for _, act := range d.Actions {
 		can[act] = true
