@@ -44,6 +44,21 @@ type Options struct {
 	// BatchSize is the number of items per bleve batch in Upsert and
 	// rebuilds (default 500).
 	BatchSize int
+	// StrictMinHits is the number of hits the strict phase of Search (every
+	// syllable required) must find to be the answer; with fewer, the broad
+	// query runs. 0 means one page (PerPage); negative disables the strict
+	// phase.
+	StrictMinHits int
+}
+
+func (o Options) strictMinHits(perPage int) int {
+	switch {
+	case o.StrictMinHits < 0:
+		return 0
+	case o.StrictMinHits == 0:
+		return perPage
+	}
+	return o.StrictMinHits
 }
 
 func (o Options) batchSize() int {

@@ -26,6 +26,8 @@ type Query struct {
 	Page     int    // from 1
 	PerPage  int    // default 10, at most 50
 	Sort     string // "relevance" (default) | "date" (published_at, newest first)
+	// NoFacets skips facet counting (e.g. suggestions that show no facets).
+	NoFacets bool
 }
 
 // Result is one page of hits with facets over all matches.
@@ -34,8 +36,12 @@ type Result struct {
 	Page    int
 	PerPage int
 	Hits    []Hit
-	Facets  map[string][]FacetCount // keys "category", "unit", "type"
+	Facets  map[string][]FacetCount // keys "category", "unit", "type"; empty with NoFacets
 	Took    time.Duration
+	// Strict reports that the hits are the items containing every
+	// syllable of the query (the first phase of Search), not the broad
+	// any-syllable match.
+	Strict bool
 }
 
 // Hit is a matching item. Highlights are HTML: the item's text escaped,
@@ -76,6 +82,10 @@ const (
 
 	commonMinDocs = 5000 // below this, no term is treated as common
 	commonShare   = 0.03 // … above it, terms in more than this share of documents
+
+	// requireMaxShare: the strict phase requires the query's syllables found
+	// in at most this share of the documents (at any index size).
+	requireMaxShare = 0.2
 )
 
 // Search runs q.
@@ -94,21 +104,41 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		per = MaxPerPage
 	}
 	var res *bleve.SearchResult
+	strict := false
 	err := x.with(func(bi bleve.Index) error {
 		st, err := openStats(ctx, bi)
 		if err != nil {
 			return err
 		}
 		defer st.close()
-		req := bleve.NewSearchRequestOptions(x.buildQuery(q, st), per, (page-1)*per, false)
-		setupRequest(req, q)
-		res, err = bi.SearchInContext(ctx, req)
-		return err
+		broad, narrow := x.buildQuery(q, st)
+		run := func(qq query.Query) error {
+			req := bleve.NewSearchRequestOptions(qq, per, (page-1)*per, false)
+			setupRequest(req, q)
+			res, err = bi.SearchInContext(ctx, req)
+			return err
+		}
+		// Phase 1: only items with every syllable. It visits few documents
+		// (the conjunction leaps along the rarest syllable's postings), and
+		// the facets are counted over the same few. Phase 2, the broad
+		// any-syllable query, runs only when phase 1 fills less than a page:
+		// the decision depends on the total alone, so every page of one
+		// query comes from the same phase.
+		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
+			if err := run(narrow); err != nil {
+				return err
+			}
+			if res.Total >= uint64(need) {
+				strict = true
+				return nil
+			}
+		}
+		return run(broad)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
 	}
-	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took,
+	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took, Strict: strict,
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
@@ -130,9 +160,11 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 	req.Fields = storedFields
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
-	req.AddFacet("category", bleve.NewFacetRequest(fCategory, facetSize))
-	req.AddFacet("unit", bleve.NewFacetRequest(fUnit, facetSize))
-	req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+	if !q.NoFacets {
+		req.AddFacet("category", bleve.NewFacetRequest(fCategory, facetSize))
+		req.AddFacet("unit", bleve.NewFacetRequest(fUnit, facetSize))
+		req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+	}
 	if q.Sort == "date" {
 		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
 	}
@@ -146,37 +178,54 @@ func highlights(h *search.DocumentMatch) []string {
 	return out
 }
 
-// buildQuery combines the text query with the filters.
-func (x *Index) buildQuery(q Query, st *stats) query.Query {
-	var parts []query.Query
-	if tq := x.textQuery(q.Text, st); tq != nil {
-		parts = append(parts, tq)
-	}
+// buildQuery combines the text query with the filters: broad matches any
+// syllable; narrow (nil when the text gives no requirement) additionally
+// requires every known syllable. Both rank with the same scores.
+func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
+	var filters []query.Query
 	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
 		if v != "" {
 			t := bleve.NewTermQuery(v)
 			t.SetField(field)
-			parts = append(parts, t)
+			filters = append(filters, t)
 		}
 	}
-	switch len(parts) {
-	case 0:
-		return bleve.NewMatchAllQuery()
-	case 1:
-		return parts[0]
+	tq, req := x.textQuery(q.Text, st)
+	combine := func(parts ...query.Query) query.Query {
+		var all []query.Query
+		for _, p := range parts {
+			if p != nil {
+				all = append(all, p)
+			}
+		}
+		all = append(all, filters...)
+		switch len(all) {
+		case 0:
+			return bleve.NewMatchAllQuery()
+		case 1:
+			return all[0]
+		}
+		return bleve.NewConjunctionQuery(all...)
 	}
-	return bleve.NewConjunctionQuery(parts...)
+	broad = combine(tq)
+	if tq != nil && len(req) > 0 {
+		narrow = combine(append([]query.Query{tq}, req...)...)
+	}
+	return broad, narrow
 }
 
-// textQuery builds the scored query for user text, nil for blank text.
-func (x *Index) textQuery(text string, st *stats) query.Query {
+// textQuery builds the scored query for user text (nil for blank text),
+// and the requirements of the strict phase: per known syllable of the
+// query that is not part of a synonym's term, a zero-weight disjunction of
+// the folded fields, so that they select without changing scores.
+func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	text = Normalize(text)
 	toks := tokens(text)
 	if len(toks) == 0 {
-		return nil
+		return nil, nil
 	}
 	marked := false
 	for _, t := range toks {
@@ -210,16 +259,56 @@ func (x *Index) textQuery(text string, st *stats) query.Query {
 			clauses = append(clauses, fq)
 		}
 	}
-	for _, e := range x.synonyms.Load().expand(toks) {
+	covered := make([]bool, len(toks))
+	for _, e := range x.synonyms.Load().expand(toks, covered) {
 		// A long official phrase standing for a short term would otherwise
 		// outweigh the user's own words: scale by the length ratio.
 		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
 		clauses = append(clauses, textClauses(e.text, wExpansion*ratio, false, st)...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery()
+		return bleve.NewMatchNoneQuery(), nil
 	}
-	return bleve.NewDisjunctionQuery(clauses...)
+	var required, optional []query.Query
+	need := map[string]bool{}
+	for i, t := range toks {
+		f := Fold(t)
+		if covered[i] || need[f] {
+			continue
+		}
+		need[f] = true
+		var any []query.Query
+		var most uint64
+		for _, field := range []string{fQuestion, fTitle, fAnswer, fCategoryName} {
+			if df := st.df(field, f); df > 0 {
+				any = append(any, termQuery(field, f, 0))
+				most = max(most, df)
+			}
+		}
+		var group query.Query
+		switch len(any) {
+		case 0: // unknown (misspelt?) syllable: cannot be required
+			continue
+		case 1:
+			group = any[0]
+		default:
+			group = bleve.NewDisjunctionQuery(any...)
+		}
+		if float64(most) > requireMaxShare*float64(st.n) {
+			// Frequent syllables (filler words, "thủ tục") are optional,
+			// as in Lucene's CommonTermsQuery: the right item often lacks
+			// them, and they select little. They keep their scores.
+			optional = append(optional, group)
+			continue
+		}
+		required = append(required, group)
+	}
+	if len(required) == 0 && len(optional) > 0 {
+		// Only frequent syllables: require them all, the intersection
+		// still selects.
+		required = optional
+	}
+	return bleve.NewDisjunctionQuery(clauses...), required
 }
 
 // textClauses matches text against the folded and bigram fields, and the

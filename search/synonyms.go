@@ -129,7 +129,9 @@ type expansion struct {
 }
 
 // expand returns the expansions whose terms occur in the query tokens.
-func (s *synonymSet) expand(exact []string) []expansion {
+// When covered is not nil (len(exact)), it marks the tokens that belong to
+// a matched term.
+func (s *synonymSet) expand(exact []string, covered []bool) []expansion {
 	if s == nil {
 		return nil
 	}
@@ -155,6 +157,11 @@ func (s *synonymSet) expand(exact []string) []expansion {
 			}
 			if !ok {
 				continue
+			}
+			if covered != nil {
+				for k := range r.exact {
+					covered[i+k] = true
+				}
 			}
 			for _, e := range r.expansions {
 				if !seen[e] {
