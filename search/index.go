@@ -260,7 +260,7 @@ func (x *Index) Upsert(ctx context.Context, items ...Item) error {
 	for i := range items {
 		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
 	}
-	return x.apply(ctx, changes)
+	return x.apply(ctx, changes, false)
 }
 
 // Delete removes items by ID; unknown IDs are ignored.
@@ -269,14 +269,16 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	for i, id := range ids {
 		changes[i] = Change{ItemID: id, Deleted: true}
 	}
-	return x.apply(ctx, changes)
+	return x.apply(ctx, changes, false)
 }
 
 // apply reduces changes to one operation per item (the newest version
 // wins) and writes them in batches, several at a time: bleve builds a
 // batch's segment on the calling goroutine, so concurrent batches use every
 // core. Batches touch disjoint items, so their order does not matter.
-func (x *Index) apply(ctx context.Context, changes []Change) error {
+// fresh (an index being built, which holds neither these items nor
+// tombstones) skips reading the indexed versions.
+func (x *Index) apply(ctx context.Context, changes []Change, fresh bool) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	ops := reduce(changes)
@@ -297,7 +299,7 @@ func (x *Index) apply(ctx context.Context, changes []Change) error {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk) })
+			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk, fresh) })
 			if err != nil {
 				mu.Lock()
 				firstErr = cmp.Or(firstErr, err)
@@ -355,22 +357,28 @@ func reduce(changes []Change) []*op {
 
 // writeOps compares the operations with what is indexed and writes them as
 // one bleve batch.
-func writeOps(bi bleve.Index, ops []*op) error {
-	ids := make([]string, len(ops))
-	for i, o := range ops {
-		ids[i] = o.id
-	}
-	indexed, err := indexedVersions(bi, ids)
-	if err != nil {
-		return err
+func writeOps(bi bleve.Index, ops []*op, fresh bool) error {
+	var indexed map[string]int
+	if !fresh {
+		ids := make([]string, len(ops))
+		for i, o := range ops {
+			ids[i] = o.id
+		}
+		var err error
+		if indexed, err = indexedVersions(bi, ids); err != nil {
+			return err
+		}
 	}
 	b := bi.NewBatch()
 	for _, o := range ops {
 		id := o.id
 		iv, has := indexed[id]
-		tomb, err := bi.GetInternal(tombKey(id))
-		if err != nil {
-			return fmt.Errorf("search: read tombstone of %s: %w", id, err)
+		var tomb []byte
+		if !fresh {
+			var err error
+			if tomb, err = bi.GetInternal(tombKey(id)); err != nil {
+				return fmt.Errorf("search: read tombstone of %s: %w", id, err)
+			}
 		}
 		if o.del {
 			v := o.version
@@ -438,35 +446,56 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 	}
 	x := &Index{dir: dir, opts: opts, bi: bi}
 	defer x.Close()
-	n := opts.batchSize()
-	batch := make([]Item, 0, n)
-	done := 0
-	flush := func() error {
-		if len(batch) == 0 {
+	// Reading the source (the database) overlaps with indexing: a reader
+	// goroutine fills chunks of GOMAXPROCS × BatchSize items, enough for
+	// apply to run one bleve batch per core.
+	chunk := opts.batchSize() * max(1, runtime.GOMAXPROCS(0))
+	chunks := make(chan []Item, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srcErr error
+	go func() {
+		defer close(chunks)
+		batch := make([]Item, 0, chunk)
+		send := func() error {
+			select {
+			case chunks <- batch:
+				batch = make([]Item, 0, chunk)
+				return nil
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+		}
+		srcErr = src(func(it Item) error {
+			if err := rctx.Err(); err != nil {
+				return err
+			}
+			batch = append(batch, it)
+			if len(batch) == chunk {
+				return send()
+			}
 			return nil
+		})
+		if srcErr == nil && len(batch) > 0 {
+			srcErr = send()
 		}
-		if err := x.Upsert(ctx, batch...); err != nil {
-			return err
+	}()
+	done := 0
+	for items := range chunks {
+		if err == nil {
+			err = x.applyFresh(ctx, items)
 		}
-		done += len(batch)
-		batch = batch[:0]
+		if err != nil {
+			cancel() // stops the reader; drain until it closes chunks
+			continue
+		}
+		done += len(items)
 		if progress != nil {
 			progress(done)
 		}
-		return nil
 	}
-	err = src(func(it Item) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		batch = append(batch, it)
-		if len(batch) == n {
-			return flush()
-		}
-		return nil
-	})
 	if err == nil {
-		err = flush()
+		err = srcErr
 	}
 	if err == nil {
 		err = x.SetCursor(cursor)
@@ -475,6 +504,16 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 		return fmt.Errorf("search: build %s: %w", dir, err)
 	}
 	return x.Close()
+}
+
+// applyFresh indexes items into an index being built. A source lists
+// each item once (a repeated ID is resolved within one chunk only).
+func (x *Index) applyFresh(ctx context.Context, items []Item) error {
+	changes := make([]Change, len(items))
+	for i := range items {
+		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
+	}
+	return x.apply(ctx, changes, true)
 }
 
 func stagingDir(dir string) string { return dir + ".new" }

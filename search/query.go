@@ -8,6 +8,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -64,6 +65,7 @@ const (
 	maxPage        = 1000 // deep pages cost memory and nobody reads them
 	maxQueryRunes  = 300
 	facetSize      = 50
+	facetTermsMax  = 10000 // distinct values of the three facets together
 )
 
 // Field weights. Question (and title) count more than the answer; the exact
@@ -144,14 +146,21 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
 			Highlights: highlights(h)})
 	}
-	for name, f := range res.Facets {
-		fc := []FacetCount{}
+	if f := res.Facets[fFacets]; f != nil {
+		for _, name := range []string{"category", "unit", "type"} {
+			out.Facets[name] = []FacetCount{}
+		}
 		if f.Terms != nil {
+			// Terms come sorted by count (then term), as bleve's
+			// per-field facets were.
 			for _, t := range f.Terms.Terms() {
-				fc = append(fc, FacetCount{Term: t.Term, Count: t.Count})
+				for name, prefix := range map[string]string{"category": facetCategory, "unit": facetUnit, "type": facetType} {
+					if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out.Facets[name]) < facetSize {
+						out.Facets[name] = append(out.Facets[name], FacetCount{Term: v, Count: t.Count})
+					}
+				}
 			}
 		}
-		out.Facets[name] = fc
 	}
 	return out, nil
 }
@@ -161,9 +170,9 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
 	if !q.NoFacets {
-		req.AddFacet("category", bleve.NewFacetRequest(fCategory, facetSize))
-		req.AddFacet("unit", bleve.NewFacetRequest(fUnit, facetSize))
-		req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+		// All values of the three facets: split (and cut to facetSize
+		// each) in Search.
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsMax))
 	}
 	if q.Sort == "date" {
 		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
@@ -259,8 +268,33 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 			clauses = append(clauses, fq)
 		}
 	}
+	// A term of the dictionary is required as itself or as one of its
+	// expansions: "gplx" finds "giấy phép lái xe".
 	covered := make([]bool, len(toks))
-	for _, e := range x.synonyms.Load().expand(toks, covered) {
+	var required, optional []query.Query
+	onMatch := func(pos, n int, expansions []string) {
+		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
+		for k := pos; k < pos+n; k++ {
+			covered[k] = true
+		}
+		for _, e := range expansions {
+			alts = append(alts, allSyllables(e, st))
+		}
+		var ok []query.Query
+		for _, a := range alts {
+			if a != nil {
+				ok = append(ok, a)
+			}
+		}
+		switch len(ok) {
+		case 0:
+		case 1:
+			required = append(required, ok[0])
+		default:
+			required = append(required, bleve.NewDisjunctionQuery(ok...))
+		}
+	}
+	for _, e := range x.synonyms.Load().expand(toks, onMatch) {
 		// A long official phrase standing for a short term would otherwise
 		// outweigh the user's own words: scale by the length ratio.
 		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
@@ -269,7 +303,6 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	if len(clauses) == 0 {
 		return bleve.NewMatchNoneQuery(), nil
 	}
-	var required, optional []query.Query
 	need := map[string]bool{}
 	for i, t := range toks {
 		f := Fold(t)
@@ -277,22 +310,9 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 			continue
 		}
 		need[f] = true
-		var any []query.Query
-		var most uint64
-		for _, field := range []string{fQuestion, fTitle, fAnswer, fCategoryName} {
-			if df := st.df(field, f); df > 0 {
-				any = append(any, termQuery(field, f, 0))
-				most = max(most, df)
-			}
-		}
-		var group query.Query
-		switch len(any) {
-		case 0: // unknown (misspelt?) syllable: cannot be required
-			continue
-		case 1:
-			group = any[0]
-		default:
-			group = bleve.NewDisjunctionQuery(any...)
+		group, most := syllable(f, st)
+		if group == nil {
+			continue // unknown (misspelt?) syllable: cannot be required
 		}
 		if float64(most) > requireMaxShare*float64(st.n) {
 			// Frequent syllables (filler words, "thủ tục") are optional,
@@ -311,6 +331,53 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	return bleve.NewDisjunctionQuery(clauses...), required
 }
 
+// syllable is a zero-weight query for the folded syllable f in any text
+// field, and its highest document frequency in one field; nil when no
+// document has it.
+func syllable(f string, st *stats) (query.Query, uint64) {
+	var any []query.Query
+	var most uint64
+	for _, field := range []string{fQuestion, fTitle, fAnswer, fCategoryName} {
+		if df := st.df(field, f); df > 0 {
+			any = append(any, termQuery(field, f, 0))
+			most = max(most, df)
+		}
+	}
+	switch len(any) {
+	case 0:
+		return nil, 0
+	case 1:
+		return any[0], most
+	}
+	return bleve.NewDisjunctionQuery(any...), most
+}
+
+// allSyllables requires every syllable of text (zero weight); nil when
+// one of them is in no document.
+func allSyllables(text string, st *stats) query.Query {
+	var all []query.Query
+	seen := map[string]bool{}
+	for _, t := range tokens(text) {
+		f := Fold(t)
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		q, _ := syllable(f, st)
+		if q == nil {
+			return nil
+		}
+		all = append(all, q)
+	}
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	}
+	return bleve.NewConjunctionQuery(all...)
+}
+
 // textClauses matches text against the folded and bigram fields, and the
 // exact field when the user typed diacritics: per field a disjunction of
 // term queries, like a match query, but leaving out terms too common to
@@ -321,22 +388,28 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 		var terms []query.Query
 		seen := map[string]bool{}
 		rarest, rarestDF := "", uint64(math.MaxUint64)
+		useful := 0
 		for _, t := range a.Analyze([]byte(text)) {
 			term := string(t.Term)
 			if seen[term] {
 				continue
 			}
 			seen[term] = true
-			if common, df := st.common(field, term); common {
+			common, df := st.common(field, term)
+			if common {
 				if df < rarestDF {
 					rarest, rarestDF = term, df
 				}
 				continue
 			}
 			terms = append(terms, termQuery(field, term, w*boost))
+			if df > 0 || !st.large() {
+				useful++
+			}
 		}
-		if len(terms) == 0 && rarest != "" {
-			// Every term is common: keep the most selective one.
+		if useful == 0 && rarest != "" {
+			// Every term is common or unknown (a term no document has
+			// selects nothing): keep the most selective common one.
 			terms = append(terms, termQuery(field, rarest, w*boost))
 		}
 		if len(terms) > 0 {
@@ -409,12 +482,15 @@ func (s *stats) df(field, term string) uint64 {
 	return tfr.Count()
 }
 
+// large reports an index big enough for common-term pruning.
+func (s *stats) large() bool { return s != nil && s.n >= commonMinDocs }
+
 // common reports a term found in so many documents that it cannot help
 // ranking but would make the query visit most of a large index (a dynamic
 // stop word, as in Lucene's CommonTermsQuery). Small indexes keep all
 // terms; bigrams of common syllables are usually rare and keep the phrase.
 func (s *stats) common(field, term string) (bool, uint64) {
-	if s == nil || s.n < commonMinDocs {
+	if !s.large() {
 		return false, 0
 	}
 	df := s.df(field, term)

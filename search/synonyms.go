@@ -129,9 +129,9 @@ type expansion struct {
 }
 
 // expand returns the expansions whose terms occur in the query tokens.
-// When covered is not nil (len(exact)), it marks the tokens that belong to
-// a matched term.
-func (s *synonymSet) expand(exact []string, covered []bool) []expansion {
+// onMatch, when not nil, is told of every occurrence of a term: its first
+// token, its length and its expansions.
+func (s *synonymSet) expand(exact []string, onMatch func(pos, n int, expansions []string)) []expansion {
 	if s == nil {
 		return nil
 	}
@@ -158,10 +158,8 @@ func (s *synonymSet) expand(exact []string, covered []bool) []expansion {
 			if !ok {
 				continue
 			}
-			if covered != nil {
-				for k := range r.exact {
-					covered[i+k] = true
-				}
+			if onMatch != nil {
+				onMatch(i, len(r.exact), r.expansions)
 			}
 			for _, e := range r.expansions {
 				if !seen[e] {

@@ -121,7 +121,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	if err := waitReady(base, 10*time.Minute); err != nil {
 		return err
 	}
-	fmt.Printf("server ready (index built from the database) in %s; RSS %s\n", time.Since(t0).Round(time.Millisecond), mb(rss(srv.Process.Pid)))
+	took := time.Since(t0)
+	fmt.Printf("server ready (index built from the database) in %s (%.0f items/s including start-up); RSS %s\n",
+		took.Round(time.Millisecond), float64(n)/took.Seconds(), mb(rss(srv.Process.Pid)))
 
 	// 3. HTTP phase.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}, Timeout: 10 * time.Second}
