@@ -218,7 +218,14 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 	}
 	broad = combine(tq)
 	if tq != nil && len(req) > 0 {
-		narrow = combine(append([]query.Query{tq}, req...)...)
+		// The requirements (zero weight) drive; the scored query is only
+		// advanced to their matches (bleve's boolean searcher), instead
+		// of walking its own matches as a conjunction child would.
+		must := bleve.NewConjunctionQuery(append(req, filters...)...)
+		bq := bleve.NewBooleanQuery()
+		bq.AddMust(must)
+		bq.AddShould(tq)
+		narrow = bq
 	}
 	return broad, narrow
 }
@@ -331,13 +338,17 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	return bleve.NewDisjunctionQuery(clauses...), required
 }
 
+// requireFields are where the strict phase looks for the query's
+// syllables.
+var requireFields = []string{fQuestion, fTitle, fCategoryName}
+
 // syllable is a zero-weight query for the folded syllable f in any text
 // field, and its highest document frequency in one field; nil when no
 // document has it.
 func syllable(f string, st *stats) (query.Query, uint64) {
 	var any []query.Query
 	var most uint64
-	for _, field := range []string{fQuestion, fTitle, fAnswer, fCategoryName} {
+	for _, field := range requireFields {
 		if df := st.df(field, f); df > 0 {
 			any = append(any, termQuery(field, f, 0))
 			most = max(most, df)
