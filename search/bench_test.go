@@ -115,6 +115,8 @@ func index100k(b *testing.B) *Index {
 	if bench100k.err != nil {
 		b.Fatal(bench100k.err)
 	}
+	files, mem := bench100k.idx.Segments()
+	b.Logf("segments: %d files, %d in memory", files, mem)
 	b.Logf("100k index built in %v (%.0f items/s)", bench100k.took, float64(benchCorpus)/bench100k.took.Seconds())
 	return bench100k.idx
 }

@@ -498,12 +498,52 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 		err = srcErr
 	}
 	if err == nil {
+		err = x.compact(ctx)
+	}
+	if err == nil {
 		err = x.SetCursor(cursor)
 	}
 	if err != nil {
 		return fmt.Errorf("search: build %s: %w", dir, err)
 	}
 	return x.Close()
+}
+
+// compact merges the index's segments into one: a search opens a postings
+// iterator per segment and term, and each segment keeps its own
+// dictionaries in memory.
+func (x *Index) compact(ctx context.Context) error {
+	return x.with(func(bi bleve.Index) error {
+		adv, err := bi.Advanced()
+		if err != nil {
+			return fmt.Errorf("search: index internals: %w", err)
+		}
+		sc, ok := adv.(*scorch.Scorch)
+		if !ok {
+			return nil
+		}
+		if err := sc.ForceMerge(ctx, nil); err != nil {
+			return fmt.Errorf("search: merge segments: %w", err)
+		}
+		return nil
+	})
+}
+
+// Segments is the number of index segments (for benchmarks and logs).
+func (x *Index) Segments() (files, memory uint64) {
+	_ = x.with(func(bi bleve.Index) error {
+		adv, err := bi.Advanced()
+		if err != nil {
+			return nil
+		}
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			m := sc.StatsMap()
+			files, _ = m["num_root_filesegments"].(uint64)
+			memory, _ = m["num_root_memorysegments"].(uint64)
+		}
+		return nil
+	})
+	return files, memory
 }
 
 // applyFresh indexes items into an index being built. A source lists
