@@ -49,6 +49,18 @@ type Options struct {
 	// query runs. 0 means one page (PerPage); negative disables the strict
 	// phase.
 	StrictMinHits int
+	// MaxSearches is the number of searches that run at once (default
+	// GOMAXPROCS); others wait their turn. Searches are CPU-bound: running
+	// more than there are cores only makes each slower and multiplies
+	// the memory in use.
+	MaxSearches int
+}
+
+func (o Options) maxSearches() int {
+	if o.MaxSearches > 0 {
+		return o.MaxSearches
+	}
+	return max(1, runtime.GOMAXPROCS(0))
 }
 
 func (o Options) strictMinHits(perPage int) int {
@@ -98,6 +110,8 @@ type Index struct {
 	mu sync.RWMutex
 	bi bleve.Index // nil once closed
 
+	searching chan struct{} // semaphore of running searches
+
 	writeMu  sync.Mutex // serialises writers so version checks are not racy
 	rebuilt  bool
 	synonyms atomic.Pointer[synonymSet]
@@ -121,7 +135,8 @@ func Open(dir string, opts Options) (*Index, error) {
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt,
+		searching: make(chan struct{}, opts.maxSearches())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -604,7 +619,7 @@ func Rebuild(ctx context.Context, dir string, cursor int64, src Source, progress
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }

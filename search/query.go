@@ -105,6 +105,14 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if per > MaxPerPage {
 		per = MaxPerPage
 	}
+	if x.searching != nil {
+		select {
+		case x.searching <- struct{}{}:
+			defer func() { <-x.searching }()
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("search: query %q: %w", q.Text, ctx.Err())
+		}
+	}
 	var res *bleve.SearchResult
 	strict := false
 	err := x.with(func(bi bleve.Index) error {
