@@ -114,6 +114,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	var res *bleve.SearchResult
+	var frags map[string][]string
 	strict := false
 	err := x.with(func(bi bleve.Index) error {
 		st, err := openStats(ctx, bi)
@@ -134,16 +135,25 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		// any-syllable query, runs only when phase 1 fills less than a page:
 		// the decision depends on the total alone, so every page of one
 		// query comes from the same phase.
+		used := broad
 		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
 			if err := run(narrow); err != nil {
 				return err
 			}
-			if res.Total >= uint64(need) {
-				strict = true
-				return nil
+			strict = res.Total >= uint64(need)
+			used = narrow
+		}
+		if !strict {
+			used = broad
+			if err := run(broad); err != nil {
+				return err
 			}
 		}
-		return run(broad)
+		// Highlighting needs term positions; asking for them in the
+		// query above would decode them for every match. Only the page's
+		// hits are highlighted, by the same query restricted to them.
+		frags, err = highlightHits(ctx, bi, used, res.Hits)
+		return err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
@@ -152,7 +162,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
-			Highlights: highlights(h)})
+			Highlights: frags[h.ID]})
 	}
 	if f := res.Facets[fFacets]; f != nil {
 		for _, name := range []string{"category", "unit", "type"} {
@@ -175,8 +185,6 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 
 func setupRequest(req *bleve.SearchRequest, q Query) {
 	req.Fields = storedFields
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
 	if !q.NoFacets {
 		// All values of the three facets: split (and cut to facetSize
 		// each) in Search.
@@ -185,6 +193,29 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 	if q.Sort == "date" {
 		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
 	}
+}
+
+// highlightHits returns the highlighted fragments of hits, by id.
+func highlightHits(ctx context.Context, bi bleve.Index, q query.Query, hits search.DocumentMatchCollection) (map[string][]string, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
+	res, err := bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("highlight: %w", err)
+	}
+	out := make(map[string][]string, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = highlights(h)
+	}
+	return out, nil
 }
 
 func highlights(h *search.DocumentMatch) []string {
