@@ -39,9 +39,9 @@ type Result struct {
 	Hits    []Hit
 	Facets  map[string][]FacetCount // keys "category", "unit", "type"; empty with NoFacets
 	Took    time.Duration
-	// Strict reports that the hits are the items containing every
-	// syllable of the query (the first phase of Search), not the broad
-	// any-syllable match.
+	// Strict reports that the hits come from the first phase of Search
+	// (items whose question, title or category has every non-frequent
+	// syllable of the query), not from the broad any-syllable match.
 	Strict bool
 }
 
@@ -129,9 +129,10 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 			res, err = bi.SearchInContext(ctx, req)
 			return err
 		}
-		// Phase 1: only items with every syllable. It visits few documents
-		// (the conjunction leaps along the rarest syllable's postings), and
-		// the facets are counted over the same few. Phase 2, the broad
+		// Phase 1: only items with every non-frequent syllable (see
+		// textQuery). It visits fewer documents (the requirements'
+		// conjunction leaps along the rarest syllable's postings), and the
+		// facets are counted over the same ones. Phase 2, the broad
 		// any-syllable query, runs only when phase 1 fills less than a page:
 		// the decision depends on the total alone, so every page of one
 		// query comes from the same phase.
@@ -270,9 +271,12 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 }
 
 // textQuery builds the scored query for user text (nil for blank text),
-// and the requirements of the strict phase: per known syllable of the
-// query that is not part of a synonym's term, a zero-weight disjunction of
-// the folded fields, so that they select without changing scores.
+// and the requirements of the strict phase, zero-weight so that they select
+// without changing scores: per syllable of the query found in at most
+// requireMaxShare of the documents, the syllable in one of requireFields
+// (all syllables when every one is more frequent); per dictionary term in
+// the query, the term or one of its expansions. Unknown (misspelt)
+// syllables are not required.
 func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
@@ -378,8 +382,9 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 }
 
 // requireFields are where the strict phase looks for the query's
-// syllables.
-var requireFields = []string{fQuestion, fTitle, fCategoryName}
+// syllables. Not the answer: answers mention many procedures in passing,
+// and requiring syllables anywhere left most of a large index in play.
+func requireFields() []string { return []string{fQuestion, fTitle, fCategoryName} }
 
 // syllable is a zero-weight query for the folded syllable f in any text
 // field, and its highest document frequency in one field; nil when no
@@ -387,7 +392,7 @@ var requireFields = []string{fQuestion, fTitle, fCategoryName}
 func syllable(f string, st *stats) (query.Query, uint64) {
 	var any []query.Query
 	var most uint64
-	for _, field := range requireFields {
+	for _, field := range requireFields() {
 		if df := st.df(field, f); df > 0 {
 			any = append(any, termQuery(field, f, 0))
 			most = max(most, df)
