@@ -115,6 +115,8 @@ func index100k(b *testing.B) *Index {
 	if bench100k.err != nil {
 		b.Fatal(bench100k.err)
 	}
+	files, mem := bench100k.idx.Segments()
+	b.Logf("segments: %d files, %d in memory", files, mem)
 	b.Logf("100k index built in %v (%.0f items/s)", bench100k.took, float64(benchCorpus)/bench100k.took.Seconds())
 	return bench100k.idx
 }
@@ -144,27 +146,52 @@ func reportLatencies(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(q(0.99), "p99-ms")
 }
 
-func BenchmarkSearch(b *testing.B) {
+func BenchmarkSearch(b *testing.B)         { benchSearch(b, 0, Query{}) }
+func BenchmarkSearchNoFacets(b *testing.B) { benchSearch(b, 0, Query{NoFacets: true}) }
+
+// BenchmarkSearchBroad is the query before the strict phase (for comparison).
+func BenchmarkSearchBroad(b *testing.B) { benchSearch(b, -1, Query{}) }
+
+func BenchmarkSearchParallel(b *testing.B)      { benchSearchParallel(b, 0) }
+func BenchmarkSearchBroadParallel(b *testing.B) { benchSearchParallel(b, -1) }
+
+func benchSearch(b *testing.B, strictMin int, base Query) {
 	idx := index100k(b)
+	idx.opts.StrictMinHits = strictMin
+	defer func() { idx.opts.StrictMinHits = 0 }()
 	lat := make([]time.Duration, 0, b.N)
+	strict := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		q := base
+		q.Text = benchQueries[i%len(benchQueries)]
 		t0 := time.Now()
-		if _, err := idx.Search(context.Background(), Query{Text: benchQueries[i%len(benchQueries)]}); err != nil {
+		res, err := idx.Search(context.Background(), q)
+		if err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
+		if res.Strict {
+			strict++
+		}
+		if i < len(benchQueries) && os.Getenv("PAKN_BENCH_VERBOSE") != "" {
+			b.Logf("%-40q total=%6d strict=%v %v", q.Text, res.Total, res.Strict, lat[i])
+		}
 	}
 	reportLatencies(b, lat)
+	b.ReportMetric(float64(strict)/float64(b.N), "strict-share")
 }
 
-// BenchmarkSearchParallel runs 16 concurrent searchers (8 per core on this
+// benchSearchParallel runs 16 concurrent searchers (8 per core on this
 // 2-core machine), the load of the HTTP test.
-func BenchmarkSearchParallel(b *testing.B) {
+func benchSearchParallel(b *testing.B, strictMin int) {
 	idx := index100k(b)
+	idx.opts.StrictMinHits = strictMin
+	defer func() { idx.opts.StrictMinHits = 0 }()
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, b.N)
 	b.SetParallelism(16 / max(1, runtimeProcs()))
+	start := time.Now()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
@@ -183,6 +210,7 @@ func BenchmarkSearchParallel(b *testing.B) {
 		mu.Unlock()
 	})
 	reportLatencies(b, lat)
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "queries/s")
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

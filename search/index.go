@@ -44,6 +44,33 @@ type Options struct {
 	// BatchSize is the number of items per bleve batch in Upsert and
 	// rebuilds (default 500).
 	BatchSize int
+	// StrictMinHits is the number of hits the strict phase of Search (every
+	// syllable required) must find to be the answer; with fewer, the broad
+	// query runs. 0 means one page (PerPage); negative disables the strict
+	// phase.
+	StrictMinHits int
+	// MaxSearches is the number of searches that run at once (default
+	// GOMAXPROCS); others wait their turn. Searches are CPU-bound: running
+	// more than there are cores only makes each slower and multiplies
+	// the memory in use.
+	MaxSearches int
+}
+
+func (o Options) maxSearches() int {
+	if o.MaxSearches > 0 {
+		return o.MaxSearches
+	}
+	return max(1, runtime.GOMAXPROCS(0))
+}
+
+func (o Options) strictMinHits(perPage int) int {
+	switch {
+	case o.StrictMinHits < 0:
+		return 0
+	case o.StrictMinHits == 0:
+		return perPage
+	}
+	return o.StrictMinHits
 }
 
 func (o Options) batchSize() int {
@@ -83,6 +110,8 @@ type Index struct {
 	mu sync.RWMutex
 	bi bleve.Index // nil once closed
 
+	searching chan struct{} // semaphore of running searches
+
 	writeMu  sync.Mutex // serialises writers so version checks are not racy
 	rebuilt  bool
 	synonyms atomic.Pointer[synonymSet]
@@ -106,7 +135,8 @@ func Open(dir string, opts Options) (*Index, error) {
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt,
+		searching: make(chan struct{}, opts.maxSearches())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -245,7 +275,7 @@ func (x *Index) Upsert(ctx context.Context, items ...Item) error {
 	for i := range items {
 		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
 	}
-	return x.apply(ctx, changes)
+	return x.apply(ctx, changes, false)
 }
 
 // Delete removes items by ID; unknown IDs are ignored.
@@ -254,14 +284,16 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	for i, id := range ids {
 		changes[i] = Change{ItemID: id, Deleted: true}
 	}
-	return x.apply(ctx, changes)
+	return x.apply(ctx, changes, false)
 }
 
 // apply reduces changes to one operation per item (the newest version
 // wins) and writes them in batches, several at a time: bleve builds a
 // batch's segment on the calling goroutine, so concurrent batches use every
 // core. Batches touch disjoint items, so their order does not matter.
-func (x *Index) apply(ctx context.Context, changes []Change) error {
+// fresh (an index being built, which holds neither these items nor
+// tombstones) skips reading the indexed versions.
+func (x *Index) apply(ctx context.Context, changes []Change, fresh bool) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	ops := reduce(changes)
@@ -282,7 +314,7 @@ func (x *Index) apply(ctx context.Context, changes []Change) error {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk) })
+			err := x.with(func(bi bleve.Index) error { return writeOps(bi, chunk, fresh) })
 			if err != nil {
 				mu.Lock()
 				firstErr = cmp.Or(firstErr, err)
@@ -340,22 +372,28 @@ func reduce(changes []Change) []*op {
 
 // writeOps compares the operations with what is indexed and writes them as
 // one bleve batch.
-func writeOps(bi bleve.Index, ops []*op) error {
-	ids := make([]string, len(ops))
-	for i, o := range ops {
-		ids[i] = o.id
-	}
-	indexed, err := indexedVersions(bi, ids)
-	if err != nil {
-		return err
+func writeOps(bi bleve.Index, ops []*op, fresh bool) error {
+	var indexed map[string]int
+	if !fresh {
+		ids := make([]string, len(ops))
+		for i, o := range ops {
+			ids[i] = o.id
+		}
+		var err error
+		if indexed, err = indexedVersions(bi, ids); err != nil {
+			return err
+		}
 	}
 	b := bi.NewBatch()
 	for _, o := range ops {
 		id := o.id
 		iv, has := indexed[id]
-		tomb, err := bi.GetInternal(tombKey(id))
-		if err != nil {
-			return fmt.Errorf("search: read tombstone of %s: %w", id, err)
+		var tomb []byte
+		if !fresh {
+			var err error
+			if tomb, err = bi.GetInternal(tombKey(id)); err != nil {
+				return fmt.Errorf("search: read tombstone of %s: %w", id, err)
+			}
 		}
 		if o.del {
 			v := o.version
@@ -423,35 +461,59 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 	}
 	x := &Index{dir: dir, opts: opts, bi: bi}
 	defer x.Close()
-	n := opts.batchSize()
-	batch := make([]Item, 0, n)
-	done := 0
-	flush := func() error {
-		if len(batch) == 0 {
+	// Reading the source (the database) overlaps with indexing: a reader
+	// goroutine fills chunks of GOMAXPROCS × BatchSize items, enough for
+	// apply to run one bleve batch per core.
+	chunk := opts.batchSize() * max(1, runtime.GOMAXPROCS(0))
+	chunks := make(chan []Item, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srcErr error
+	go func() {
+		defer close(chunks)
+		batch := make([]Item, 0, chunk)
+		send := func() error {
+			select {
+			case chunks <- batch:
+				batch = make([]Item, 0, chunk)
+				return nil
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+		}
+		srcErr = src(func(it Item) error {
+			if err := rctx.Err(); err != nil {
+				return err
+			}
+			batch = append(batch, it)
+			if len(batch) == chunk {
+				return send()
+			}
 			return nil
+		})
+		if srcErr == nil && len(batch) > 0 {
+			srcErr = send()
 		}
-		if err := x.Upsert(ctx, batch...); err != nil {
-			return err
+	}()
+	done := 0
+	for items := range chunks {
+		if err == nil {
+			err = x.applyFresh(ctx, items)
 		}
-		done += len(batch)
-		batch = batch[:0]
+		if err != nil {
+			cancel() // stops the reader; drain until it closes chunks
+			continue
+		}
+		done += len(items)
 		if progress != nil {
 			progress(done)
 		}
-		return nil
 	}
-	err = src(func(it Item) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		batch = append(batch, it)
-		if len(batch) == n {
-			return flush()
-		}
-		return nil
-	})
 	if err == nil {
-		err = flush()
+		err = srcErr
+	}
+	if err == nil {
+		err = x.compact(ctx)
 	}
 	if err == nil {
 		err = x.SetCursor(cursor)
@@ -460,6 +522,53 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 		return fmt.Errorf("search: build %s: %w", dir, err)
 	}
 	return x.Close()
+}
+
+// compact merges the index's segments into one: a search opens a postings
+// iterator per segment and term, and each segment keeps its own
+// dictionaries in memory.
+func (x *Index) compact(ctx context.Context) error {
+	return x.with(func(bi bleve.Index) error {
+		adv, err := bi.Advanced()
+		if err != nil {
+			return fmt.Errorf("search: index internals: %w", err)
+		}
+		sc, ok := adv.(*scorch.Scorch)
+		if !ok {
+			return nil
+		}
+		if err := sc.ForceMerge(ctx, nil); err != nil {
+			return fmt.Errorf("search: merge segments: %w", err)
+		}
+		return nil
+	})
+}
+
+// Segments is the number of index segments (for benchmarks and logs).
+func (x *Index) Segments() (files, memory uint64) {
+	_ = x.with(func(bi bleve.Index) error {
+		adv, err := bi.Advanced()
+		if err != nil {
+			return nil
+		}
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			m := sc.StatsMap()
+			files, _ = m["num_root_filesegments"].(uint64)
+			memory, _ = m["num_root_memorysegments"].(uint64)
+		}
+		return nil
+	})
+	return files, memory
+}
+
+// applyFresh indexes items into an index being built. A source lists
+// each item once (a repeated ID is resolved within one chunk only).
+func (x *Index) applyFresh(ctx context.Context, items []Item) error {
+	changes := make([]Change, len(items))
+	for i := range items {
+		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
+	}
+	return x.apply(ctx, changes, true)
 }
 
 func stagingDir(dir string) string { return dir + ".new" }
@@ -510,7 +619,7 @@ func Rebuild(ctx context.Context, dir string, cursor int64, src Source, progress
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }

@@ -24,7 +24,7 @@ func findSharedData(t *testing.T) string {
 	return ""
 }
 
-func loadFAQIndex(t testing.TB, path string) *Index {
+func loadFAQIndex(t testing.TB, path string, opts ...Options) *Index {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -35,7 +35,11 @@ func loadFAQIndex(t testing.TB, path string) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	idx, err := Open(filepath.Join(t.TempDir(), "idx"), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +50,38 @@ func loadFAQIndex(t testing.TB, path string) *Index {
 	return idx
 }
 
+// TestSearchQuality evaluates both phases of Search: "default" is what the
+// server runs (strict phase, broad query when it fills less than a page);
+// "strict" takes the strict phase's answer whenever it finds anything, as
+// a large index mostly does; "broad" never runs the strict phase.
 func TestSearchQuality(t *testing.T) {
-	idx := loadFAQIndex(t, findSharedData(t))
+	path := findSharedData(t)
+	// Floors: what was achieved minus a small margin; the strict mode, a
+	// stress case (one strict hit is enough to skip the broad query), is
+	// held to the targets (hit@1 ≥ 0.85, MRR@10 ≥ 0.90).
+	// Achieved (tune / holdout, hit@1 hit@5 MRR@10): default and broad
+	// 0.938 1.000 0.959 / 0.933 1.000 0.954; strict 0.938 1.000 0.959 /
+	// 0.889 0.956 0.910.
+	normal := map[string]SplitReport{
+		"tune":    {Hit1: 0.90, Hit5: 0.97, MRR10: 0.93},
+		"holdout": {Hit1: 0.88, Hit5: 0.95, MRR10: 0.92},
+	}
+	stress := map[string]SplitReport{
+		"tune":    {Hit1: 0.85, Hit5: 0.90, MRR10: 0.90},
+		"holdout": {Hit1: 0.85, Hit5: 0.90, MRR10: 0.90},
+	}
+	for _, mode := range []struct {
+		name   string
+		min    int
+		floors map[string]SplitReport
+	}{{"default", 0, normal}, {"strict", 1, stress}, {"broad", -1, normal}} {
+		t.Run(mode.name, func(t *testing.T) {
+			testSearchQuality(t, loadFAQIndex(t, path, Options{StrictMinHits: mode.min}), mode.floors)
+		})
+	}
+}
+
+func testSearchQuality(t *testing.T, idx *Index, floors map[string]SplitReport) {
 	f, err := os.Open(filepath.Join("testdata", "queries.tsv"))
 	if err != nil {
 		t.Fatal(err)
@@ -75,17 +109,17 @@ func TestSearchQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("\n%s", rep)
+	strict := 0
+	for _, q := range qs {
+		if res, err := idx.Search(context.Background(), Query{Text: q.Text, PerPage: 10, NoFacets: true}); err == nil && res.Strict {
+			strict++
+		}
+	}
+	t.Logf("\n%s\nanswered by the strict phase: %d of %d queries", rep, strict, len(qs))
 	for _, m := range rep.Misses {
 		if m.Split == "tune" || os.Getenv("PAKN_EVAL_VERBOSE") != "" {
 			t.Logf("miss %-7s %s rank=%d top=%s  %q", m.Split, m.Expected, m.Rank, m.Top, m.Query)
 		}
-	}
-	// Floors: what was achieved (tune 0.938/1.000/0.959, holdout
-	// 0.933/1.000/0.954 for hit@1/hit@5/MRR@10) minus a small margin.
-	floors := map[string]SplitReport{
-		"tune":    {Hit1: 0.90, Hit5: 0.97, MRR10: 0.93},
-		"holdout": {Hit1: 0.88, Hit5: 0.95, MRR10: 0.92},
 	}
 	for name, fl := range floors {
 		got, ok := rep.Splits[name]

@@ -8,6 +8,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -26,6 +27,8 @@ type Query struct {
 	Page     int    // from 1
 	PerPage  int    // default 10, at most 50
 	Sort     string // "relevance" (default) | "date" (published_at, newest first)
+	// NoFacets skips facet counting (e.g. suggestions that show no facets).
+	NoFacets bool
 }
 
 // Result is one page of hits with facets over all matches.
@@ -34,8 +37,12 @@ type Result struct {
 	Page    int
 	PerPage int
 	Hits    []Hit
-	Facets  map[string][]FacetCount // keys "category", "unit", "type"
+	Facets  map[string][]FacetCount // keys "category", "unit", "type"; empty with NoFacets
 	Took    time.Duration
+	// Strict reports that the hits come from the first phase of Search
+	// (items whose question, title or category has every non-frequent
+	// syllable of the query), not from the broad any-syllable match.
+	Strict bool
 }
 
 // Hit is a matching item. Highlights are HTML: the item's text escaped,
@@ -58,6 +65,7 @@ const (
 	maxPage        = 1000 // deep pages cost memory and nobody reads them
 	maxQueryRunes  = 300
 	facetSize      = 50
+	facetTermsMax  = 10000 // distinct values of the three facets together
 )
 
 // Field weights. Question (and title) count more than the answer; the exact
@@ -76,6 +84,10 @@ const (
 
 	commonMinDocs = 5000 // below this, no term is treated as common
 	commonShare   = 0.03 // … above it, terms in more than this share of documents
+
+	// requireMaxShare: the strict phase requires the query's syllables found
+	// in at most this share of the documents (at any index size).
+	requireMaxShare = 0.2
 )
 
 // Search runs q.
@@ -93,49 +105,118 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if per > MaxPerPage {
 		per = MaxPerPage
 	}
+	if x.searching != nil {
+		select {
+		case x.searching <- struct{}{}:
+			defer func() { <-x.searching }()
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("search: query %q: %w", q.Text, ctx.Err())
+		}
+	}
 	var res *bleve.SearchResult
+	var frags map[string][]string
+	strict := false
 	err := x.with(func(bi bleve.Index) error {
 		st, err := openStats(ctx, bi)
 		if err != nil {
 			return err
 		}
 		defer st.close()
-		req := bleve.NewSearchRequestOptions(x.buildQuery(q, st), per, (page-1)*per, false)
-		setupRequest(req, q)
-		res, err = bi.SearchInContext(ctx, req)
+		broad, narrow := x.buildQuery(q, st)
+		run := func(qq query.Query) error {
+			req := bleve.NewSearchRequestOptions(qq, per, (page-1)*per, false)
+			setupRequest(req, q)
+			res, err = bi.SearchInContext(ctx, req)
+			return err
+		}
+		// Phase 1: only items with every non-frequent syllable (see
+		// textQuery). It visits fewer documents (the requirements'
+		// conjunction leaps along the rarest syllable's postings), and the
+		// facets are counted over the same ones. Phase 2, the broad
+		// any-syllable query, runs only when phase 1 fills less than a page:
+		// the decision depends on the total alone, so every page of one
+		// query comes from the same phase.
+		used := broad
+		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
+			if err := run(narrow); err != nil {
+				return err
+			}
+			strict = res.Total >= uint64(need)
+			used = narrow
+		}
+		if !strict {
+			used = broad
+			if err := run(broad); err != nil {
+				return err
+			}
+		}
+		// Highlighting needs term positions; asking for them in the
+		// query above would decode them for every match. Only the page's
+		// hits are highlighted, by the same query restricted to them.
+		frags, err = highlightHits(ctx, bi, used, res.Hits)
 		return err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
 	}
-	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took,
+	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took, Strict: strict,
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
-			Highlights: highlights(h)})
+			Highlights: frags[h.ID]})
 	}
-	for name, f := range res.Facets {
-		fc := []FacetCount{}
+	if f := res.Facets[fFacets]; f != nil {
+		for _, name := range []string{"category", "unit", "type"} {
+			out.Facets[name] = []FacetCount{}
+		}
 		if f.Terms != nil {
+			// Terms come sorted by count (then term), as bleve's
+			// per-field facets were.
 			for _, t := range f.Terms.Terms() {
-				fc = append(fc, FacetCount{Term: t.Term, Count: t.Count})
+				for name, prefix := range map[string]string{"category": facetCategory, "unit": facetUnit, "type": facetType} {
+					if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out.Facets[name]) < facetSize {
+						out.Facets[name] = append(out.Facets[name], FacetCount{Term: v, Count: t.Count})
+					}
+				}
 			}
 		}
-		out.Facets[name] = fc
 	}
 	return out, nil
 }
 
 func setupRequest(req *bleve.SearchRequest, q Query) {
 	req.Fields = storedFields
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
-	req.AddFacet("category", bleve.NewFacetRequest(fCategory, facetSize))
-	req.AddFacet("unit", bleve.NewFacetRequest(fUnit, facetSize))
-	req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+	if !q.NoFacets {
+		// All values of the three facets: split (and cut to facetSize
+		// each) in Search.
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsMax))
+	}
 	if q.Sort == "date" {
 		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
 	}
+}
+
+// highlightHits returns the highlighted fragments of hits, by id.
+func highlightHits(ctx context.Context, bi bleve.Index, q query.Query, hits search.DocumentMatchCollection) (map[string][]string, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
+	res, err := bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("highlight: %w", err)
+	}
+	out := make(map[string][]string, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = highlights(h)
+	}
+	return out, nil
 }
 
 func highlights(h *search.DocumentMatch) []string {
@@ -146,37 +227,64 @@ func highlights(h *search.DocumentMatch) []string {
 	return out
 }
 
-// buildQuery combines the text query with the filters.
-func (x *Index) buildQuery(q Query, st *stats) query.Query {
-	var parts []query.Query
-	if tq := x.textQuery(q.Text, st); tq != nil {
-		parts = append(parts, tq)
-	}
+// buildQuery combines the text query with the filters: broad matches any
+// syllable; narrow (nil when the text gives no requirement) additionally
+// requires every known syllable. Both rank with the same scores.
+func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
+	var filters []query.Query
 	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
 		if v != "" {
 			t := bleve.NewTermQuery(v)
 			t.SetField(field)
-			parts = append(parts, t)
+			filters = append(filters, t)
 		}
 	}
-	switch len(parts) {
-	case 0:
-		return bleve.NewMatchAllQuery()
-	case 1:
-		return parts[0]
+	tq, req := x.textQuery(q.Text, st)
+	combine := func(parts ...query.Query) query.Query {
+		var all []query.Query
+		for _, p := range parts {
+			if p != nil {
+				all = append(all, p)
+			}
+		}
+		all = append(all, filters...)
+		switch len(all) {
+		case 0:
+			return bleve.NewMatchAllQuery()
+		case 1:
+			return all[0]
+		}
+		return bleve.NewConjunctionQuery(all...)
 	}
-	return bleve.NewConjunctionQuery(parts...)
+	broad = combine(tq)
+	if tq != nil && len(req) > 0 {
+		// The requirements (zero weight) drive; the scored query is only
+		// advanced to their matches (bleve's boolean searcher), instead
+		// of walking its own matches as a conjunction child would.
+		must := bleve.NewConjunctionQuery(append(req, filters...)...)
+		bq := bleve.NewBooleanQuery()
+		bq.AddMust(must)
+		bq.AddShould(tq)
+		narrow = bq
+	}
+	return broad, narrow
 }
 
-// textQuery builds the scored query for user text, nil for blank text.
-func (x *Index) textQuery(text string, st *stats) query.Query {
+// textQuery builds the scored query for user text (nil for blank text),
+// and the requirements of the strict phase, zero-weight so that they select
+// without changing scores: per syllable of the query found in at most
+// requireMaxShare of the documents, the syllable in one of requireFields
+// (all syllables when every one is more frequent); per dictionary term in
+// the query, the term or one of its expansions. Unknown (misspelt)
+// syllables are not required.
+func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	text = Normalize(text)
 	toks := tokens(text)
 	if len(toks) == 0 {
-		return nil
+		return nil, nil
 	}
 	marked := false
 	for _, t := range toks {
@@ -210,16 +318,119 @@ func (x *Index) textQuery(text string, st *stats) query.Query {
 			clauses = append(clauses, fq)
 		}
 	}
-	for _, e := range x.synonyms.Load().expand(toks) {
+	// A term of the dictionary is required as itself or as one of its
+	// expansions: "gplx" finds "giấy phép lái xe".
+	covered := make([]bool, len(toks))
+	var required, optional []query.Query
+	onMatch := func(pos, n int, expansions []string) {
+		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
+		for k := pos; k < pos+n; k++ {
+			covered[k] = true
+		}
+		for _, e := range expansions {
+			alts = append(alts, allSyllables(e, st))
+		}
+		var ok []query.Query
+		for _, a := range alts {
+			if a != nil {
+				ok = append(ok, a)
+			}
+		}
+		switch len(ok) {
+		case 0:
+		case 1:
+			required = append(required, ok[0])
+		default:
+			required = append(required, bleve.NewDisjunctionQuery(ok...))
+		}
+	}
+	for _, e := range x.synonyms.Load().expand(toks, onMatch) {
 		// A long official phrase standing for a short term would otherwise
 		// outweigh the user's own words: scale by the length ratio.
 		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
 		clauses = append(clauses, textClauses(e.text, wExpansion*ratio, false, st)...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery()
+		return bleve.NewMatchNoneQuery(), nil
 	}
-	return bleve.NewDisjunctionQuery(clauses...)
+	need := map[string]bool{}
+	for i, t := range toks {
+		f := Fold(t)
+		if covered[i] || need[f] {
+			continue
+		}
+		need[f] = true
+		group, most := syllable(f, st)
+		if group == nil {
+			continue // unknown (misspelt?) syllable: cannot be required
+		}
+		if float64(most) > requireMaxShare*float64(st.n) {
+			// Frequent syllables (filler words, "thủ tục") are optional,
+			// as in Lucene's CommonTermsQuery: the right item often lacks
+			// them, and they select little. They keep their scores.
+			optional = append(optional, group)
+			continue
+		}
+		required = append(required, group)
+	}
+	if len(required) == 0 && len(optional) > 0 {
+		// Only frequent syllables: require them all, the intersection
+		// still selects.
+		required = optional
+	}
+	return bleve.NewDisjunctionQuery(clauses...), required
+}
+
+// requireFields are where the strict phase looks for the query's
+// syllables. Not the answer: answers mention many procedures in passing,
+// and requiring syllables anywhere left most of a large index in play.
+func requireFields() []string { return []string{fQuestion, fTitle, fCategoryName} }
+
+// syllable is a zero-weight query for the folded syllable f in any text
+// field, and its highest document frequency in one field; nil when no
+// document has it.
+func syllable(f string, st *stats) (query.Query, uint64) {
+	var any []query.Query
+	var most uint64
+	for _, field := range requireFields() {
+		if df := st.df(field, f); df > 0 {
+			any = append(any, termQuery(field, f, 0))
+			most = max(most, df)
+		}
+	}
+	switch len(any) {
+	case 0:
+		return nil, 0
+	case 1:
+		return any[0], most
+	}
+	return bleve.NewDisjunctionQuery(any...), most
+}
+
+// allSyllables requires every syllable of text (zero weight); nil when
+// one of them is in no document.
+func allSyllables(text string, st *stats) query.Query {
+	var all []query.Query
+	seen := map[string]bool{}
+	for _, t := range tokens(text) {
+		f := Fold(t)
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		q, _ := syllable(f, st)
+		if q == nil {
+			return nil
+		}
+		all = append(all, q)
+	}
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	}
+	return bleve.NewConjunctionQuery(all...)
 }
 
 // textClauses matches text against the folded and bigram fields, and the
@@ -232,22 +443,28 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 		var terms []query.Query
 		seen := map[string]bool{}
 		rarest, rarestDF := "", uint64(math.MaxUint64)
+		useful := 0
 		for _, t := range a.Analyze([]byte(text)) {
 			term := string(t.Term)
 			if seen[term] {
 				continue
 			}
 			seen[term] = true
-			if common, df := st.common(field, term); common {
+			common, df := st.common(field, term)
+			if common {
 				if df < rarestDF {
 					rarest, rarestDF = term, df
 				}
 				continue
 			}
 			terms = append(terms, termQuery(field, term, w*boost))
+			if df > 0 || !st.large() {
+				useful++
+			}
 		}
-		if len(terms) == 0 && rarest != "" {
-			// Every term is common: keep the most selective one.
+		if useful == 0 && rarest != "" {
+			// Every term is common or unknown (a term no document has
+			// selects nothing): keep the most selective common one.
 			terms = append(terms, termQuery(field, rarest, w*boost))
 		}
 		if len(terms) > 0 {
@@ -320,12 +537,15 @@ func (s *stats) df(field, term string) uint64 {
 	return tfr.Count()
 }
 
+// large reports an index big enough for common-term pruning.
+func (s *stats) large() bool { return s != nil && s.n >= commonMinDocs }
+
 // common reports a term found in so many documents that it cannot help
 // ranking but would make the query visit most of a large index (a dynamic
 // stop word, as in Lucene's CommonTermsQuery). Small indexes keep all
 // terms; bigrams of common syllables are usually rare and keep the phrase.
 func (s *stats) common(field, term string) (bool, uint64) {
-	if s == nil || s.n < commonMinDocs {
+	if !s.large() {
 		return false, 0
 	}
 	df := s.df(field, term)

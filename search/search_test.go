@@ -224,10 +224,10 @@ func TestSynonyms(t *testing.T) {
 	}
 	// Typed marks are respected: "bà" is grandmother, not father.
 	set := compileSynonyms(DefaultSynonyms())
-	if got := set.expand(tokens("bà tôi")); len(got) != 0 {
+	if got := set.expand(tokens("bà tôi"), nil); len(got) != 0 {
 		t.Errorf("bà expanded to %v", got)
 	}
-	if got := set.expand(tokens("ba toi")); len(got) != 1 || got[0].text != "cha" {
+	if got := set.expand(tokens("ba toi"), nil); len(got) != 1 || got[0].text != "cha" {
 		t.Errorf("ba expanded to %v", got)
 	}
 	// Hot swap: a custom dictionary replaces the default.

@@ -156,7 +156,7 @@ func (s *Syncer) SyncOnce(ctx context.Context) (int, error) {
 				todo = append(todo, c)
 			}
 		}
-		if err := s.idx.apply(ctx, todo); err != nil {
+		if err := s.idx.apply(ctx, todo, false); err != nil {
 			return applied, err
 		}
 		for _, c := range todo {

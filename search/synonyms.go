@@ -129,7 +129,9 @@ type expansion struct {
 }
 
 // expand returns the expansions whose terms occur in the query tokens.
-func (s *synonymSet) expand(exact []string) []expansion {
+// onMatch, when not nil, is told of every occurrence of a term: its first
+// token, its length and its expansions.
+func (s *synonymSet) expand(exact []string, onMatch func(pos, n int, expansions []string)) []expansion {
 	if s == nil {
 		return nil
 	}
@@ -155,6 +157,9 @@ func (s *synonymSet) expand(exact []string) []expansion {
 			}
 			if !ok {
 				continue
+			}
+			if onMatch != nil {
+				onMatch(i, len(r.exact), r.expansions)
 			}
 			for _, e := range r.expansions {
 				if !seen[e] {

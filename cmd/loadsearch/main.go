@@ -121,7 +121,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	if err := waitReady(base, 10*time.Minute); err != nil {
 		return err
 	}
-	fmt.Printf("server ready (index built from the database) in %s; RSS %s\n", time.Since(t0).Round(time.Millisecond), mb(rss(srv.Process.Pid)))
+	took := time.Since(t0)
+	fmt.Printf("server ready (index built from the database) in %s (%.0f items/s including start-up); RSS %s\n",
+		took.Round(time.Millisecond), float64(n)/took.Seconds(), mb(rss(srv.Process.Pid)))
 
 	// 3. HTTP phase.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}, Timeout: 10 * time.Second}
@@ -165,6 +167,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}()
 	httpLat, httpErrs := measure(clients, duration, maxReq, httpSearch)
 	stopSampling()
+	pid := srv.Process.Pid
+	split := fmt.Sprintf("at the end: anonymous %s, file-backed (index mmap) %s",
+		mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")))
 	stop()
 
 	// 4. In-process phase, same queries, same concurrency, on the same index.
@@ -197,7 +202,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	if samples.Load() > 0 {
 		avg = sum.Load() / samples.Load()
 	}
-	fmt.Printf("server RSS while serving: peak %s, mean %s (%d samples)\n", mb(peak.Load()), mb(avg), samples.Load())
+	fmt.Printf("server RSS while serving: peak %s, mean %s (%d samples); %s\n", mb(peak.Load()), mb(avg), samples.Load(), split)
 	return nil
 }
 
@@ -267,7 +272,10 @@ func freeAddr() (string, error) {
 }
 
 // rss reads VmRSS of a process in bytes (0 when unknown).
-func rss(pid int) int64 {
+func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+// procStatus reads a size field (in kB) of /proc/<pid>/status, in bytes.
+func procStatus(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -275,7 +283,7 @@ func rss(pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb * 1024
 		}

@@ -1,0 +1,87 @@
+package search
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// TestLargeIndexPhases runs on an index large enough for common-term
+// pruning (commonMinDocs) and checks both phases of Search: the strict
+// phase answers when it fills a page, the broad one otherwise, facets count
+// the phase's matches, and a syllable no document has (here "nhà") no
+// longer empties the result.
+func TestLargeIndexPhases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 5,000-item index")
+	}
+	ctx := context.Background()
+	idx, err := Open(filepath.Join(t.TempDir(), "idx"), Options{BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	items := append(synthItems(3, 0, commonMinDocs), Item{ID: "faq-x", Type: "faq", Version: 1,
+		Question: "Quy trình phúc khảo điểm thi", Answer: "Nộp đơn phúc khảo tại trường."})
+	if err := idx.Upsert(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q      string
+		strict bool
+	}{
+		{"giấy phép xây dựng", true},
+		{"giay phep xay dung nha o", true},
+		{"giấy phép xây dựng nhà ở", true},
+		{"zzz giay khai sinh xyzw", true},   // unknown syllables are not required
+		{"mst", true},                       // as itself or "mã số thuế"
+		{"phuc khao giay khai sinh", false}, // one strict match: broad
+	} {
+		res, err := idx.Search(ctx, Query{Text: tc.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total == 0 || res.Strict != tc.strict {
+			t.Errorf("%q: total %d strict %v, want hits and strict %v", tc.q, res.Total, res.Strict, tc.strict)
+			continue
+		}
+		sum := 0
+		for _, f := range res.Facets["type"] {
+			sum += f.Count
+		}
+		if uint64(sum) != res.Total {
+			t.Errorf("%q: type facet counts %d, total %d", tc.q, sum, res.Total)
+		}
+		broad, err := idx.Search(ctx, Query{Text: tc.q, NoFacets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(broad.Facets) != 0 || broad.Total != res.Total {
+			t.Errorf("%q: NoFacets gave facets %v, total %d (want %d)", tc.q, broad.Facets, broad.Total, res.Total)
+		}
+	}
+	// The strict phase ranks a subset of the broad matches with the same
+	// scores: its first hit is a broad hit with the same score.
+	idx.opts.StrictMinHits = 1
+	s, err := idx.Search(ctx, Query{Text: "bang lai xe het han"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.opts.StrictMinHits = -1
+	b, err := idx.Search(ctx, Query{Text: "bang lai xe het han", PerPage: MaxPerPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Strict || b.Strict || s.Total > b.Total || len(s.Hits) == 0 {
+		t.Fatalf("strict %v/%d, broad %v/%d", s.Strict, s.Total, b.Strict, b.Total)
+	}
+	found := false
+	for _, h := range b.Hits {
+		if h.ID == s.Hits[0].ID {
+			found = h.Score == s.Hits[0].Score
+		}
+	}
+	if !found {
+		t.Errorf("strict top hit %s (score %v) not among the broad hits with the same score", s.Hits[0].ID, s.Hits[0].Score)
+	}
+}
