@@ -22,7 +22,7 @@ func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
 // that cannot be opened is rebuilt from it in the background; /readyz says
 // so until it is done).
 func startSearch(ctx context.Context, cfg config, st *models.Store) (*app.SearchRuntime, error) {
-	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{})
+	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{CacheSize: cfg.SearchCache})
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"pakn/app"
@@ -34,8 +35,10 @@ type config struct {
 	LookupLimit    app.Rate
 	TrustedProxies []string
 	FrameAncestors []string
-	LogLevel       slog.Level
-	LogFormat      string
+	// SearchCache is PAKN_SEARCH_CACHE: results kept (0 = default 1024, "off" = none).
+	SearchCache int
+	LogLevel    slog.Level
+	LogFormat   string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -81,6 +84,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, cidr)
 	}
 	c.FrameAncestors = splitList(getenv("PAKN_FRAME_ANCESTORS"))
+	switch v := get("PAKN_SEARCH_CACHE", ""); v {
+	case "":
+	case "off", "0":
+		c.SearchCache = -1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("PAKN_SEARCH_CACHE: want a number of results or off, got %q", v))
+		}
+		c.SearchCache = n
+	}
 	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))
 	}

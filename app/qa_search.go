@@ -107,6 +107,9 @@ type SearchOptions struct {
 	Interval         time.Duration // feed polls (default 1s)
 	SynonymsInterval time.Duration // dictionary polls (default 30s)
 	GapGrace         time.Duration // see search.SyncOptions
+	// CacheSize is the result cache's size (PAKN_SEARCH_CACHE; 0 = the
+	// default of 1024, negative = off).
+	CacheSize int
 }
 
 // SearchRuntime is a server's search: the index in the data folder, the
@@ -139,7 +142,9 @@ func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Log
 	if opts.SynonymsInterval <= 0 {
 		opts.SynonymsInterval = 30 * time.Second
 	}
-	idx, err := search.Open(dir, searchIndexOptions())
+	io := searchIndexOptions()
+	io.CacheSize = opts.CacheSize
+	idx, err := search.Open(dir, io)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,16 @@ type Options struct {
 	// more than there are cores only makes each slower and multiplies
 	// the memory in use.
 	MaxSearches int
+	// CacheSize is how many recent results are kept (default 1024);
+	// negative turns the cache off.
+	CacheSize int
+}
+
+func (o Options) cacheSize() int {
+	if o.CacheSize == 0 {
+		return 1024
+	}
+	return o.CacheSize
 }
 
 func (o Options) maxSearches() int {
@@ -111,6 +121,7 @@ type Index struct {
 	bi bleve.Index // nil once closed
 
 	searching chan struct{} // semaphore of running searches
+	cache     *resultCache  // nil when off
 
 	writeMu  sync.Mutex // serialises writers so version checks are not racy
 	rebuilt  bool
@@ -136,7 +147,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		return nil, err
 	}
 	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt,
-		searching: make(chan struct{}, opts.maxSearches())}
+		searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -296,6 +307,7 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 func (x *Index) apply(ctx context.Context, changes []Change, fresh bool) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
+	defer x.cache.invalidate()
 	ops := reduce(changes)
 	n := x.opts.batchSize()
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
@@ -619,7 +631,7 @@ func Rebuild(ctx context.Context, dir string, cursor int64, src Source, progress
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches())}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -669,6 +681,7 @@ func (x *Index) AdoptPending() (bool, error) {
 func (x *Index) swapIn(src string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
+	defer x.cache.invalidate()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.bi == nil {

@@ -105,6 +105,11 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if per > MaxPerPage {
 		per = MaxPerPage
 	}
+	return x.cached(q, page, per, func() (Result, error) { return x.search(ctx, q, page, per) })
+}
+
+// search runs a query against the index (no cache).
+func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, error) {
 	if x.searching != nil {
 		select {
 		case x.searching <- struct{}{}:

@@ -119,6 +119,7 @@ func compileSynonyms(entries []Synonym) *synonymSet {
 // while searches run.
 func (x *Index) SetSynonyms(entries []Synonym) {
 	x.synonyms.Store(compileSynonyms(entries))
+	x.cache.invalidate()
 }
 
 // expansion is an official phrase to look for, and the number of query

@@ -45,14 +45,15 @@ func main() {
 	dbURL := flag.String("db", "", "postgres:// URL of an EMPTY database (default: SQLite in a temporary folder)")
 	bin := flag.String("bin", "", "pakn binary (default: go build . into the temporary folder)")
 	keep := flag.Bool("keep", false, "keep the temporary folder")
+	cache := flag.Int("cache", 0, "result cache size of the server and the in-process index (0: off, the primary figures; e.g. 1024: on)")
 	flag.Parse()
-	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep); err != nil {
+	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache); err != nil {
 		fmt.Fprintln(os.Stderr, "loadsearch:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool) error {
+func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "pakn-load-")
 	if err != nil {
@@ -86,7 +87,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}
 	srv := exec.Command(bin, "serve")
 	srv.Env = append(os.Environ(), "PAKN_DATA_DIR="+dataDir, "PAKN_ADDR="+addr, "PAKN_BASE_URL=http://"+addr,
-		"PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn", "PAKN_DATABASE_URL="+dbURL)
+		"PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn", "PAKN_DATABASE_URL="+dbURL, "PAKN_SEARCH_CACHE="+cacheEnv(cache))
 	if dbURL != "" {
 		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789")
 	}
@@ -173,7 +174,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	stop()
 
 	// 4. In-process phase, same queries, same concurrency, on the same index.
-	idx, err := search.Open(filepath.Join(dataDir, "index"), search.Options{})
+	idx, err := search.Open(filepath.Join(dataDir, "index"), search.Options{CacheSize: cacheOpt(cache)})
 	if err != nil {
 		return err
 	}
@@ -339,4 +340,20 @@ func generate(ctx context.Context, dbURL, dataDir string, n int) error {
 		}
 	}
 	return nil
+}
+
+// cacheEnv and cacheOpt turn the -cache flag into the server's variable and
+// the index option: 0 means off.
+func cacheEnv(n int) string {
+	if n <= 0 {
+		return "off"
+	}
+	return strconv.Itoa(n)
+}
+
+func cacheOpt(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
