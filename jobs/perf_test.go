@@ -91,7 +91,7 @@ func TestDeadlinesQueryPlan(t *testing.T) {
 	}
 }
 
-// TestMillionOpenPetitions is the benchmark of BENCHMARKS-jobs.md: one
+// TestMillionOpenPetitions is the benchmark of BENCHMARKS.md ("Scheduled jobs"): one
 // million open petitions in PostgreSQL, the deadlines job when nothing is
 // due and when 1,000 are. Run with
 //
