@@ -31,12 +31,7 @@ func (s *Server) clerkForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderClerk(c *fiber.Ctx, status int, form clerkFormData, verr *models.ValidationError) error {
-	ctx := c.UserContext()
-	cats, err := s.Store.ListCategories(ctx)
-	if err != nil {
-		return err
-	}
-	areas, err := s.Store.ListAreas(ctx)
+	cats, areas, err := s.intakeChoices(c.UserContext())
 	if err != nil {
 		return err
 	}

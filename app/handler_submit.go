@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,12 +20,7 @@ func (s *Server) submitForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, verr *models.ValidationError) error {
-	ctx := c.UserContext()
-	cats, err := s.Store.ListCategories(ctx)
-	if err != nil {
-		return err
-	}
-	areas, err := s.Store.ListAreas(ctx)
+	cats, areas, err := s.intakeChoices(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -85,4 +81,17 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
 		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
 	})
+}
+
+// intakeChoices are the categories and areas an intake form offers.
+func (s *Server) intakeChoices(ctx context.Context) ([]models.Category, []models.Area, error) {
+	cats, err := s.Store.ListCategories(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	areas, err := s.Store.ListAreas(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cats, areas, nil
 }
