@@ -108,6 +108,9 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 			return nil, err
 		}
 		sqlDB.SetMaxOpenConns(8)
+		if err := registerUTCWrites(s.DB); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("PAKN_DATABASE_URL must start with postgres:// (got %q)", redactURL(o.URL))
 	}
