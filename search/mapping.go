@@ -12,10 +12,12 @@ import (
 
 // mappingVersion is stored in the index; an index written with another
 // version is discarded and rebuilt on Open.
-const mappingVersion = "pakn-search-6"
+const mappingVersion = "pakn-search-7"
 
-// Field names. Each text property is indexed three times: folded (stored,
-// with term vectors for highlighting), exact (suffix _x) and bigrams (_bi).
+// Field names. Each text property is indexed three times: folded (stored),
+// exact (suffix _x) and bigrams (_bi). No field keeps term vectors: no
+// query needs positions, and highlighting re-analyses the stored text of
+// the page's hits (highlight.go); term vectors were a third of the index.
 const (
 	fID           = "id"
 	fRef          = "ref"
@@ -80,7 +82,7 @@ func newMapping() mapping.IndexMapping {
 		f.Name = name
 		f.Analyzer = analyzer
 		f.Store = store
-		f.IncludeTermVectors = store // only the stored field is highlighted
+		f.IncludeTermVectors = false // see highlight.go
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f

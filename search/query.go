@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -119,7 +118,7 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		}
 	}
 	var res *bleve.SearchResult
-	var frags map[string][]string
+	var used query.Query
 	strict := false
 	err := x.with(func(bi bleve.Index) error {
 		st, err := openStats(ctx, bi)
@@ -141,7 +140,7 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		// any-syllable query, runs only when phase 1 fills less than a page:
 		// the decision depends on the total alone, so every page of one
 		// query comes from the same phase.
-		used := broad
+		used = broad
 		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
 			if err := run(narrow); err != nil {
 				return err
@@ -155,20 +154,22 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 				return err
 			}
 		}
-		// Highlighting needs term positions; asking for them in the
-		// query above would decode them for every match. Only the page's
-		// hits are highlighted, by the same query restricted to them.
-		frags, err = highlightHits(ctx, bi, used, res.Hits)
-		return err
+		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
 	}
 	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took, Strict: strict,
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
+	// Only the page's hits are highlighted, by the terms of the query
+	// that found them (see highlight.go).
+	var qt *queryTerms
+	if len(res.Hits) > 0 {
+		qt = collectTerms(used)
+	}
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, Hit{Item: itemFromFields(h.ID, h.Fields), Score: h.Score,
-			Highlights: frags[h.ID]})
+		it := itemFromFields(h.ID, h.Fields)
+		out.Hits = append(out.Hits, Hit{Item: it, Score: h.Score, Highlights: highlightItem(it, qt)})
 	}
 	if f := res.Facets[fFacets]; f != nil {
 		for _, name := range []string{"category", "unit", "type"} {
@@ -199,37 +200,6 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 	if q.Sort == "date" {
 		req.SortBy([]string{"-" + fPublishedAt, "-_score", "_id"})
 	}
-}
-
-// highlightHits returns the highlighted fragments of hits, by id.
-func highlightHits(ctx context.Context, bi bleve.Index, q query.Query, hits search.DocumentMatchCollection) (map[string][]string, error) {
-	if len(hits) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = []string{fQuestion, fTitle, fAnswer}
-	res, err := bi.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("highlight: %w", err)
-	}
-	out := make(map[string][]string, len(res.Hits))
-	for _, h := range res.Hits {
-		out[h.ID] = highlights(h)
-	}
-	return out, nil
-}
-
-func highlights(h *search.DocumentMatch) []string {
-	var out []string
-	for _, f := range []string{fQuestion, fTitle, fAnswer} {
-		out = append(out, h.Fragments[f]...)
-	}
-	return out
 }
 
 // buildQuery combines the text query with the filters: broad matches any

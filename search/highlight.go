@@ -1,0 +1,175 @@
+package search
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	bdoc "github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/highlight"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Highlighting without term vectors. The index keeps no term positions
+// (they were a third of its size, and no query needs them: there are no
+// phrase queries, bigram fields stand for them), so the page's hits are
+// highlighted here: the stored text of each highlighted field is analysed
+// again and every token that one of the query's term or fuzzy queries on
+// that field matches is a location, as bleve would have recorded it.
+// Fragments are then made by bleve's own "html" highlighter, as before.
+
+var highlightFields = []string{fQuestion, fTitle, fAnswer}
+
+// queryTerms are the terms (and fuzzy terms) a query asks for, by field.
+type queryTerms struct {
+	terms map[string]map[string]bool
+	fuzzy map[string][]*query.FuzzyQuery
+}
+
+func collectTerms(q query.Query) *queryTerms {
+	qt := &queryTerms{terms: map[string]map[string]bool{}, fuzzy: map[string][]*query.FuzzyQuery{}}
+	qt.walk(q)
+	return qt
+}
+
+func (qt *queryTerms) walk(q query.Query) {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		if qt.terms[q.FieldVal] == nil {
+			qt.terms[q.FieldVal] = map[string]bool{}
+		}
+		qt.terms[q.FieldVal][q.Term] = true
+	case *query.FuzzyQuery:
+		qt.fuzzy[q.FieldVal] = append(qt.fuzzy[q.FieldVal], q)
+	case *query.ConjunctionQuery:
+		for _, c := range q.Conjuncts {
+			qt.walk(c)
+		}
+	case *query.DisjunctionQuery:
+		for _, c := range q.Disjuncts {
+			qt.walk(c)
+		}
+	case *query.BooleanQuery:
+		// MustNot clauses never give locations.
+		for _, c := range []query.Query{q.Must, q.Should} {
+			if c != nil {
+				qt.walk(c)
+			}
+		}
+	}
+}
+
+// matches reports whether term (analysed, in field) is asked for.
+func (qt *queryTerms) matches(field, term string) bool {
+	if qt.terms[field][term] {
+		return true
+	}
+	for _, f := range qt.fuzzy[field] {
+		if fuzzyMatch(f, term) {
+			return true
+		}
+	}
+	return false
+}
+
+// fuzzyMatch is bleve's fuzzy term match: the same prefix, and the rest
+// within the query's edit distance (in runes, a transposition of two
+// neighbours counting as one edit, as vellum's automaton does).
+func fuzzyMatch(f *query.FuzzyQuery, term string) bool {
+	a, b := []rune(f.Term), []rune(term)
+	if p := f.Prefix; p > 0 {
+		if len(a) < p || len(b) < p || string(a[:p]) != string(b[:p]) {
+			return false
+		}
+	}
+	return levenshtein(a, b, max(f.Fuzziness, 0)) <= max(f.Fuzziness, 0)
+}
+
+// levenshtein is the edit distance of a and b (optimal string alignment:
+// insertions, deletions, substitutions and transpositions of neighbours),
+// or more than limit.
+func levenshtein(a, b []rune, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	pprev := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], pprev[j-2]+1)
+			}
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		pprev, prev, cur = prev, cur, pprev
+	}
+	return prev[len(b)]
+}
+
+var htmlHighlighter highlight.Highlighter
+
+func init() {
+	h, err := bleve.Config.Cache.HighlighterNamed("html")
+	if err != nil {
+		panic(fmt.Sprintf("search: html highlighter: %v", err))
+	}
+	htmlHighlighter = h
+}
+
+// highlightItem returns the fragments of it's highlighted fields matched
+// by qt (question, title, answer order; one fragment per field at most).
+func highlightItem(it Item, qt *queryTerms) []string {
+	a := newFoldedAnalyzer()
+	dm := &search.DocumentMatch{ID: it.ID, Locations: search.FieldTermLocationMap{}}
+	doc := bdoc.NewDocument(it.ID)
+	for _, field := range highlightFields {
+		text := highlightText(it, field)
+		doc.AddField(bdoc.NewTextField(field, nil, []byte(text)))
+		var tlm search.TermLocationMap
+		for _, t := range a.Analyze([]byte(text)) {
+			term := string(t.Term)
+			if !qt.matches(field, term) {
+				continue
+			}
+			if tlm == nil {
+				tlm = search.TermLocationMap{}
+			}
+			tlm[term] = append(tlm[term], &search.Location{Pos: uint64(t.Position), Start: uint64(t.Start), End: uint64(t.End)})
+		}
+		if tlm != nil {
+			dm.Locations[field] = tlm
+		}
+	}
+	var out []string
+	for _, field := range highlightFields {
+		out = append(out, htmlHighlighter.BestFragmentsInField(dm, doc, field, 1)...)
+	}
+	return out
+}
+
+// highlightText is the text of field as the index stored it (NFC).
+func highlightText(it Item, field string) string {
+	switch field {
+	case fQuestion:
+		return Normalize(it.Question)
+	case fTitle:
+		return Normalize(it.Title)
+	case fAnswer:
+		return Normalize(it.Answer)
+	}
+	return ""
+}
