@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"testing"
 )
@@ -16,7 +17,8 @@ func TestLargeIndexPhases(t *testing.T) {
 		t.Skip("builds a 5,000-item index")
 	}
 	ctx := context.Background()
-	idx, err := Open(filepath.Join(t.TempDir(), "idx"), Options{BatchSize: 1000})
+	// No result cache: the test changes the phase options between searches.
+	idx, err := Open(filepath.Join(t.TempDir(), "idx"), Options{BatchSize: 1000, CacheSize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,9 @@ func TestLargeIndexPhases(t *testing.T) {
 	found := false
 	for _, h := range b.Hits {
 		if h.ID == s.Hits[0].ID {
-			found = h.Score == s.Hits[0].Score
+			// Same score up to float rounding: the two queries add the
+			// same clause scores in a different order.
+			found = math.Abs(h.Score-s.Hits[0].Score) <= 1e-9*math.Abs(s.Hits[0].Score)
 		}
 	}
 	if !found {
