@@ -161,14 +161,17 @@ func TestNonOwnerUnlock(t *testing.T) {
 func TestRefreshKeepsLongJob(t *testing.T) {
 	_, open := openPG(t)
 	ctx := context.Background()
-	a := New(open(), WithTTL(300*time.Millisecond), WithMinHold(0))
+	// A TTL long enough that a refresh (every TTL/3) delayed by a busy
+	// machine does not lose the lock, and a wait well past the TTL so that
+	// only refreshing can keep it.
+	a := New(open(), WithTTL(1500*time.Millisecond), WithMinHold(0))
 	b := New(open())
 	la, err := a.Lock(ctx, "retention")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 5 {
-		time.Sleep(200 * time.Millisecond)
+	for range 10 {
+		time.Sleep(250 * time.Millisecond)
 		if _, err := b.Lock(ctx, "retention"); !errors.Is(err, ErrHeld) {
 			t.Fatalf("lock lost while refreshed: %v", err)
 		}
