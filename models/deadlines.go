@@ -29,9 +29,9 @@ const calendarTTL = time.Minute
 
 // Calendar returns the working-day calendar from the holidays table.
 func (s *Store) Calendar(ctx context.Context) (*Calendar, error) {
-	s.calMu().mu.Lock()
-	defer s.calMu().mu.Unlock()
-	c := s.calMu()
+	c := &s.calendar
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.cal != nil && time.Since(c.loadedAt) < calendarTTL {
 		return c.cal, nil
 	}
@@ -45,15 +45,10 @@ func (s *Store) Calendar(ctx context.Context) (*Calendar, error) {
 
 // InvalidateCalendar drops the cached calendar after an edit.
 func (s *Store) InvalidateCalendar() {
-	c := s.calMu()
+	c := &s.calendar
 	c.mu.Lock()
 	c.cal = nil
 	c.mu.Unlock()
-}
-
-func (s *Store) calMu() *calendarCache {
-	s.cacheOnce.Do(func() { s.cache = &calendarCache{} })
-	return s.cache
 }
 
 func loadCalendar(tx *gorm.DB) (*Calendar, error) {

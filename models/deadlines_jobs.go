@@ -36,17 +36,6 @@ const (
 // applies.
 const openDueSQL = "status IN ('received', 'accepted', 'awaiting_info', 'drafted') AND due_at IS NOT NULL"
 
-// tsCmp compares a timestamp column with a bound time. SQLite keeps times
-// as text with their offset, which does not sort across offsets, so there
-// the comparison goes through julianday(); PostgreSQL compares timestamptz
-// and can use an index.
-func (s *Store) tsCmp(col, op string) string {
-	if s.Dialect == SQLite {
-		return "julianday(" + col + ") " + op + " julianday(?)"
-	}
-	return col + " " + op + " ?"
-}
-
 // DeadlineRun reports what one run of the deadlines job did.
 type DeadlineRun struct {
 	Candidates int // open petitions due by the reminder horizon
@@ -71,7 +60,7 @@ func (s *Store) DeadlineCandidatesQuery(ctx context.Context, horizon time.Time) 
 	return s.DB.WithContext(ctx).Model(&Petition{}).
 		Select("id, code, title, unit_id, status, due_at, due_stage").
 		Where(openDueSQL).
-		Where(s.tsCmp("due_at", "<="), horizon.UTC())
+		Where(s.timeCmp("due_at", "<="), horizon.UTC())
 }
 
 // RunDeadlines does the deadline work due at now: reminders 2 working days
@@ -331,7 +320,7 @@ func (s *Store) closeNoInfo(ctx context.Context, c deadlineCandidate, now time.T
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Petition{}).
 			Where("id = ? AND status = ? AND due_stage = ?", c.ID, StatusAwaitingInfo, StageInfo).
-			Where(s.tsCmp("due_at", "="), c.DueAt.UTC()).
+			Where(s.timeCmp("due_at", "="), c.DueAt.UTC()).
 			Updates(map[string]any{
 				"status": StatusClosed, "closed_at": now.UTC(), "due_at": nil,
 				"due_stage": StageNone, "updated_at": now.UTC(),

@@ -172,9 +172,9 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 }
 
 // timeCol is a time column as something that orders and compares as time.
-// SQLite keeps times as text with the offset they were written with
-// (deadlines in +07:00, stamps in UTC), which compare as strings; julianday
-// reads the offset.
+// SQLite keeps times as text with an offset: rows are written in UTC
+// (utc.go) but bound parameters keep the offset of the time passed (often
+// +07:00), so comparisons go through julianday, which reads the offset.
 func (s *Store) timeCol(col string) string {
 	if s.Dialect == SQLite {
 		return "julianday(" + col + ")"

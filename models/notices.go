@@ -29,7 +29,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, channels []string, now time.Tim
 	}
 	q := `UPDATE outbox_messages SET next_attempt_at = ?, attempts = attempts + 1
 WHERE id IN (SELECT id FROM outbox_messages
-	WHERE status = ? AND channel IN ? AND ` + s.tsCmp("next_attempt_at", "<=") + `
+	WHERE status = ? AND channel IN ? AND ` + s.timeCmp("next_attempt_at", "<=") + `
 	ORDER BY next_attempt_at, id LIMIT ?` + lockClause + `)
 RETURNING *`
 	var out []OutboxMessage
@@ -111,8 +111,8 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 	var lines []DigestLine
 	err = s.DB.WithContext(ctx).Model(&Petition{}).
 		Select(`unit_id, count(*) AS open,
-			sum(CASE WHEN `+clocked+` AND `+s.tsCmp("due_at", "<")+` THEN 1 ELSE 0 END) AS overdue,
-			sum(CASE WHEN `+clocked+` AND `+s.tsCmp("due_at", ">=")+` AND `+s.tsCmp("due_at", "<=")+` THEN 1 ELSE 0 END) AS due_soon`,
+			sum(CASE WHEN `+clocked+` AND `+s.timeCmp("due_at", "<")+` THEN 1 ELSE 0 END) AS overdue,
+			sum(CASE WHEN `+clocked+` AND `+s.timeCmp("due_at", ">=")+` AND `+s.timeCmp("due_at", "<=")+` THEN 1 ELSE 0 END) AS due_soon`,
 			midnight.UTC(), midnight.UTC(), horizon.UTC()).
 		Where("status IN ?", []string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}).
 		Group("unit_id").Scan(&lines).Error
@@ -135,7 +135,7 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 		if l.Overdue > 0 {
 			err := s.DB.WithContext(ctx).Model(&Petition{}).
 				Where("unit_id = ? AND "+clocked+" AND "+openDueSQL, l.UnitID).
-				Where(s.tsCmp("due_at", "<"), midnight.UTC()).
+				Where(s.timeCmp("due_at", "<"), midnight.UTC()).
 				Order("due_at").Limit(20).Pluck("code", &overdueCodes).Error
 			if err != nil {
 				return created, fmt.Errorf("digest: overdue codes: %w", err)
@@ -188,7 +188,7 @@ func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time)
 		err := s.DB.WithContext(ctx).
 			Select("id, code, petitioner_name").
 			Where("anonymised_at IS NULL AND status IN ?", closedStatuses).
-			Where(s.tsCmp(closedAtSQL, "<"), cutoff.UTC()).
+			Where(s.timeCmp(closedAtSQL, "<"), cutoff.UTC()).
 			Order("id").Limit(500).Find(&batch).Error
 		if err != nil {
 			return total, fmt.Errorf("retention: select: %w", err)

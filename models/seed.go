@@ -184,15 +184,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 	if err := s.seedDemoAPIKeys(ctx); err != nil {
 		return err
 	}
-	if err := s.seedDemoFAQ(ctx); err != nil {
-		return err
-	}
-	for _, hook := range s.seedHooks {
-		if err := hook(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.seedDemoFAQ(ctx)
 }
 
 // IsEmpty tells whether the database has no units yet (serve --demo seeds then).

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -36,11 +35,8 @@ type Store struct {
 	Now func() time.Time
 	Log *slog.Logger
 
-	// seedHooks add demo data owned by other parts (FAQ, API keys).
-	seedHooks []func(context.Context) error
-
-	cacheOnce sync.Once
-	cache     *calendarCache
+	// calendar is the working-day calendar's copy (deadlines.go).
+	calendar calendarCache
 	// refCache is intake's copy of the reference data (intake_ref.go).
 	refCache intakeRefCache
 }
@@ -163,6 +159,3 @@ func redactURL(raw string) string {
 	}
 	return u.Redacted()
 }
-
-// OnSeedDemo registers more demo data to load with SeedDemo.
-func (s *Store) OnSeedDemo(fn func(context.Context) error) { s.seedHooks = append(s.seedHooks, fn) }
