@@ -21,7 +21,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,6 +35,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"pakn/internal/loadtest"
 )
 
 func main() {
@@ -101,7 +102,7 @@ func runLoad(o options) error {
 	}
 	defer dropDB()
 
-	addr, err := freePort()
+	addr, err := loadtest.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func runLoad(o options) error {
 			_ = server.Process.Kill()
 		}
 	}()
-	if err := waitReady(base, 60*time.Second); err != nil {
+	if err := loadtest.WaitReady(base, 60*time.Second); err != nil {
 		return fmt.Errorf("%w\nserver log:\n%s", err, serverLog.String())
 	}
 	pid := server.Process.Pid
@@ -455,30 +456,6 @@ func freshDatabase(adminURL, name string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitReady(base string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("server at %s not ready after %s", base, limit)
-}
-
 // cpuSplit is CPU time used by the server, all postgres processes, this
 // program and the whole machine (from /proc, in clock ticks of 10 ms).
 type cpuSplit struct{ server, postgres, client, machine time.Duration }
@@ -536,19 +513,7 @@ func procCPU(pid int) time.Duration {
 }
 
 // rssKB reads VmRSS of a process in kB.
-func rssKB(pid int) int64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func rssKB(pid int) int64 { return loadtest.ProcStatus(pid, "VmRSS:") / 1024 }
 
 // scrapeRSS reads process_resident_memory_bytes from /metrics.
 func scrapeRSS(client *http.Client, base string) float64 {

@@ -10,14 +10,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"pakn/internal/loadtest"
 	"pakn/migrations"
 	"pakn/models"
 	"pakn/search"
@@ -81,7 +80,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 			return fmt.Errorf("go build: %w", err)
 		}
 	}
-	addr, err := freeAddr()
+	addr, err := loadtest.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}
 	defer stop()
 	base := "http://" + addr
-	if err := waitReady(base, 10*time.Minute); err != nil {
+	if err := loadtest.WaitReady(base, 10*time.Minute); err != nil {
 		return err
 	}
 	took := time.Since(t0)
@@ -170,7 +169,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	stopSampling()
 	pid := srv.Process.Pid
 	split := fmt.Sprintf("at the end: anonymous %s, file-backed (index mmap) %s",
-		mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")))
+		mb(loadtest.ProcStatus(pid, "RssAnon:")), mb(loadtest.ProcStatus(pid, "RssFile:")))
 	stop()
 
 	// 4. In-process phase, same queries, same concurrency, on the same index.
@@ -248,49 +247,8 @@ func pct(sorted []time.Duration, p int) time.Duration {
 	return sorted[min(len(sorted)-1, max(0, i-1))].Round(10 * time.Microsecond)
 }
 
-func waitReady(base string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return fmt.Errorf("server not ready after %s", limit)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
 // rss reads VmRSS of a process in bytes (0 when unknown).
-func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
-
-// procStatus reads a size field (in kB) of /proc/<pid>/status, in bytes.
-func procStatus(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+func rss(pid int) int64 { return loadtest.ProcStatus(pid, "VmRSS:") }
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
