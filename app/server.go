@@ -87,10 +87,11 @@ func New(d Deps) (*Server, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 	}
+	// The client's address comes from s.clientIP (clientip.go); Fiber only
+	// needs the proxies to trust their X-Forwarded-Proto and -Host.
 	if len(d.Config.TrustedProxies) > 0 {
 		cfg.EnableTrustedProxyCheck = true
 		cfg.TrustedProxies = d.Config.TrustedProxies
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
