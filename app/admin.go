@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -104,13 +105,13 @@ func (s *Server) adminInbox(c *fiber.Ctx) error {
 				b.WriteString("&")
 			}
 			first = false
-			b.WriteString(urlQueryEscape(ks) + "=" + urlQueryEscape(string(v)))
+			b.WriteString(url.QueryEscape(ks) + "=" + url.QueryEscape(string(v)))
 		})
 		if val != "" {
 			if !first {
 				b.WriteString("&")
 			}
-			b.WriteString(urlQueryEscape(key) + "=" + urlQueryEscape(val))
+			b.WriteString(url.QueryEscape(key) + "=" + url.QueryEscape(val))
 		}
 		return b.String()
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,7 @@ func (s *Server) requireUser(roles ...string) fiber.Handler {
 		u := currentUser(c)
 		if u == nil {
 			if c.Method() == fiber.MethodGet {
-				return c.Redirect("/admin/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+				return c.Redirect("/admin/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 			}
 			return fiber.NewError(fiber.StatusForbidden, "sign in first")
 		}

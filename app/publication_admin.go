@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -57,7 +58,7 @@ func (s *Server) adminOutboxRetry(c *fiber.Ctx) error {
 	}
 	back := "/admin/outbox?retried=1"
 	if ch := c.FormValue("channel"); ch != "" {
-		back += "&channel=" + urlQueryEscape(ch)
+		back += "&channel=" + url.QueryEscape(ch)
 	}
 	return c.Redirect(back, fiber.StatusSeeOther)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -107,7 +106,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return nil
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // fieldErrors maps each invalid field to its first message, in the user's
 // language, for forms shown again with their errors.
