@@ -106,7 +106,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return nil
 }
 
-
 // fieldErrors maps each invalid field to its first message, in the user's
 // language, for forms shown again with their errors.
 func (s *Server) fieldErrors(c *fiber.Ctx, verr *models.ValidationError) map[string]string {
