@@ -102,9 +102,7 @@ func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRune(in[i:])
 		}
-		word := r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') ||
-			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r))
-		if word {
+		if isWordRune(r) {
 			if start < 0 {
 				start = i
 			}
@@ -120,6 +118,15 @@ func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 		emit(len(in))
 	}
 	return out
+}
+
+// isWordRune reports whether r belongs to a token: a letter, a digit or
+// a combining mark.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r)
 }
 
 type foldFilter struct{}

@@ -89,9 +89,36 @@ var bench100k struct {
 	took time.Duration
 }
 
+// benchSource yields the benchmark corpus.
+func benchSource(yield func(Item) error) error {
+	for from := 0; from < benchCorpus; from += benchBatch {
+		for _, it := range synthItems(2, from, benchBatch) {
+			if err := yield(it); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // index100k builds the 100,000-item index once per process.
 func index100k(b *testing.B) *Index {
 	bench100k.once.Do(func() {
+		// PAKN_BENCH_INDEX keeps the built index in a folder and reuses it
+		// (quicker iterations on the query side).
+		if keep := os.Getenv("PAKN_BENCH_INDEX"); keep != "" {
+			if _, err := os.Stat(keep); err == nil {
+				bench100k.idx, bench100k.err = Open(keep, Options{BatchSize: benchBatch, CacheSize: -1})
+				if bench100k.err == nil && bench100k.idx.Rebuilt() {
+					bench100k.err = fmt.Errorf("%s: not an index of this version", keep)
+				}
+				return
+			}
+			start := time.Now()
+			bench100k.idx, bench100k.err = Rebuild(context.Background(), keep, 0, benchSource, nil, Options{BatchSize: benchBatch, CacheSize: -1})
+			bench100k.took = time.Since(start)
+			return
+		}
 		dir, err := os.MkdirTemp("", "pakn-bench-*")
 		if err != nil {
 			bench100k.err = err
@@ -99,17 +126,7 @@ func index100k(b *testing.B) *Index {
 		}
 		bench100k.dir = dir
 		start := time.Now()
-		src := func(yield func(Item) error) error {
-			for from := 0; from < benchCorpus; from += benchBatch {
-				for _, it := range synthItems(2, from, benchBatch) {
-					if err := yield(it); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}
-		bench100k.idx, bench100k.err = Rebuild(context.Background(), filepath.Join(dir, "idx"), 0, src, nil, Options{BatchSize: benchBatch, CacheSize: -1}) // uncached: every query runs
+		bench100k.idx, bench100k.err = Rebuild(context.Background(), filepath.Join(dir, "idx"), 0, benchSource, nil, Options{BatchSize: benchBatch, CacheSize: -1}) // uncached: every query runs
 		bench100k.took = time.Since(start)
 	})
 	if bench100k.err != nil {

@@ -2,6 +2,8 @@ package search
 
 import (
 	"fmt"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	bdoc "github.com/blevesearch/bleve/v2/document"
@@ -57,6 +59,18 @@ func (qt *queryTerms) walk(q query.Query) {
 			}
 		}
 	}
+}
+
+// matchesBytes is matches without converting term to a string (the
+// common case: no fuzzy terms, an exact look-up).
+func (qt *queryTerms) matchesBytes(field string, term []byte) bool {
+	if qt.terms[field][string(term)] {
+		return true
+	}
+	if len(qt.fuzzy[field]) == 0 {
+		return false
+	}
+	return qt.matches(field, string(term))
 }
 
 // matches reports whether term (analysed, in field) is asked for.
@@ -133,23 +147,26 @@ func init() {
 // highlightItem returns the fragments of it's highlighted fields matched
 // by qt (question, title, answer order; one fragment per field at most).
 func highlightItem(it Item, qt *queryTerms) []string {
-	a := newFoldedAnalyzer()
 	dm := &search.DocumentMatch{ID: it.ID, Locations: search.FieldTermLocationMap{}}
 	doc := bdoc.NewDocument(it.ID)
+	var buf []byte
 	for _, field := range highlightFields {
 		text := highlightText(it, field)
 		doc.AddField(bdoc.NewTextField(field, nil, []byte(text)))
+		if len(qt.terms[field]) == 0 && len(qt.fuzzy[field]) == 0 {
+			continue // nothing to find: no locations
+		}
 		var tlm search.TermLocationMap
-		for _, t := range a.Analyze([]byte(text)) {
-			term := string(t.Term)
-			if !qt.matches(field, term) {
-				continue
+		buf = foldedTokens(text, buf, func(pos, start, end int, folded []byte) {
+			if !qt.matchesBytes(field, folded) {
+				return
 			}
 			if tlm == nil {
 				tlm = search.TermLocationMap{}
 			}
-			tlm[term] = append(tlm[term], &search.Location{Pos: uint64(t.Position), Start: uint64(t.Start), End: uint64(t.End)})
-		}
+			term := string(folded)
+			tlm[term] = append(tlm[term], &search.Location{Pos: uint64(pos), Start: uint64(start), End: uint64(end)})
+		})
 		if tlm != nil {
 			dm.Locations[field] = tlm
 		}
@@ -159,6 +176,50 @@ func highlightItem(it Item, qt *queryTerms) []string {
 		out = append(out, htmlHighlighter.BestFragmentsInField(dm, doc, field, 1)...)
 	}
 	return out
+}
+
+// foldedTokens calls visit with each token of text (NFC) as the folded
+// analyzer makes it, its position (from 1) and byte offsets, without
+// allocating per token: folded is only valid during the call. It returns
+// buf for reuse.
+func foldedTokens(text string, buf []byte, visit func(pos, start, end int, folded []byte)) []byte {
+	pos, start := 0, -1
+	flush := func(end int) {
+		pos++
+		buf = buf[:0]
+		for _, r := range text[start:end] {
+			switch {
+			case r < utf8.RuneSelf:
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+			case r < foldTableSize:
+				r = foldTable[r]
+			case unicode.Is(unicode.Mn, r):
+				r = 0
+			default:
+				r = unicode.ToLower(r)
+			}
+			if r != 0 {
+				buf = utf8.AppendRune(buf, r)
+			}
+		}
+		visit(pos, start, end, buf)
+		start = -1
+	}
+	for i, r := range text {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			flush(i)
+		}
+	}
+	if start >= 0 {
+		flush(len(text))
+	}
+	return buf
 }
 
 // highlightText is the text of field as the index stored it (NFC).

@@ -57,6 +57,9 @@ type Options struct {
 	// CacheSize is how many recent results are kept (default 1024);
 	// negative turns the cache off.
 	CacheSize int
+	// PostingCacheMB bounds the memory of decoded postings kept for the
+	// terms of recent queries (default 16); negative turns it off.
+	PostingCacheMB int
 }
 
 func (o Options) cacheSize() int {
@@ -64,6 +67,13 @@ func (o Options) cacheSize() int {
 		return 1024
 	}
 	return o.CacheSize
+}
+
+func (o Options) postingCacheBytes() int64 {
+	if o.PostingCacheMB == 0 {
+		return 16 << 20
+	}
+	return int64(o.PostingCacheMB) << 20
 }
 
 func (o Options) maxSearches() int {
@@ -123,9 +133,15 @@ type Index struct {
 	searching chan struct{} // semaphore of running searches
 	cache     *resultCache  // nil when off
 
-	writeMu  sync.Mutex // serialises writers so version checks are not racy
-	rebuilt  bool
-	synonyms atomic.Pointer[synonymSet]
+	writeMu sync.Mutex // serialises writers so version checks are not racy
+	rebuilt bool
+	// bleveOnly makes searches use bleve's searchers instead of the
+	// executor (exec.go); tests compare the two.
+	bleveOnly bool
+	executed  atomic.Uint64 // searches the executor answered
+	facets    *facetCache
+	postings  *postingCache // nil when off
+	synonyms  atomic.Pointer[synonymSet]
 }
 
 // Open opens the index in dir or creates it. An index that cannot be opened
@@ -147,7 +163,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		return nil, err
 	}
 	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, rebuilt: rebuilt,
-		searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
+		searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -631,7 +647,7 @@ func Rebuild(ctx context.Context, dir string, cursor int64, src Source, progress
 		lk.unlock()
 		return nil, err
 	}
-	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
+	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }

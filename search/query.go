@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -117,7 +118,7 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 			return Result{}, fmt.Errorf("search: query %q: %w", q.Text, ctx.Err())
 		}
 	}
-	var res *bleve.SearchResult
+	var res *pageResult
 	var used query.Query
 	strict := false
 	err := x.with(func(bi bleve.Index) error {
@@ -128,9 +129,7 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		defer st.close()
 		broad, narrow := x.buildQuery(q, st)
 		run := func(qq query.Query) error {
-			req := bleve.NewSearchRequestOptions(qq, per, (page-1)*per, false)
-			setupRequest(req, q)
-			res, err = bi.SearchInContext(ctx, req)
+			res, err = x.runQuery(ctx, bi, st.r, qq, q, page, per)
 			return err
 		}
 		// Phase 1: only items with every non-frequent syllable (see
@@ -145,7 +144,7 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 			if err := run(narrow); err != nil {
 				return err
 			}
-			strict = res.Total >= uint64(need)
+			strict = res.total >= uint64(need)
 			used = narrow
 		}
 		if !strict {
@@ -159,32 +158,89 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
 	}
-	out := Result{Total: res.Total, Page: page, PerPage: per, Took: res.Took, Strict: strict,
-		Hits: make([]Hit, 0, len(res.Hits)), Facets: make(map[string][]FacetCount, 3)}
+	out := Result{Total: res.total, Page: page, PerPage: per, Took: res.took, Strict: strict,
+		Hits: make([]Hit, 0, len(res.hits)), Facets: make(map[string][]FacetCount, 3)}
 	// Only the page's hits are highlighted, by the terms of the query
 	// that found them (see highlight.go).
 	var qt *queryTerms
-	if len(res.Hits) > 0 {
+	if len(res.hits) > 0 {
 		qt = collectTerms(used)
 	}
-	for _, h := range res.Hits {
-		it := itemFromFields(h.ID, h.Fields)
-		out.Hits = append(out.Hits, Hit{Item: it, Score: h.Score, Highlights: highlightItem(it, qt)})
+	for _, h := range res.hits {
+		it := itemFromFields(h.id, h.fields)
+		out.Hits = append(out.Hits, Hit{Item: it, Score: h.score, Highlights: highlightItem(it, qt)})
 	}
-	if f := res.Facets[fFacets]; f != nil {
+	if !q.NoFacets {
 		for _, name := range []string{"category", "unit", "type"} {
 			out.Facets[name] = []FacetCount{}
 		}
-		if f.Terms != nil {
-			// Terms come sorted by count (then term), as bleve's
-			// per-field facets were.
-			for _, t := range f.Terms.Terms() {
-				for name, prefix := range map[string]string{"category": facetCategory, "unit": facetUnit, "type": facetType} {
-					if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out.Facets[name]) < facetSize {
-						out.Facets[name] = append(out.Facets[name], FacetCount{Term: v, Count: t.Count})
-					}
+		// Terms come sorted by count (then term), as bleve's per-field
+		// facets were.
+		for _, t := range res.facets {
+			for name, prefix := range map[string]string{"category": facetCategory, "unit": facetUnit, "type": facetType} {
+				if v, ok := strings.CutPrefix(t.term, prefix); ok && len(out.Facets[name]) < facetSize {
+					out.Facets[name] = append(out.Facets[name], FacetCount{Term: v, Count: t.count})
 				}
 			}
+		}
+	}
+	return out, nil
+}
+
+// pageResult is one page of a query's results, from either engine.
+type pageResult struct {
+	total  uint64
+	hits   []pageHit
+	facets []rawFacet
+	took   time.Duration
+}
+
+type pageHit struct {
+	id     string
+	score  float64
+	fields map[string]interface{}
+}
+
+// runQuery answers qq with the executor (exec.go) when it can, else with
+// bleve's searchers (the reference: the same results, slower).
+func (x *Index) runQuery(ctx context.Context, bi bleve.Index, r index.IndexReader, qq query.Query, q Query, pg, per int) (*pageResult, error) {
+	start := time.Now()
+	if !x.bleveOnly && q.Sort != "date" {
+		var fc *facetCache
+		if !q.NoFacets {
+			fc = x.facets
+		}
+		raw, err := execute(ctx, r, qq, (pg-1)*per, per, fc, x.postings)
+		if err == nil {
+			out := &pageResult{total: raw.total, facets: raw.facets, hits: make([]pageHit, 0, len(raw.hits))}
+			for _, h := range raw.hits {
+				id, fields, err := hitFields(r, h)
+				if err != nil {
+					return nil, err
+				}
+				out.hits = append(out.hits, pageHit{id: id, score: h.score, fields: fields})
+			}
+			out.took = time.Since(start)
+			x.executed.Add(1)
+			return out, nil
+		}
+		if !errors.Is(err, errUnsupported) {
+			return nil, err
+		}
+	}
+	req := bleve.NewSearchRequestOptions(qq, per, (pg-1)*per, false)
+	setupRequest(req, q)
+	res, err := bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := &pageResult{total: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
+	}
+	if f := res.Facets[fFacets]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			out.facets = append(out.facets, rawFacet{term: t.Term, count: t.Count})
 		}
 	}
 	return out, nil

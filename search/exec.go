@@ -1,0 +1,984 @@
+package search
+
+import (
+	"container/heap"
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
+)
+
+// The executor below answers the queries buildQuery makes with the same
+// matches, scores (BM25 as bleve computes it, with its coordination
+// factors and query norm), order, totals and facets as bleve's searchers,
+// but by other means: matches are roaring bitmaps combined per segment,
+// each scored term walks its postings once over the matches (term at a
+// time), and facets are the cardinalities of the matches' intersection
+// with each facet term's postings. Bleve's searchers advance a tree of
+// iterators document by document and read every match's doc values for
+// the facets; on a large index, where a common query matches thousands of
+// items, that cost ten times more (BENCHMARKS.md). Queries of other shapes
+// (fuzzy terms, sort by date) go to bleve; exec_test.go checks that both
+// give the same results.
+
+// errUnsupported means the query (or the index) has a shape the executor
+// does not handle; the caller asks bleve instead.
+var errUnsupported = errors.New("search: not supported by the executor")
+
+type nodeKind uint8
+
+const (
+	nodeTerm nodeKind = iota
+	nodeOr            // bleve disjunction: sum of the matching children × matched/total
+	nodeAnd           // conjunction: all children match, sum of their scores
+	nodeBool          // must (drives) + optional should
+	nodeAll
+	nodeNone
+)
+
+// plan is a compiled query; leaves carry their scoring constants and,
+// while a segment is evaluated, their postings.
+type plan struct {
+	kind  nodeKind
+	field string
+	term  []byte
+	boost float64
+	kids  []*plan // nodeOr, nodeAnd; nodeBool: [must, should]
+
+	// leaves
+	idf    float64
+	avgLen float64 // 0: tf-idf scoring (bleve's fallback for empty fields)
+	qw     float64 // boost × idf × query norm (1 for a lone term)
+	df     uint64
+
+	// per segment
+	pl segment.PostingsList
+	bm *roaring.Bitmap // matches in the segment, never modified in place
+}
+
+type rawHit struct {
+	doc   uint64 // global document number (ties go to the lower)
+	score float64
+	seg   *scorch.SegmentSnapshot
+	local uint64
+}
+
+type rawFacet struct {
+	term  string
+	count int
+}
+
+type rawResult struct {
+	total  uint64
+	hits   []rawHit
+	facets []rawFacet
+}
+
+// compile turns q into a plan, or errUnsupported. Fuzzy terms are
+// expanded in r's dictionary as bleve's fuzzy searcher does.
+func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
+	switch q := q.(type) {
+	case *query.FuzzyQuery:
+		return compileFuzzy(q, r)
+	case *query.TermQuery:
+		if q.FieldVal == "" {
+			return nil, errUnsupported
+		}
+		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
+	case *query.DisjunctionQuery:
+		if q.Min > 1 {
+			return nil, errUnsupported
+		}
+		return compileKids(nodeOr, q.Disjuncts, r)
+	case *query.ConjunctionQuery:
+		return compileKids(nodeAnd, q.Conjuncts, r)
+	case *query.BooleanQuery:
+		if q.MustNot != nil || q.Filter != nil {
+			return nil, errUnsupported
+		}
+		var must, should *plan
+		var err error
+		if q.Must != nil {
+			if must, err = compile(q.Must, r); err != nil {
+				return nil, err
+			}
+		}
+		if q.Should != nil {
+			if d, ok := q.Should.(*query.DisjunctionQuery); ok && d.Min > 0 {
+				return nil, errUnsupported // should would be required
+			}
+			if should, err = compile(q.Should, r); err != nil {
+				return nil, err
+			}
+		}
+		if must != nil && must.kind == nodeNone {
+			must = nil
+		}
+		if should != nil && should.kind == nodeNone {
+			should = nil
+		}
+		switch {
+		case must == nil && should == nil:
+			return &plan{kind: nodeNone}, nil
+		case should == nil:
+			return must, nil
+		case must == nil:
+			return should, nil
+		}
+		return &plan{kind: nodeBool, kids: []*plan{must, should}}, nil
+	case *query.MatchAllQuery:
+		return &plan{kind: nodeAll, boost: q.Boost()}, nil
+	case *query.MatchNoneQuery:
+		return &plan{kind: nodeNone}, nil
+	}
+	return nil, errUnsupported
+}
+
+func compileKids(kind nodeKind, qs []query.Query, r *scorch.IndexSnapshot) (*plan, error) {
+	if len(qs) == 0 {
+		return &plan{kind: nodeNone}, nil
+	}
+	p := &plan{kind: kind, kids: make([]*plan, 0, len(qs))}
+	for _, c := range qs {
+		k, err := compile(c, r)
+		if err != nil {
+			return nil, err
+		}
+		p.kids = append(p.kids, k)
+	}
+	return p, nil
+}
+
+// compileFuzzy is a disjunction of the terms within the edit distance,
+// each boosted by 1/(distance+1), or the term itself when there are none.
+func compileFuzzy(q *query.FuzzyQuery, r *scorch.IndexSnapshot) (*plan, error) {
+	if q.FieldVal == "" || q.Prefix != 0 || q.Fuzziness < 1 || q.Fuzziness > 2 {
+		return nil, errUnsupported
+	}
+	fd, _, err := r.FieldDictFuzzyAutomaton(q.FieldVal, q.Term, q.Fuzziness, "")
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	var kids []*plan
+	for {
+		e, err := fd.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			break
+		}
+		kids = append(kids, &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(e.Term), boost: q.Boost() / float64(e.EditDistance+1)})
+		if n := searcher.DisjunctionMaxClauseCount; n > 0 && len(kids) > n {
+			return nil, errUnsupported
+		}
+	}
+	if len(kids) == 0 || (len(kids) == 1 && string(kids[0].term) == q.Term) {
+		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
+	}
+	return &plan{kind: nodeOr, kids: kids}, nil
+}
+
+func (p *plan) leaves(f func(*plan)) {
+	if p.kind == nodeTerm {
+		f(p)
+	}
+	for _, k := range p.kids {
+		k.leaves(f)
+	}
+}
+
+// weight is bleve's sum of squared weights, from which the query norm is.
+func (p *plan) weight() float64 {
+	switch p.kind {
+	case nodeTerm:
+		w := p.boost * p.idf
+		return w * w
+	case nodeAll:
+		return p.boost * p.boost
+	}
+	var sum float64
+	for _, k := range p.kids {
+		sum += k.weight()
+	}
+	return sum
+}
+
+// scored reports whether any leaf under p can add to a score.
+func (p *plan) scored() bool {
+	switch p.kind {
+	case nodeTerm:
+		return p.qw != 0
+	case nodeAll:
+		return p.boost != 0
+	}
+	for _, k := range p.kids {
+		if k.scored() {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare fills the leaves' statistics as bleve's term searchers do.
+func (p *plan) prepare(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot) error {
+	n, err := snap.DocCount()
+	if err != nil {
+		return err
+	}
+	avg := map[string]float64{}
+	var ferr error
+	p.leaves(func(l *plan) {
+		if ferr != nil {
+			return
+		}
+		a, ok := avg[l.field]
+		if !ok {
+			card, err := snap.FieldCardinality(l.field)
+			if err != nil {
+				ferr = err
+				return
+			}
+			if n > 0 || card > 0 {
+				a = math.Ceil(float64(card) / float64(n))
+			}
+			avg[l.field] = a
+		}
+		l.avgLen = a
+		for _, s := range segs {
+			d, err := s.Segment().Dictionary(l.field)
+			if err != nil {
+				ferr = err
+				return
+			}
+			pl, err := d.PostingsList(l.term, s.Deleted(), nil)
+			if err != nil {
+				ferr = err
+				return
+			}
+			l.df += pl.Count()
+		}
+		if a > 0 {
+			l.idf = math.Log(1 + (float64(n)-float64(l.df)+0.5)/(float64(l.df)+0.5))
+		} else {
+			l.idf = 1 + math.Log(float64(n)/float64(l.df+1))
+		}
+	})
+	if ferr != nil {
+		return ferr
+	}
+	// Composite searchers hand their query norm down; a lone term keeps
+	// a query weight of 1 (bleve's TermQueryScorer never gets a norm).
+	if p.kind == nodeTerm {
+		p.qw = 1
+		return nil
+	}
+	norm := 1 / math.Sqrt(p.weight())
+	p.leaves(func(l *plan) { l.qw = l.boost * l.idf * norm })
+	return nil
+}
+
+// match sets p.bm (and the leaves' postings) for one segment.
+func (p *plan) match(s *scorch.SegmentSnapshot, dicts map[string]segment.TermDictionary) error {
+	switch p.kind {
+	case nodeTerm:
+		d, ok := dicts[p.field]
+		if !ok {
+			var err error
+			if d, err = s.Segment().Dictionary(p.field); err != nil {
+				return err
+			}
+			dicts[p.field] = d
+		}
+		pl, err := d.PostingsList(p.term, s.Deleted(), p.pl)
+		if err != nil {
+			return err
+		}
+		p.pl = pl
+		p.bm, err = postingsBitmap(pl)
+		return err
+	case nodeAll:
+		bm := roaring.New()
+		bm.AddRange(0, s.Segment().Count())
+		if del := s.Deleted(); del != nil {
+			bm.AndNot(del)
+		}
+		p.bm = bm
+		return nil
+	case nodeNone:
+		p.bm = roaring.New()
+		return nil
+	}
+	bms := make([]*roaring.Bitmap, 0, len(p.kids))
+	for _, k := range p.kids {
+		if err := k.match(s, dicts); err != nil {
+			return err
+		}
+		bms = append(bms, k.bm)
+	}
+	switch p.kind {
+	case nodeOr:
+		p.bm = roaring.FastOr(bms...)
+	case nodeAnd:
+		p.bm = roaring.FastAnd(bms...)
+	case nodeBool:
+		p.bm = bms[0] // must drives; should only scores
+	}
+	return nil
+}
+
+type oneHit interface{ DocNum1Hit() (uint64, bool) }
+
+// postingsBitmap is the live documents of pl (shared: read only).
+func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
+	it := pl.Iterator(false, false, false, nil)
+	opt, ok := it.(segment.OptimizablePostingsIterator)
+	if !ok {
+		return nil, errUnsupported
+	}
+	if bm := opt.ActualBitmap(); bm != nil {
+		return bm, nil
+	}
+	bm := roaring.New()
+	if h, ok := it.(oneHit); ok {
+		if d, ok := h.DocNum1Hit(); ok {
+			bm.Add(uint32(d))
+		}
+		return bm, nil
+	}
+	if pl.Count() > 0 {
+		return nil, errUnsupported
+	}
+	return bm, nil
+}
+
+// scratch holds one evaluation's arrays, reused across queries.
+type scratch struct {
+	pos    []int32 // segment-local document → index among the matches
+	in     []uint64
+	floats [][]float64
+	counts [][]uint16
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+// positions returns the position array and a cleared bitset for n documents.
+func (sc *scratch) positions(n uint64) ([]int32, []uint64) {
+	if uint64(cap(sc.pos)) < n {
+		sc.pos = make([]int32, n)
+	}
+	words := (n + 63) / 64
+	if uint64(cap(sc.in)) < words {
+		sc.in = make([]uint64, words)
+	}
+	in := sc.in[:words]
+	clear(in)
+	return sc.pos[:n], in
+}
+
+// level returns zeroed arrays of length n for nesting depth d.
+func (sc *scratch) level(d, n int) ([]float64, []uint16) {
+	for len(sc.floats) <= d {
+		sc.floats = append(sc.floats, nil)
+		sc.counts = append(sc.counts, nil)
+	}
+	if cap(sc.floats[d]) < n {
+		sc.floats[d] = make([]float64, n)
+		sc.counts[d] = make([]uint16, n)
+	}
+	f, c := sc.floats[d][:n], sc.counts[d][:n]
+	clear(f)
+	clear(c)
+	return f, c
+}
+
+// segScorer scores the matches of one segment.
+type segScorer struct {
+	seg   segment.Segment
+	cands *roaring.Bitmap
+	in    []uint64 // cands as a dense bitset
+	pos   []int32
+	sc    *scratch
+	it    segment.PostingsIterator
+	// terms keeps each term's postings for this query (synonyms and
+	// expansions repeat terms); cache keeps them across queries.
+	terms map[string]*termPostings
+	cache *postingCache
+}
+
+// termPostings is a term's postings in one segment, decoded: the
+// documents and BM25's term-frequency and length factor (before the idf
+// and the query weight).
+type termPostings struct {
+	docs []uint32
+	g    []float64
+}
+
+func (tp *termPostings) bytes() int64 { return int64(len(tp.docs))*12 + 64 }
+
+// add adds p's score to out (indexed by position among the candidates)
+// and, when cnt is not nil, counts p's matches there.
+func (s *segScorer) add(p *plan, depth int, out []float64, cnt []uint16) error {
+	switch p.kind {
+	case nodeNone:
+		return nil
+	case nodeTerm:
+		if p.qw == 0 || p.bm.IsEmpty() {
+			s.count(p.bm, cnt)
+			return nil
+		}
+		return s.addTerm(p, out, cnt)
+	case nodeAll:
+		s.count(p.bm, cnt)
+		if !p.scored() {
+			return nil
+		}
+		it := roaring.And(p.bm, s.cands).Iterator()
+		for it.HasNext() {
+			out[s.pos[it.Next()]] += p.boost // constant score
+		}
+		return nil
+	case nodeAnd, nodeBool:
+		s.count(p.bm, cnt)
+		for _, k := range p.kids {
+			if k.scored() {
+				if err := s.add(k, depth, out, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	// nodeOr: Σ children × matched/total, for documents matching any.
+	if !p.scored() {
+		s.count(p.bm, cnt)
+		return nil
+	}
+	sum, n := s.sc.level(depth, len(out))
+	for _, k := range p.kids {
+		if err := s.add(k, depth+1, sum, n); err != nil {
+			return err
+		}
+	}
+	total := float64(len(p.kids))
+	for i, c := range n {
+		if c == 0 {
+			continue
+		}
+		out[i] += sum[i] * float64(c) / total
+		if cnt != nil {
+			cnt[i]++
+		}
+	}
+	return nil
+}
+
+// count adds 1 in cnt for each candidate in bm.
+func (s *segScorer) count(bm *roaring.Bitmap, cnt []uint16) {
+	if cnt == nil || bm == nil {
+		return
+	}
+	it := roaring.And(bm, s.cands).Iterator()
+	for it.HasNext() {
+		cnt[s.pos[it.Next()]]++
+	}
+}
+
+func (s *segScorer) addTerm(p *plan, out []float64, cnt []uint16) error {
+	key := p.field + "\x00" + string(p.term)
+	tp := s.terms[key]
+	if tp == nil {
+		var err error
+		if tp, err = s.postings(p); err != nil {
+			return err
+		}
+		if s.terms == nil {
+			s.terms = map[string]*termPostings{}
+		}
+		s.terms[key] = tp
+	}
+	w := p.idf * p.qw
+	for k, d := range tp.docs {
+		if s.in[d>>6]&(1<<(d&63)) == 0 {
+			continue
+		}
+		i := s.pos[d]
+		out[i] += tp.g[k] * w
+		if cnt != nil {
+			cnt[i]++
+		}
+	}
+	return nil
+}
+
+// postings returns p's decoded postings in the segment, from the cache
+// when it has them.
+func (s *segScorer) postings(p *plan) (*termPostings, error) {
+	key := postingKey{field: p.field, term: string(p.term), avgLen: p.avgLen}
+	if tp := s.cache.get(s.seg, key); tp != nil {
+		return tp, nil
+	}
+	// All postings, deleted documents too: the entry outlives this
+	// snapshot's deletions (candidates never include deleted documents).
+	d, err := s.seg.Dictionary(p.field)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := d.PostingsList(p.term, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	n := pl.Count()
+	tp := &termPostings{docs: make([]uint32, 0, n), g: make([]float64, 0, n)}
+	it := pl.Iterator(true, true, false, s.it)
+	s.it = it
+	k1, b := bsearch.BM25_k1, bsearch.BM25_b
+	for {
+		post, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if post == nil {
+			break
+		}
+		tf := math.Sqrt(float64(post.Frequency()))
+		norm := post.Norm()
+		var g float64
+		if p.avgLen > 0 {
+			length := 1 / (norm * norm)
+			g = (tf * k1) / (tf + k1*(1-b+b*length/p.avgLen))
+		} else {
+			g = tf * norm
+		}
+		tp.docs = append(tp.docs, uint32(post.Number()))
+		tp.g = append(tp.g, g)
+	}
+	s.cache.put(s.seg, key, tp)
+	return tp, nil
+}
+
+// postingCache keeps decoded postings of recently searched terms, up to a
+// number of bytes, least recently used first out. Public queries repeat
+// the same few hundred words all day; decoding a common word's postings
+// is most of a query's cost on a large index. Segments never change, so
+// an entry is valid until its segment is merged away (prune).
+type postingCache struct {
+	mu    sync.Mutex
+	max   int64
+	used  int64
+	order *list.List // of *postingEntry, front = most recent
+	bySeg map[segment.Segment]map[postingKey]*list.Element
+}
+
+type postingKey struct {
+	field, term string
+	avgLen      float64 // the factor depends on it
+}
+
+type postingEntry struct {
+	seg segment.Segment
+	key postingKey
+	tp  *termPostings
+}
+
+func newPostingCache(maxBytes int64) *postingCache {
+	if maxBytes <= 0 {
+		return nil
+	}
+	return &postingCache{max: maxBytes, order: list.New(), bySeg: map[segment.Segment]map[postingKey]*list.Element{}}
+}
+
+func (c *postingCache) get(seg segment.Segment, k postingKey) *termPostings {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.bySeg[seg][k]
+	if !ok {
+		return nil
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*postingEntry).tp
+}
+
+func (c *postingCache) put(seg segment.Segment, k postingKey, tp *termPostings) {
+	if c == nil || tp.bytes() > c.max/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.bySeg[seg]
+	if m == nil {
+		m = map[postingKey]*list.Element{}
+		c.bySeg[seg] = m
+	}
+	if _, ok := m[k]; ok {
+		return
+	}
+	m[k] = c.order.PushFront(&postingEntry{seg: seg, key: k, tp: tp})
+	c.used += tp.bytes()
+	for c.used > c.max {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *postingCache) remove(el *list.Element) {
+	e := c.order.Remove(el).(*postingEntry)
+	c.used -= e.tp.bytes()
+	if m := c.bySeg[e.seg]; m != nil {
+		delete(m, e.key)
+		if len(m) == 0 {
+			delete(c.bySeg, e.seg)
+		}
+	}
+}
+
+// prune drops the entries of segments not in segs.
+func (c *postingCache) prune(segs []*scorch.SegmentSnapshot) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.bySeg) <= len(segs) {
+		return
+	}
+	live := make(map[segment.Segment]bool, len(segs))
+	for _, s := range segs {
+		live[s.Segment()] = true
+	}
+	for seg, m := range c.bySeg {
+		if !live[seg] {
+			for _, el := range m {
+				c.remove(el)
+			}
+		}
+	}
+}
+
+// hitHeap keeps the best k hits; the root is the worst of them.
+type hitHeap []rawHit
+
+func (h hitHeap) Len() int { return len(h) }
+func (h hitHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].doc > h[j].doc
+}
+func (h hitHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *hitHeap) Push(x any)   { *h = append(*h, x.(rawHit)) }
+func (h *hitHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func better(a, b rawHit) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.doc < b.doc
+}
+
+// execute runs q on the snapshot: the total, the hits from..from+size by
+// score, and (with a facet cache) the counts of the facet field's terms.
+func execute(ctx context.Context, r index.IndexReader, q query.Query, from, size int, facets *facetCache, cache *postingCache) (*rawResult, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, errUnsupported
+	}
+	p, err := compile(q, snap)
+	if err != nil {
+		return nil, err
+	}
+	segs := snap.Segments()
+	if facets != nil {
+		defer facets.prune(segs)
+	}
+	defer cache.prune(segs)
+	if err := p.prepare(snap, segs); err != nil {
+		return nil, err
+	}
+	var facetTerms [][]byte
+	if facets != nil {
+		if facetTerms, err = fieldTerms(snap, fFacets); err != nil {
+			return nil, err
+		}
+	}
+	counts := make([]int, len(facetTerms))
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	scored := p.scored()
+	k := from + size
+	top := make(hitHeap, 0, k)
+	res := &rawResult{}
+	var offset uint64
+	for _, s := range segs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		base := offset
+		offset += s.Segment().Count()
+		dicts := map[string]segment.TermDictionary{}
+		if err := p.match(s, dicts); err != nil {
+			return nil, err
+		}
+		cands := p.bm
+		n := cands.GetCardinality()
+		if n == 0 {
+			continue
+		}
+		res.total += n
+		if len(facetTerms) > 0 {
+			ft, err := facets.table(s, facetTerms)
+			if err != nil {
+				return nil, err
+			}
+			if err := ft.count(s, cands, facetTerms, counts); err != nil {
+				return nil, err
+			}
+		}
+		if k == 0 {
+			continue
+		}
+		docs := cands.ToArray()
+		var scores []float64
+		if scored {
+			pos, in := sc.positions(s.Segment().Count())
+			for i, d := range docs {
+				pos[d] = int32(i)
+				in[d>>6] |= 1 << (d & 63)
+			}
+			scores, _ = sc.level(0, len(docs))
+			ss := &segScorer{seg: s.Segment(), cands: cands, in: in, pos: pos, sc: sc, cache: cache}
+			if err := ss.add(p, 1, scores, nil); err != nil {
+				return nil, err
+			}
+		}
+		for i, d := range docs {
+			h := rawHit{doc: base + uint64(d), seg: s, local: uint64(d)}
+			if scores != nil {
+				h.score = scores[i]
+			}
+			if len(top) < k {
+				heap.Push(&top, h)
+			} else if better(h, top[0]) {
+				top[0] = h
+				heap.Fix(&top, 0)
+			}
+		}
+	}
+	sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
+	if from < len(top) {
+		res.hits = top[from:]
+	}
+	for i, t := range facetTerms {
+		if counts[i] > 0 {
+			res.facets = append(res.facets, rawFacet{term: string(t), count: counts[i]})
+		}
+	}
+	// As bleve orders a terms facet: by count, then by term.
+	sort.Slice(res.facets, func(i, j int) bool {
+		if res.facets[i].count != res.facets[j].count {
+			return res.facets[i].count > res.facets[j].count
+		}
+		return res.facets[i].term < res.facets[j].term
+	})
+	if len(res.facets) > facetTermsMax {
+		res.facets = res.facets[:facetTermsMax]
+	}
+	return res, nil
+}
+
+// fieldTerms lists the distinct terms of field in the snapshot.
+func fieldTerms(snap *scorch.IndexSnapshot, field string) ([][]byte, error) {
+	fd, err := snap.FieldDict(field)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	var out [][]byte
+	for {
+		e, err := fd.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return out, nil
+		}
+		out = append(out, []byte(e.Term))
+	}
+}
+
+// hitFields loads a hit's stored fields as bleve's search results carry them.
+func hitFields(r index.IndexReader, h rawHit) (string, map[string]interface{}, error) {
+	id, err := h.seg.DocID(h.local)
+	if err != nil {
+		return "", nil, fmt.Errorf("search: document id: %w", err)
+	}
+	dm := &bsearch.DocumentMatch{ID: string(id)}
+	req := &bleve.SearchRequest{Fields: storedFields}
+	if err, _ := bleve.LoadAndHighlightFields(dm, req, "", r, nil); err != nil {
+		return "", nil, fmt.Errorf("search: stored fields of %s: %w", dm.ID, err)
+	}
+	return dm.ID, dm.Fields, nil
+}
+
+// facetCache keeps, per segment, which facet terms each document has, so
+// that counting the facets of a query's matches is one pass over them.
+// Segments are immutable; entries of merged-away segments are dropped.
+type facetCache struct {
+	mu    sync.Mutex
+	bySeg map[segment.Segment]*facetTable
+}
+
+// facetTable holds facetSlots term numbers per document (index+1 into
+// terms; 0 is none). A nil table means a document has more facet terms
+// than slots: counts come from bitmap intersections then.
+type facetTable struct {
+	terms []string
+	slots []uint16
+}
+
+const facetSlots = 3 // category, unit, type
+
+func newFacetCache() *facetCache { return &facetCache{bySeg: map[segment.Segment]*facetTable{}} }
+
+func (c *facetCache) table(s *scorch.SegmentSnapshot, terms [][]byte) (*facetTable, error) {
+	seg := s.Segment()
+	c.mu.Lock()
+	ft, ok := c.bySeg[seg]
+	c.mu.Unlock()
+	if ok {
+		return ft, nil
+	}
+	ft, err := buildFacetTable(seg)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bySeg[seg] = ft
+	return ft, nil
+}
+
+// prune drops the tables of segments no longer in segs.
+func (c *facetCache) prune(segs []*scorch.SegmentSnapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.bySeg) <= len(segs) {
+		return
+	}
+	live := make(map[segment.Segment]bool, len(segs))
+	for _, s := range segs {
+		live[s.Segment()] = true
+	}
+	for seg := range c.bySeg {
+		if !live[seg] {
+			delete(c.bySeg, seg)
+		}
+	}
+}
+
+func buildFacetTable(seg segment.Segment) (*facetTable, error) {
+	d, err := seg.Dictionary(fFacets)
+	if err != nil {
+		return nil, err
+	}
+	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
+	ft := &facetTable{slots: make([]uint16, facetSlots*int(seg.Count()))}
+	var pl segment.PostingsList
+	for {
+		e, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return ft, nil
+		}
+		if len(ft.terms) >= math.MaxUint16 {
+			return nil, nil
+		}
+		ft.terms = append(ft.terms, e.Term)
+		id := uint16(len(ft.terms))
+		if pl, err = d.PostingsList([]byte(e.Term), nil, pl); err != nil {
+			return nil, err
+		}
+		bm, err := postingsBitmap(pl)
+		if err != nil {
+			return nil, err
+		}
+		docs := bm.Iterator()
+		for docs.HasNext() {
+			row := ft.slots[facetSlots*int(docs.Next()):][:facetSlots]
+			k := 0
+			for k < facetSlots && row[k] != 0 {
+				k++
+			}
+			if k == facetSlots {
+				return nil, nil
+			}
+			row[k] = id
+		}
+	}
+}
+
+// count adds the facet counts of cands to counts (indexed as terms).
+func (ft *facetTable) count(s *scorch.SegmentSnapshot, cands *roaring.Bitmap, terms [][]byte, counts []int) error {
+	if ft == nil {
+		d, err := s.Segment().Dictionary(fFacets)
+		if err != nil {
+			return err
+		}
+		var pl segment.PostingsList
+		for i, t := range terms {
+			if pl, err = d.PostingsList(t, s.Deleted(), pl); err != nil {
+				return err
+			}
+			bm, err := postingsBitmap(pl)
+			if err != nil {
+				return err
+			}
+			counts[i] += int(cands.AndCardinality(bm))
+		}
+		return nil
+	}
+	local := make([]int, len(ft.terms)+1)
+	it := cands.ManyIterator()
+	buf := make([]uint32, 256)
+	for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+		for _, d := range buf[:n] {
+			for _, id := range ft.slots[facetSlots*int(d):][:facetSlots] {
+				local[id]++
+			}
+		}
+	}
+	// terms is sorted (a dictionary's order), as is ft.terms.
+	j := 0
+	for i, t := range ft.terms {
+		for j < len(terms) && string(terms[j]) < t {
+			j++
+		}
+		if j < len(terms) && string(terms[j]) == t {
+			counts[j] += local[i+1]
+		}
+	}
+	return nil
+}
