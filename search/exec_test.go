@@ -3,9 +3,9 @@ package search
 import (
 	"context"
 	"fmt"
-	"strings"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
