@@ -64,9 +64,9 @@ type plan struct {
 	qw     float64 // boost × idf × query norm (1 for a lone term)
 	df     uint64
 
-	// per segment
-	pl segment.PostingsList
-	bm *roaring.Bitmap // matches in the segment, never modified in place
+	// per segment (see segMatcher)
+	bm  *roaring.Bitmap // matches in the segment, never modified in place
+	gen uint32
 }
 
 type rawHit struct {
@@ -235,7 +235,7 @@ func (p *plan) scored() bool {
 }
 
 // prepare fills the leaves' statistics as bleve's term searchers do.
-func (p *plan) prepare(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot) error {
+func (p *plan) prepare(snap *scorch.IndexSnapshot, st *stats) error {
 	n, err := snap.DocCount()
 	if err != nil {
 		return err
@@ -259,19 +259,7 @@ func (p *plan) prepare(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapsho
 			avg[l.field] = a
 		}
 		l.avgLen = a
-		for _, s := range segs {
-			d, err := s.Segment().Dictionary(l.field)
-			if err != nil {
-				ferr = err
-				return
-			}
-			pl, err := d.PostingsList(l.term, s.Deleted(), nil)
-			if err != nil {
-				ferr = err
-				return
-			}
-			l.df += pl.Count()
-		}
+		l.df = st.df(l.field, string(l.term))
 		if a > 0 {
 			l.idf = math.Log(1 + (float64(n)-float64(l.df)+0.5)/(float64(l.df)+0.5))
 		} else {
@@ -292,53 +280,67 @@ func (p *plan) prepare(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapsho
 	return nil
 }
 
-// match sets p.bm (and the leaves' postings) for one segment.
-func (p *plan) match(s *scorch.SegmentSnapshot, dicts map[string]segment.TermDictionary) error {
+// segMatcher computes plan nodes' matches in one segment on demand: the
+// scored part of a query (a boolean's should) never needs its own.
+type segMatcher struct {
+	s     *scorch.SegmentSnapshot
+	gen   uint32 // tells this segment's results from the last one's
+	dicts map[string]segment.TermDictionary
+}
+
+// bitmap returns p's live matches in the segment (shared: read only).
+func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
+	if p.gen == m.gen {
+		return p.bm, nil
+	}
+	var bm *roaring.Bitmap
 	switch p.kind {
 	case nodeTerm:
-		d, ok := dicts[p.field]
+		d, ok := m.dicts[p.field]
 		if !ok {
 			var err error
-			if d, err = s.Segment().Dictionary(p.field); err != nil {
-				return err
+			if d, err = m.s.Segment().Dictionary(p.field); err != nil {
+				return nil, err
 			}
-			dicts[p.field] = d
+			m.dicts[p.field] = d
 		}
-		pl, err := d.PostingsList(p.term, s.Deleted(), p.pl)
+		pl, err := d.PostingsList(p.term, m.s.Deleted(), nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		p.pl = pl
-		p.bm, err = postingsBitmap(pl)
-		return err
+		if bm, err = postingsBitmap(pl); err != nil {
+			return nil, err
+		}
 	case nodeAll:
-		bm := roaring.New()
-		bm.AddRange(0, s.Segment().Count())
-		if del := s.Deleted(); del != nil {
+		bm = roaring.New()
+		bm.AddRange(0, m.s.Segment().Count())
+		if del := m.s.Deleted(); del != nil {
 			bm.AndNot(del)
 		}
-		p.bm = bm
-		return nil
 	case nodeNone:
-		p.bm = roaring.New()
-		return nil
-	}
-	bms := make([]*roaring.Bitmap, 0, len(p.kids))
-	for _, k := range p.kids {
-		if err := k.match(s, dicts); err != nil {
-			return err
-		}
-		bms = append(bms, k.bm)
-	}
-	switch p.kind {
-	case nodeOr:
-		p.bm = roaring.FastOr(bms...)
-	case nodeAnd:
-		p.bm = roaring.FastAnd(bms...)
+		bm = roaring.New()
 	case nodeBool:
-		p.bm = bms[0] // must drives; should only scores
+		var err error
+		if bm, err = m.bitmap(p.kids[0]); err != nil { // must drives; should only scores
+			return nil, err
+		}
+	default:
+		bms := make([]*roaring.Bitmap, 0, len(p.kids))
+		for _, k := range p.kids {
+			b, err := m.bitmap(k)
+			if err != nil {
+				return nil, err
+			}
+			bms = append(bms, b)
+		}
+		if p.kind == nodeOr {
+			bm = roaring.FastOr(bms...)
+		} else {
+			bm = roaring.FastAnd(bms...)
+		}
 	}
-	return nil
+	p.bm, p.gen = bm, m.gen
+	return bm, nil
 }
 
 type oneHit interface{ DocNum1Hit() (uint64, bool) }
@@ -408,6 +410,7 @@ func (sc *scratch) level(d, n int) ([]float64, []uint16) {
 
 // segScorer scores the matches of one segment.
 type segScorer struct {
+	m     *segMatcher
 	seg   segment.Segment
 	cands *roaring.Bitmap
 	in    []uint64 // cands as a dense bitset
@@ -437,23 +440,25 @@ func (s *segScorer) add(p *plan, depth int, out []float64, cnt []uint16) error {
 	case nodeNone:
 		return nil
 	case nodeTerm:
-		if p.qw == 0 || p.bm.IsEmpty() {
-			s.count(p.bm, cnt)
-			return nil
+		if p.qw == 0 || p.df == 0 {
+			return s.count(p, cnt)
 		}
 		return s.addTerm(p, out, cnt)
 	case nodeAll:
-		s.count(p.bm, cnt)
+		if err := s.count(p, cnt); err != nil {
+			return err
+		}
 		if !p.scored() {
 			return nil
 		}
-		it := roaring.And(p.bm, s.cands).Iterator()
-		for it.HasNext() {
-			out[s.pos[it.Next()]] += p.boost // constant score
+		for i := range out {
+			out[i] += p.boost // constant score; every candidate matches
 		}
 		return nil
 	case nodeAnd, nodeBool:
-		s.count(p.bm, cnt)
+		if err := s.count(p, cnt); err != nil {
+			return err
+		}
 		for _, k := range p.kids {
 			if k.scored() {
 				if err := s.add(k, depth, out, nil); err != nil {
@@ -465,8 +470,7 @@ func (s *segScorer) add(p *plan, depth int, out []float64, cnt []uint16) error {
 	}
 	// nodeOr: Σ children × matched/total, for documents matching any.
 	if !p.scored() {
-		s.count(p.bm, cnt)
-		return nil
+		return s.count(p, cnt)
 	}
 	sum, n := s.sc.level(depth, len(out))
 	for _, k := range p.kids {
@@ -487,15 +491,20 @@ func (s *segScorer) add(p *plan, depth int, out []float64, cnt []uint16) error {
 	return nil
 }
 
-// count adds 1 in cnt for each candidate in bm.
-func (s *segScorer) count(bm *roaring.Bitmap, cnt []uint16) {
-	if cnt == nil || bm == nil {
-		return
+// count adds 1 in cnt for each candidate that p matches.
+func (s *segScorer) count(p *plan, cnt []uint16) error {
+	if cnt == nil {
+		return nil
+	}
+	bm, err := s.m.bitmap(p)
+	if err != nil {
+		return err
 	}
 	it := roaring.And(bm, s.cands).Iterator()
 	for it.HasNext() {
 		cnt[s.pos[it.Next()]]++
 	}
+	return nil
 }
 
 func (s *segScorer) addTerm(p *plan, out []float64, cnt []uint16) error {
@@ -699,8 +708,8 @@ func better(a, b rawHit) bool {
 
 // execute runs q on the snapshot: the total, the hits from..from+size by
 // score, and (with a facet cache) the counts of the facet field's terms.
-func execute(ctx context.Context, r index.IndexReader, q query.Query, from, size int, facets *facetCache, cache *postingCache) (*rawResult, error) {
-	snap, ok := r.(*scorch.IndexSnapshot)
+func execute(ctx context.Context, st *stats, q query.Query, from, size int, facets *facetCache, cache *postingCache) (*rawResult, error) {
+	snap, ok := st.r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil, errUnsupported
 	}
@@ -713,12 +722,12 @@ func execute(ctx context.Context, r index.IndexReader, q query.Query, from, size
 		defer facets.prune(segs)
 	}
 	defer cache.prune(segs)
-	if err := p.prepare(snap, segs); err != nil {
+	if err := p.prepare(snap, st); err != nil {
 		return nil, err
 	}
 	var facetTerms [][]byte
 	if facets != nil {
-		if facetTerms, err = fieldTerms(snap, fFacets); err != nil {
+		if facetTerms, err = st.facetTerms(); err != nil {
 			return nil, err
 		}
 	}
@@ -730,17 +739,17 @@ func execute(ctx context.Context, r index.IndexReader, q query.Query, from, size
 	top := make(hitHeap, 0, k)
 	res := &rawResult{}
 	var offset uint64
-	for _, s := range segs {
+	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		base := offset
 		offset += s.Segment().Count()
-		dicts := map[string]segment.TermDictionary{}
-		if err := p.match(s, dicts); err != nil {
+		m := &segMatcher{s: s, gen: uint32(si + 1), dicts: map[string]segment.TermDictionary{}}
+		cands, err := m.bitmap(p)
+		if err != nil {
 			return nil, err
 		}
-		cands := p.bm
 		n := cands.GetCardinality()
 		if n == 0 {
 			continue
@@ -767,7 +776,7 @@ func execute(ctx context.Context, r index.IndexReader, q query.Query, from, size
 				in[d>>6] |= 1 << (d & 63)
 			}
 			scores, _ = sc.level(0, len(docs))
-			ss := &segScorer{seg: s.Segment(), cands: cands, in: in, pos: pos, sc: sc, cache: cache}
+			ss := &segScorer{m: m, seg: s.Segment(), cands: cands, in: in, pos: pos, sc: sc, cache: cache}
 			if err := ss.add(p, 1, scores, nil); err != nil {
 				return nil, err
 			}

@@ -141,6 +141,7 @@ type Index struct {
 	executed  atomic.Uint64 // searches the executor answered
 	facets    *facetCache
 	postings  *postingCache // nil when off
+	memo      atomic.Pointer[snapMemo]
 	synonyms  atomic.Pointer[synonymSet]
 }
 

@@ -3,6 +3,9 @@ package search
 import (
 	"context"
 	"errors"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"math"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -122,14 +125,14 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 	var used query.Query
 	strict := false
 	err := x.with(func(bi bleve.Index) error {
-		st, err := openStats(ctx, bi)
+		st, err := x.openStats(ctx, bi)
 		if err != nil {
 			return err
 		}
 		defer st.close()
 		broad, narrow := x.buildQuery(q, st)
 		run := func(qq query.Query) error {
-			res, err = x.runQuery(ctx, bi, st.r, qq, q, page, per)
+			res, err = x.runQuery(ctx, bi, st, qq, q, page, per)
 			return err
 		}
 		// Phase 1: only items with every non-frequent syllable (see
@@ -203,14 +206,15 @@ type pageHit struct {
 
 // runQuery answers qq with the executor (exec.go) when it can, else with
 // bleve's searchers (the reference: the same results, slower).
-func (x *Index) runQuery(ctx context.Context, bi bleve.Index, r index.IndexReader, qq query.Query, q Query, pg, per int) (*pageResult, error) {
+func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
+	r := st.r
 	start := time.Now()
 	if !x.bleveOnly && q.Sort != "date" {
 		var fc *facetCache
 		if !q.NoFacets {
 			fc = x.facets
 		}
-		raw, err := execute(ctx, r, qq, (pg-1)*per, per, fc, x.postings)
+		raw, err := execute(ctx, st, qq, (pg-1)*per, per, fc, x.postings)
 		if err == nil {
 			out := &pageResult{total: raw.total, facets: raw.facets, hits: make([]pageHit, 0, len(raw.hits))}
 			for _, h := range raw.hits {
@@ -527,12 +531,26 @@ func termQuery(field, term string, boost float64) query.Query {
 
 // stats answers document-frequency questions from one index snapshot.
 type stats struct {
-	ctx context.Context
-	r   index.IndexReader
-	n   uint64
+	ctx  context.Context
+	r    index.IndexReader
+	n    uint64
+	memo *snapMemo
 }
 
-func openStats(ctx context.Context, bi bleve.Index) (*stats, error) {
+// snapMemo remembers, for one index snapshot, the document frequencies
+// and facet terms that queries ask for again and again. A new snapshot
+// (any write) starts a new memo.
+type snapMemo struct {
+	r          index.IndexReader
+	mu         sync.Mutex
+	df         map[string]uint64
+	facetTerms [][]byte
+	facetsRead bool
+}
+
+const snapMemoMax = 200_000 // entries; beyond, the memo starts over
+
+func (x *Index) openStats(ctx context.Context, bi bleve.Index) (*stats, error) {
 	adv, err := bi.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: index internals: %w", err)
@@ -546,7 +564,12 @@ func openStats(ctx context.Context, bi bleve.Index) (*stats, error) {
 		r.Close()
 		return nil, fmt.Errorf("search: doc count: %w", err)
 	}
-	return &stats{ctx: ctx, r: r, n: n}, nil
+	memo := x.memo.Load()
+	if memo == nil || memo.r != r {
+		memo = &snapMemo{r: r, df: map[string]uint64{}}
+		x.memo.Store(memo)
+	}
+	return &stats{ctx: ctx, r: r, n: n, memo: memo}, nil
 }
 
 func (s *stats) close() {
@@ -560,12 +583,48 @@ func (s *stats) df(field, term string) uint64 {
 	if s == nil {
 		return 0
 	}
+	key := field + "\x00" + term
+	if s.memo != nil {
+		s.memo.mu.Lock()
+		n, ok := s.memo.df[key]
+		s.memo.mu.Unlock()
+		if ok {
+			return n
+		}
+	}
 	tfr, err := s.r.TermFieldReader(s.ctx, []byte(term), field, false, false, false)
 	if err != nil {
 		return 0
 	}
-	defer tfr.Close()
-	return tfr.Count()
+	n := tfr.Count()
+	tfr.Close()
+	if s.memo != nil {
+		s.memo.mu.Lock()
+		if len(s.memo.df) >= snapMemoMax {
+			clear(s.memo.df)
+		}
+		s.memo.df[key] = n
+		s.memo.mu.Unlock()
+	}
+	return n
+}
+
+// facetTerms lists the facet field's terms in the snapshot.
+func (s *stats) facetTerms() ([][]byte, error) {
+	s.memo.mu.Lock()
+	defer s.memo.mu.Unlock()
+	if !s.memo.facetsRead {
+		snap, ok := s.r.(*scorch.IndexSnapshot)
+		if !ok {
+			return nil, errUnsupported
+		}
+		terms, err := fieldTerms(snap, fFacets)
+		if err != nil {
+			return nil, err
+		}
+		s.memo.facetTerms, s.memo.facetsRead = terms, true
+	}
+	return s.memo.facetTerms, nil
 }
 
 // large reports an index big enough for common-term pruning.

@@ -165,7 +165,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 			}
 		}
 	}()
+	cpu0 := cpuNow(srv.Process.Pid)
 	httpLat, httpErrs := measure(clients, duration, maxReq, httpSearch)
+	httpCPU := cpuNow(srv.Process.Pid).sub(cpu0)
 	stopSampling()
 	pid := srv.Process.Pid
 	split := fmt.Sprintf("at the end: anonymous %s, file-backed (index mmap) %s",
@@ -183,10 +185,12 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 			return err
 		}
 	}
+	cpu0 = cpuNow(0)
 	inLat, inErrs := measure(clients, duration, maxReq, func(q string) error {
 		_, err := idx.Search(ctx, search.Query{Text: q})
 		return err
 	})
+	inCPU := cpuNow(0).sub(cpu0)
 
 	// 5. Report.
 	fmt.Println()
@@ -198,6 +202,13 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	row(fmt.Sprintf("HTTP /api/v1/search, %d clients", clients), httpLat, httpErrs)
 	row(fmt.Sprintf("in process Index.Search, %d goroutines", clients), inLat, inErrs)
 	fmt.Printf("\np99 HTTP / in process = %.2f\n", float64(pct(httpLat, 99))/float64(max(1, pct(inLat, 99))))
+	per := func(d time.Duration, n int) string {
+		return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000/float64(max(1, n)))
+	}
+	fmt.Printf("CPU per request, HTTP phase: server %s, load client %s, whole machine %s\n",
+		per(httpCPU.server, len(httpLat)), per(httpCPU.client, len(httpLat)), per(httpCPU.machine, len(httpLat)))
+	fmt.Printf("CPU per query, in-process phase: this process %s, whole machine %s\n",
+		per(inCPU.client, len(inLat)), per(inCPU.machine, len(inLat)))
 	avg := int64(0)
 	if samples.Load() > 0 {
 		avg = sum.Load() / samples.Load()
@@ -314,4 +325,19 @@ func cacheOpt(n int) int {
 		return -1
 	}
 	return n
+}
+
+// cpuUse is CPU time of the server, this program and the whole machine.
+type cpuUse struct{ server, client, machine time.Duration }
+
+func (a cpuUse) sub(b cpuUse) cpuUse {
+	return cpuUse{a.server - b.server, a.client - b.client, a.machine - b.machine}
+}
+
+func cpuNow(serverPID int) cpuUse {
+	c := cpuUse{client: loadtest.ProcCPU(os.Getpid()), machine: loadtest.MachineCPU()}
+	if serverPID > 0 {
+		c.server = loadtest.ProcCPU(serverPID)
+	}
+	return c
 }

@@ -57,3 +57,41 @@ func ProcStatus(pid int, field string) int64 {
 	}
 	return 0
 }
+
+// Tick is the unit of the CPU times in /proc (USER_HZ = 100 on Linux).
+const Tick = 10 * time.Millisecond
+
+// ProcCPU is a process's user + system time so far; 0 when unknown.
+func ProcCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * Tick
+}
+
+// MachineCPU is the busy time of all CPUs so far (everything but idle and
+// I/O wait, from /proc/stat).
+func MachineCPU() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	var busy time.Duration
+	f := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0])
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += time.Duration(n) * Tick
+	}
+	return busy
+}
