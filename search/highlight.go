@@ -222,15 +222,16 @@ func foldedTokens(text string, buf []byte, visit func(pos, start, end int, folde
 	return buf
 }
 
-// highlightText is the text of field as the index stored it (NFC).
+// highlightText is the text of field as the index stored it (NFC: see
+// document; hits carry the stored text).
 func highlightText(it Item, field string) string {
 	switch field {
 	case fQuestion:
-		return Normalize(it.Question)
+		return it.Question
 	case fTitle:
-		return Normalize(it.Title)
+		return it.Title
 	case fAnswer:
-		return Normalize(it.Answer)
+		return it.Answer
 	}
 	return ""
 }

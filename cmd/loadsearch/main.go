@@ -45,31 +45,39 @@ func main() {
 	bin := flag.String("bin", "", "pakn binary (default: go build . into the temporary folder)")
 	keep := flag.Bool("keep", false, "keep the temporary folder")
 	cache := flag.Int("cache", 0, "result cache size of the server and the in-process index (0: off, the primary figures; e.g. 1024: on)")
+	reuse := flag.String("reuse", "", "a folder kept by an earlier run (-keep, SQLite): serve its data again, without generating or building")
 	flag.Parse()
-	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache); err != nil {
+	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "loadsearch:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int) error {
+func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int, reuse string) error {
 	ctx := context.Background()
-	tmp, err := os.MkdirTemp("", "pakn-load-")
-	if err != nil {
-		return err
-	}
-	if !keep {
-		defer os.RemoveAll(tmp)
+	tmp := reuse
+	if tmp == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "pakn-load-"); err != nil {
+			return err
+		}
+		if !keep {
+			defer os.RemoveAll(tmp)
+		}
 	}
 	dataDir := filepath.Join(tmp, "data")
 	fmt.Printf("machine: %s/%s, %d CPUs, %s; data in %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), tmp)
 
 	// 1. Corpus.
 	t0 := time.Now()
-	if err := generate(ctx, dbURL, dataDir, n); err != nil {
-		return err
+	if reuse == "" {
+		if err := generate(ctx, dbURL, dataDir, n); err != nil {
+			return err
+		}
+		fmt.Printf("generated %d published items in %s\n", n, time.Since(t0).Round(time.Millisecond))
+	} else if dbURL != "" {
+		return fmt.Errorf("-reuse serves a kept SQLite folder; it cannot be combined with -db")
 	}
-	fmt.Printf("generated %d published items in %s\n", n, time.Since(t0).Round(time.Millisecond))
 
 	// 2. Server.
 	if bin == "" {
@@ -122,8 +130,12 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 		return err
 	}
 	took := time.Since(t0)
-	fmt.Printf("server ready (index built from the database) in %s (%.0f items/s including start-up); RSS %s\n",
-		took.Round(time.Millisecond), float64(n)/took.Seconds(), mb(rss(srv.Process.Pid)))
+	if reuse != "" {
+		fmt.Printf("server ready (index kept from the earlier run) in %s; RSS %s\n", took.Round(time.Millisecond), mb(rss(srv.Process.Pid)))
+	} else {
+		fmt.Printf("server ready (index built from the database) in %s (%.0f items/s including start-up); RSS %s\n",
+			took.Round(time.Millisecond), float64(n)/took.Seconds(), mb(rss(srv.Process.Pid)))
+	}
 
 	// 3. HTTP phase.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}, Timeout: 10 * time.Second}
