@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -72,6 +74,9 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 		return err
 	}
 	defer stopJobs()
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	slog.Info("serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", st.Dialect)
@@ -88,4 +93,17 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// servePprof serves Go's profiles (/debug/pprof/) on addr, apart from the
+// public server, for an operator measuring the running server.
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	slog.Info("profiler listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		slog.Error("profiler stopped", "addr", addr, "err", err)
+	}
 }

@@ -39,6 +39,9 @@ type config struct {
 	SearchCache int
 	LogLevel    slog.Level
 	LogFormat   string
+	// PprofAddr is PAKN_PPROF_ADDR: where Go's profiler listens (off when
+	// empty); a loopback address, never the public one.
+	PprofAddr string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -61,6 +64,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SMSURL:      get("PAKN_SMS_URL", ""),
 		SMSToken:    get("PAKN_SMS_TOKEN", ""),
 		LogFormat:   get("PAKN_LOG_FORMAT", "text"),
+		PprofAddr:   get("PAKN_PPROF_ADDR", ""),
 	}
 	var errs []error
 	switch strings.ToLower(get("PAKN_SCHEDULER", "on")) {

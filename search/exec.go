@@ -9,14 +9,14 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/blevesearch/bleve/v2"
+	bdoc "github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/searcher"
-	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/blevesearch/vellum"
 )
@@ -371,6 +371,7 @@ func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 // scratch holds one evaluation's arrays, reused across queries.
 type scratch struct {
 	buf    []uint32
+	cands  []uint32
 	pos    []int32 // segment-local document → index among the matches
 	in     []uint64
 	floats [][]float64
@@ -391,6 +392,21 @@ func (sc *scratch) positions(n uint64) ([]int32, []uint64) {
 	in := sc.in[:words]
 	clear(in)
 	return sc.pos[:n], in
+}
+
+// candidates lists cands in sc's reused array.
+func (sc *scratch) candidates(cands *roaring.Bitmap) []uint32 {
+	n := int(cands.GetCardinality())
+	if cap(sc.cands) < n {
+		sc.cands = make([]uint32, n)
+	}
+	docs := sc.cands[:0]
+	it := cands.ManyIterator()
+	buf := sc.docBuf()
+	for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
+		docs = append(docs, buf[:k]...)
+	}
+	return docs
 }
 
 func (sc *scratch) docBuf() []uint32 {
@@ -441,7 +457,9 @@ type termPostings struct {
 	g    []float32
 }
 
-func (tp *termPostings) bytes() int64 { return int64(tp.docs.GetSizeInBytes()) + int64(len(tp.g))*4 + 64 }
+func (tp *termPostings) bytes() int64 {
+	return int64(tp.docs.GetSizeInBytes()) + int64(len(tp.g))*4 + 64
+}
 
 // add adds p's score to out (indexed by position among the candidates)
 // and, when cnt is not nil, counts p's matches there.
@@ -798,7 +816,7 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 		if k == 0 {
 			continue
 		}
-		docs := cands.ToArray()
+		docs := sc.candidates(cands)
 		var scores []float64
 		if scored {
 			pos, in := sc.positions(s.Segment().Count())
@@ -867,19 +885,49 @@ func fieldTerms(snap *scorch.IndexSnapshot, field string) ([][]byte, error) {
 	}
 }
 
-// hitFields loads a hit's stored fields as bleve's search results carry them.
-func hitFields(r index.IndexReader, h rawHit) (string, map[string]interface{}, error) {
-	id, err := h.seg.DocID(h.local)
+// hitFields reads a hit's stored fields straight from its segment, in the
+// form bleve's search results carry them (see bleve.LoadAndHighlightFields).
+func hitFields(h rawHit) (string, map[string]interface{}, error) {
+	var id string
+	fields := make(map[string]interface{}, len(storedFields))
+	err := h.seg.VisitDocument(h.local, func(name string, typ byte, value []byte, _ []uint64) bool {
+		if name == "_id" {
+			id = string(value)
+			return true
+		}
+		if !storedField[name] {
+			return true
+		}
+		switch typ {
+		case 't':
+			fields[name] = string(value)
+		case 'n':
+			if n, err := bdoc.NewNumericFieldFromBytes(name, nil, value).Number(); err == nil {
+				fields[name] = n
+			}
+		case 'd':
+			if t, layout, err := bdoc.NewDateTimeFieldFromBytes(name, nil, value).DateTime(); err == nil {
+				if layout == "" {
+					layout = time.RFC3339
+				}
+				fields[name] = t.Format(layout)
+			}
+		}
+		return true
+	})
 	if err != nil {
-		return "", nil, fmt.Errorf("search: document id: %w", err)
+		return "", nil, fmt.Errorf("search: stored fields of document %d: %w", h.doc, err)
 	}
-	dm := &bsearch.DocumentMatch{ID: string(id)}
-	req := &bleve.SearchRequest{Fields: storedFields}
-	if err, _ := bleve.LoadAndHighlightFields(dm, req, "", r, nil); err != nil {
-		return "", nil, fmt.Errorf("search: stored fields of %s: %w", dm.ID, err)
-	}
-	return dm.ID, dm.Fields, nil
+	return id, fields, nil
 }
+
+var storedField = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range storedFields {
+		m[f] = true
+	}
+	return m
+}()
 
 // facetCache keeps, per segment, which facet terms each document has, so
 // that counting the facets of a query's matches is one pass over them.

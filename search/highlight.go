@@ -1,14 +1,11 @@
 package search
 
 import (
-	"fmt"
+	"html"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
-	bdoc "github.com/blevesearch/bleve/v2/document"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/highlight"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -18,7 +15,7 @@ import (
 // highlighted here: the stored text of each highlighted field is analysed
 // again and every token that one of the query's term or fuzzy queries on
 // that field matches is a location, as bleve would have recorded it.
-// Fragments are then made by bleve's own "html" highlighter, as before.
+// Fragments are laid out as bleve's "html" highlighter does (fragment).
 
 var highlightFields = []string{fQuestion, fTitle, fAnswer}
 
@@ -134,48 +131,113 @@ func levenshtein(a, b []rune, limit int) int {
 	return prev[len(b)]
 }
 
-var htmlHighlighter highlight.Highlighter
-
-func init() {
-	h, err := bleve.Config.Cache.HighlighterNamed("html")
-	if err != nil {
-		panic(fmt.Sprintf("search: html highlighter: %v", err))
-	}
-	htmlHighlighter = h
-}
-
 // highlightItem returns the fragments of it's highlighted fields matched
-// by qt (question, title, answer order; one fragment per field at most).
+// by qt (question, title, answer order; one fragment per field).
 func highlightItem(it Item, qt *queryTerms) []string {
-	dm := &search.DocumentMatch{ID: it.ID, Locations: search.FieldTermLocationMap{}}
-	doc := bdoc.NewDocument(it.ID)
+	out := make([]string, 0, len(highlightFields))
 	var buf []byte
+	var spans [][2]int
 	for _, field := range highlightFields {
 		text := highlightText(it, field)
-		doc.AddField(bdoc.NewTextField(field, nil, []byte(text)))
-		if len(qt.terms[field]) == 0 && len(qt.fuzzy[field]) == 0 {
-			continue // nothing to find: no locations
+		spans = spans[:0]
+		if len(qt.terms[field]) > 0 || len(qt.fuzzy[field]) > 0 {
+			buf = foldedTokens(text, buf, func(_, start, end int, folded []byte) {
+				if qt.matchesBytes(field, folded) {
+					spans = append(spans, [2]int{start, end})
+				}
+			})
 		}
-		var tlm search.TermLocationMap
-		buf = foldedTokens(text, buf, func(pos, start, end int, folded []byte) {
-			if !qt.matchesBytes(field, folded) {
-				return
-			}
-			if tlm == nil {
-				tlm = search.TermLocationMap{}
-			}
-			term := string(folded)
-			tlm[term] = append(tlm[term], &search.Location{Pos: uint64(pos), Start: uint64(start), End: uint64(end)})
-		})
-		if tlm != nil {
-			dm.Locations[field] = tlm
-		}
-	}
-	var out []string
-	for _, field := range highlightFields {
-		out = append(out, htmlHighlighter.BestFragmentsInField(dm, doc, field, 1)...)
+		out = append(out, fragment(text, spans))
 	}
 	return out
+}
+
+// fragmentRunes is the length of a fragment, as bleve's simple fragmenter.
+const fragmentRunes = 200
+
+// fragment is the window of fragmentRunes runes of text holding the most
+// matches (spans: byte offsets, in order, not overlapping), moved back to
+// centre them when there is room, HTML-escaped with the matches in
+// <mark>, and "…" where text was cut. Without matches it is the start of
+// the text. (The layout of bleve's "html" highlighter, in linear time.)
+func fragment(text string, spans [][2]int) string {
+	start, end := 0, forward(text, 0, fragmentRunes)
+	if len(spans) > 0 {
+		best, bestN, j := 0, 0, 0
+		for i := range spans {
+			wEnd := forward(text, spans[i][0], fragmentRunes)
+			j = max(j, i)
+			for j < len(spans) && spans[j][1] <= wEnd {
+				j++
+			}
+			if n := j - i; n > bestN {
+				best, bestN = i, n
+			}
+		}
+		start = spans[best][0]
+		end = forward(text, start, fragmentRunes)
+		floor := 0 // do not back up over the previous match
+		if best > 0 {
+			floor = spans[best-1][1]
+		}
+		// Near the end of the text: fill the window backwards.
+		used := utf8.RuneCountInString(text[start:end])
+		for start > floor && used < fragmentRunes {
+			_, size := utf8.DecodeLastRuneInString(text[:start])
+			start -= size
+			used++
+		}
+		// Centre the matches: move back by half the smaller room (not
+		// when the window already reaches the end of the text).
+		lastEnd := spans[best][1]
+		if bestN > 0 {
+			lastEnd = spans[best+bestN-1][1]
+		}
+		room := 0
+		if end < len(text) {
+			room = min(utf8.RuneCountInString(text[lastEnd:end]), utf8.RuneCountInString(text[floor:start]))
+		}
+		for k := 0; k < room/2; k++ {
+			_, size := utf8.DecodeLastRuneInString(text[:start])
+			start -= size
+			_, size = utf8.DecodeLastRuneInString(text[:end])
+			end -= size
+		}
+	}
+	var b strings.Builder
+	b.Grow(end - start + 64)
+	if start > 0 {
+		b.WriteString("…")
+	}
+	curr := start
+	for _, sp := range spans {
+		if sp[0] < curr {
+			continue
+		}
+		if sp[1] > end {
+			break
+		}
+		b.WriteString(html.EscapeString(text[curr:sp[0]]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[sp[0]:sp[1]]))
+		b.WriteString("</mark>")
+		curr = sp[1]
+	}
+	b.WriteString(html.EscapeString(text[curr:end]))
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// forward returns the byte offset n runes after from (or the text's end).
+func forward(text string, from, n int) int {
+	for from < len(text) && n > 0 {
+		_, size := utf8.DecodeRuneInString(text[from:])
+		from += size
+		n--
+	}
+	return from
 }
 
 // foldedTokens calls visit with each token of text (NFC) as the folded

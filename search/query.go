@@ -207,7 +207,6 @@ type pageHit struct {
 // runQuery answers qq with the executor (exec.go) when it can, else with
 // bleve's searchers (the reference: the same results, slower).
 func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
-	r := st.r
 	start := time.Now()
 	if !x.bleveOnly && q.Sort != "date" {
 		var fc *facetCache
@@ -218,7 +217,7 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 		if err == nil {
 			out := &pageResult{total: raw.total, facets: raw.facets, hits: make([]pageHit, 0, len(raw.hits))}
 			for _, h := range raw.hits {
-				id, fields, err := hitFields(r, h)
+				id, fields, err := hitFields(h)
 				if err != nil {
 					return nil, err
 				}
