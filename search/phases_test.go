@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"math"
 	"path/filepath"
 	"testing"
 )
@@ -62,30 +61,32 @@ func TestLargeIndexPhases(t *testing.T) {
 			t.Errorf("%q: NoFacets gave facets %v, total %d (want %d)", tc.q, broad.Facets, broad.Total, res.Total)
 		}
 	}
-	// The strict phase ranks a subset of the broad matches with the same
-	// scores: its first hit is a broad hit with the same score.
+	// The strict phase ranks a subset of the broad matches (scored
+	// without the answer fields' common-term-only clauses): its first hit
+	// is a broad match.
 	idx.opts.StrictMinHits = 1
 	s, err := idx.Search(ctx, Query{Text: "bang lai xe het han"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	idx.opts.StrictMinHits = -1
-	b, err := idx.Search(ctx, Query{Text: "bang lai xe het han", PerPage: MaxPerPage})
-	if err != nil {
-		t.Fatal(err)
+	found := false
+	var b Result
+	for page := 1; !found && page <= 200; page++ {
+		if b, err = idx.Search(ctx, Query{Text: "bang lai xe het han", PerPage: MaxPerPage, Page: page}); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Hits) == 0 {
+			break
+		}
+		for _, h := range b.Hits {
+			found = found || len(s.Hits) > 0 && h.ID == s.Hits[0].ID
+		}
 	}
 	if !s.Strict || b.Strict || s.Total > b.Total || len(s.Hits) == 0 {
 		t.Fatalf("strict %v/%d, broad %v/%d", s.Strict, s.Total, b.Strict, b.Total)
 	}
-	found := false
-	for _, h := range b.Hits {
-		if h.ID == s.Hits[0].ID {
-			// Same score up to float rounding: the two queries add the
-			// same clause scores in a different order.
-			found = math.Abs(h.Score-s.Hits[0].Score) <= 1e-9*math.Abs(s.Hits[0].Score)
-		}
-	}
 	if !found {
-		t.Errorf("strict top hit %s (score %v) not among the broad hits with the same score", s.Hits[0].ID, s.Hits[0].Score)
+		t.Errorf("strict top hit %s is not a broad match", s.Hits[0].ID)
 	}
 }

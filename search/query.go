@@ -263,7 +263,8 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 
 // buildQuery combines the text query with the filters: broad matches any
 // syllable; narrow (nil when the text gives no requirement) additionally
-// requires every known syllable. Both rank with the same scores.
+// requires every known syllable, and scores without the answer fields'
+// common-term-only clauses (textClauses).
 func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 	var filters []query.Query
 	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
@@ -273,7 +274,7 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 			filters = append(filters, t)
 		}
 	}
-	tq, req := x.textQuery(q.Text, st)
+	tq, strictTQ, req := x.textQuery(q.Text, st)
 	combine := func(parts ...query.Query) query.Query {
 		var all []query.Query
 		for _, p := range parts {
@@ -298,27 +299,28 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 		must := bleve.NewConjunctionQuery(append(req, filters...)...)
 		bq := bleve.NewBooleanQuery()
 		bq.AddMust(must)
-		bq.AddShould(tq)
+		bq.AddShould(strictTQ)
 		narrow = bq
 	}
 	return broad, narrow
 }
 
 // textQuery builds the scored query for user text (nil for blank text),
-// and the requirements of the strict phase, zero-weight so that they select
+// the same without the answer fields' common-term-only clauses for the
+// strict phase (see textClauses), and the requirements of the strict phase, zero-weight so that they select
 // without changing scores: per syllable of the query found in at most
 // requireMaxShare of the documents, the syllable in one of requireFields
 // (all syllables when every one is more frequent); per dictionary term in
 // the query, the term or one of its expansions. Unknown (misspelt)
 // syllables are not required.
-func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
+func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	text = Normalize(text)
 	toks := tokens(text)
 	if len(toks) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	marked := false
 	for _, t := range toks {
@@ -327,7 +329,7 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 			break
 		}
 	}
-	clauses := textClauses(text, 1, marked, st)
+	clauses, strictClauses := textClauses(text, 1, marked, st)
 	// Typos: a folded syllable of some length that no document contains is
 	// probably misspelt; match it fuzzily, weakly weighted. (Fuzzy matching
 	// of words that exist would only add noise and cost.)
@@ -350,12 +352,13 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 			fq.SetFuzziness(1)
 			fq.SetBoost(fw.w * wFuzzy)
 			clauses = append(clauses, fq)
+			strictClauses = append(strictClauses, fq)
 		}
 	}
 	// A term of the dictionary is required as itself or as one of its
 	// expansions: "gplx" finds "giấy phép lái xe".
 	covered := make([]bool, len(toks))
-	var required, optional []query.Query
+	var optional []query.Query
 	onMatch := func(pos, n int, expansions []string) {
 		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
 		for k := pos; k < pos+n; k++ {
@@ -382,10 +385,12 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 		// A long official phrase standing for a short term would otherwise
 		// outweigh the user's own words: scale by the length ratio.
 		ratio := math.Sqrt(min(1, float64(e.termLen)/float64(max(1, len(tokens(e.text))))))
-		clauses = append(clauses, textClauses(e.text, wExpansion*ratio, false, st)...)
+		a, s := textClauses(e.text, wExpansion*ratio, false, st)
+		clauses = append(clauses, a...)
+		strictClauses = append(strictClauses, s...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery(), nil
+		return bleve.NewMatchNoneQuery(), nil, nil
 	}
 	need := map[string]bool{}
 	for i, t := range toks {
@@ -412,7 +417,12 @@ func (x *Index) textQuery(text string, st *stats) (query.Query, []query.Query) {
 		// still selects.
 		required = optional
 	}
-	return bleve.NewDisjunctionQuery(clauses...), required
+	scored = bleve.NewDisjunctionQuery(clauses...)
+	strictScored = scored
+	if len(strictClauses) > 0 && len(strictClauses) < len(clauses) {
+		strictScored = bleve.NewDisjunctionQuery(strictClauses...)
+	}
+	return scored, strictScored, required
 }
 
 // requireFields are where the strict phase looks for the query's
@@ -471,8 +481,10 @@ func allSyllables(text string, st *stats) query.Query {
 // exact field when the user typed diacritics: per field a disjunction of
 // term queries, like a match query, but leaving out terms too common to
 // rank by (see stats.common).
-func textClauses(text string, boost float64, exact bool, st *stats) []query.Query {
-	var out []query.Query
+//
+// The second list leaves out the answer fields' clauses that consist of a
+// common term only (see below): the strict phase scores with it.
+func textClauses(text string, boost float64, exact bool, st *stats) (all, strict []query.Query) {
 	add := func(field string, a analysis.Analyzer, w float64) {
 		var terms []query.Query
 		seen := map[string]bool{}
@@ -496,13 +508,25 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 				useful++
 			}
 		}
-		if useful == 0 && rarest != "" {
+		fallback := useful == 0 && rarest != ""
+		if fallback {
 			// Every term is common or unknown (a term no document has
-			// selects nothing): keep the most selective common one.
+			// selects nothing): keep the most selective common one, so
+			// that the broad phase still finds items by this field.
 			terms = append(terms, termQuery(field, rarest, w*boost))
 		}
-		if len(terms) > 0 {
-			out = append(out, bleve.NewDisjunctionQuery(terms...))
+		if len(terms) == 0 {
+			return
+		}
+		q := bleve.NewDisjunctionQuery(terms...)
+		all = append(all, q)
+		// In the strict phase the question's syllables select the items;
+		// an answer field with nothing but common terms then only reorders
+		// them by words found in a large share of all answers, and costs
+		// most of the query (its postings are the longest), so it is left
+		// out there. Small indexes prune nothing (stats.common).
+		if !(fallback && (field == fAnswer || field == fAnswer+sufBigram)) {
+			strict = append(strict, q)
 		}
 	}
 	folded, bigram, exactA := newFoldedAnalyzer(), newBigramAnalyzer(), newExactAnalyzer()
@@ -518,7 +542,7 @@ func textClauses(text string, boost float64, exact bool, st *stats) []query.Quer
 		}
 	}
 	add(fCategoryName, folded, wCategoryName)
-	return out
+	return all, strict
 }
 
 func termQuery(field, term string, boost float64) query.Query {
