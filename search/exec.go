@@ -16,7 +16,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	"github.com/blevesearch/bleve/v2/search/searcher"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/blevesearch/vellum"
 )
@@ -31,7 +30,7 @@ import (
 // iterators document by document and read every match's doc values for
 // the facets; on a large index, where a common query matches thousands of
 // items, that cost ten times more (BENCHMARKS.md). Queries of other shapes
-// (fuzzy terms, sort by date) go to bleve; exec_test.go checks that both
+// (sort by date) go to bleve; exec_test.go checks that both
 // give the same results.
 
 // errUnsupported means the query (or the index) has a shape the executor
@@ -87,12 +86,9 @@ type rawResult struct {
 	facets []rawFacet
 }
 
-// compile turns q into a plan, or errUnsupported. Fuzzy terms are
-// expanded in r's dictionary as bleve's fuzzy searcher does.
-func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
+// compile turns q into a plan, or errUnsupported.
+func compile(q query.Query) (*plan, error) {
 	switch q := q.(type) {
-	case *query.FuzzyQuery:
-		return compileFuzzy(q, r)
 	case *query.TermQuery:
 		if q.FieldVal == "" {
 			return nil, errUnsupported
@@ -102,9 +98,9 @@ func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
 		if q.Min > 1 {
 			return nil, errUnsupported
 		}
-		return compileKids(nodeOr, q.Disjuncts, r)
+		return compileKids(nodeOr, q.Disjuncts)
 	case *query.ConjunctionQuery:
-		return compileKids(nodeAnd, q.Conjuncts, r)
+		return compileKids(nodeAnd, q.Conjuncts)
 	case *query.BooleanQuery:
 		if q.MustNot != nil || q.Filter != nil {
 			return nil, errUnsupported
@@ -112,7 +108,7 @@ func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
 		var must, should *plan
 		var err error
 		if q.Must != nil {
-			if must, err = compile(q.Must, r); err != nil {
+			if must, err = compile(q.Must); err != nil {
 				return nil, err
 			}
 		}
@@ -120,7 +116,7 @@ func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
 			if d, ok := q.Should.(*query.DisjunctionQuery); ok && d.Min > 0 {
 				return nil, errUnsupported // should would be required
 			}
-			if should, err = compile(q.Should, r); err != nil {
+			if should, err = compile(q.Should); err != nil {
 				return nil, err
 			}
 		}
@@ -147,50 +143,19 @@ func compile(q query.Query, r *scorch.IndexSnapshot) (*plan, error) {
 	return nil, errUnsupported
 }
 
-func compileKids(kind nodeKind, qs []query.Query, r *scorch.IndexSnapshot) (*plan, error) {
+func compileKids(kind nodeKind, qs []query.Query) (*plan, error) {
 	if len(qs) == 0 {
 		return &plan{kind: nodeNone}, nil
 	}
 	p := &plan{kind: kind, kids: make([]*plan, 0, len(qs))}
 	for _, c := range qs {
-		k, err := compile(c, r)
+		k, err := compile(c)
 		if err != nil {
 			return nil, err
 		}
 		p.kids = append(p.kids, k)
 	}
 	return p, nil
-}
-
-// compileFuzzy is a disjunction of the terms within the edit distance,
-// each boosted by 1/(distance+1), or the term itself when there are none.
-func compileFuzzy(q *query.FuzzyQuery, r *scorch.IndexSnapshot) (*plan, error) {
-	if q.FieldVal == "" || q.Prefix != 0 || q.Fuzziness < 1 || q.Fuzziness > 2 {
-		return nil, errUnsupported
-	}
-	fd, _, err := r.FieldDictFuzzyAutomaton(q.FieldVal, q.Term, q.Fuzziness, "")
-	if err != nil {
-		return nil, err
-	}
-	defer fd.Close()
-	var kids []*plan
-	for {
-		e, err := fd.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			break
-		}
-		kids = append(kids, &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(e.Term), boost: q.Boost() / float64(e.EditDistance+1)})
-		if n := searcher.DisjunctionMaxClauseCount; n > 0 && len(kids) > n {
-			return nil, errUnsupported
-		}
-	}
-	if len(kids) == 0 || (len(kids) == 1 && string(kids[0].term) == q.Term) {
-		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
-	}
-	return &plan{kind: nodeOr, kids: kids}, nil
 }
 
 func (p *plan) leaves(f func(*plan)) {
@@ -762,7 +727,7 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 	if !ok {
 		return nil, errUnsupported
 	}
-	p, err := compile(q, snap)
+	p, err := compile(q)
 	if err != nil {
 		return nil, err
 	}

@@ -19,14 +19,14 @@ import (
 
 var highlightFields = []string{fQuestion, fTitle, fAnswer}
 
-// queryTerms are the terms (and fuzzy terms) a query asks for, by field.
+// queryTerms are the terms a query asks for, by field (typos are
+// expanded into the index's words when the query is built: stats.fuzzy).
 type queryTerms struct {
 	terms map[string]map[string]bool
-	fuzzy map[string][]*query.FuzzyQuery
 }
 
 func collectTerms(q query.Query) *queryTerms {
-	qt := &queryTerms{terms: map[string]map[string]bool{}, fuzzy: map[string][]*query.FuzzyQuery{}}
+	qt := &queryTerms{terms: map[string]map[string]bool{}}
 	qt.walk(q)
 	return qt
 }
@@ -38,8 +38,6 @@ func (qt *queryTerms) walk(q query.Query) {
 			qt.terms[q.FieldVal] = map[string]bool{}
 		}
 		qt.terms[q.FieldVal][q.Term] = true
-	case *query.FuzzyQuery:
-		qt.fuzzy[q.FieldVal] = append(qt.fuzzy[q.FieldVal], q)
 	case *query.ConjunctionQuery:
 		for _, c := range q.Conjuncts {
 			qt.walk(c)
@@ -58,77 +56,10 @@ func (qt *queryTerms) walk(q query.Query) {
 	}
 }
 
-// matchesBytes is matches without converting term to a string (the
-// common case: no fuzzy terms, an exact look-up).
-func (qt *queryTerms) matchesBytes(field string, term []byte) bool {
-	if qt.terms[field][string(term)] {
-		return true
-	}
-	if len(qt.fuzzy[field]) == 0 {
-		return false
-	}
-	return qt.matches(field, string(term))
-}
-
-// matches reports whether term (analysed, in field) is asked for.
-func (qt *queryTerms) matches(field, term string) bool {
-	if qt.terms[field][term] {
-		return true
-	}
-	for _, f := range qt.fuzzy[field] {
-		if fuzzyMatch(f, term) {
-			return true
-		}
-	}
-	return false
-}
-
-// fuzzyMatch is bleve's fuzzy term match: the same prefix, and the rest
-// within the query's edit distance (in runes, a transposition of two
-// neighbours counting as one edit, as vellum's automaton does).
-func fuzzyMatch(f *query.FuzzyQuery, term string) bool {
-	a, b := []rune(f.Term), []rune(term)
-	if p := f.Prefix; p > 0 {
-		if len(a) < p || len(b) < p || string(a[:p]) != string(b[:p]) {
-			return false
-		}
-	}
-	return levenshtein(a, b, max(f.Fuzziness, 0)) <= max(f.Fuzziness, 0)
-}
-
-// levenshtein is the edit distance of a and b (optimal string alignment:
-// insertions, deletions, substitutions and transpositions of neighbours),
-// or more than limit.
-func levenshtein(a, b []rune, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	pprev := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], pprev[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > limit {
-			return limit + 1
-		}
-		pprev, prev, cur = prev, cur, pprev
-	}
-	return prev[len(b)]
+// matches reports whether term (analysed, in field) is asked for; term
+// is not converted to a string (no allocation).
+func (qt *queryTerms) matches(field string, term []byte) bool {
+	return qt.terms[field][string(term)]
 }
 
 // highlightItem returns the fragments of it's highlighted fields matched
@@ -140,9 +71,9 @@ func highlightItem(it Item, qt *queryTerms) []string {
 	for _, field := range highlightFields {
 		text := highlightText(it, field)
 		spans = spans[:0]
-		if len(qt.terms[field]) > 0 || len(qt.fuzzy[field]) > 0 {
+		if len(qt.terms[field]) > 0 {
 			buf = foldedTokens(text, buf, func(_, start, end int, folded []byte) {
-				if qt.matchesBytes(field, folded) {
+				if qt.matches(field, folded) {
 					spans = append(spans, [2]int{start, end})
 				}
 			})

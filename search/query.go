@@ -347,10 +347,7 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 			field string
 			w     float64
 		}{{fQuestion, wQuestion}, {fAnswer, wAnswer}} {
-			fq := bleve.NewFuzzyQuery(f)
-			fq.SetField(fw.field)
-			fq.SetFuzziness(1)
-			fq.SetBoost(fw.w * wFuzzy)
+			fq := st.fuzzy(fw.field, f, fw.w*wFuzzy)
 			clauses = append(clauses, fq)
 			strictClauses = append(strictClauses, fq)
 		}
@@ -648,6 +645,37 @@ func (s *stats) facetTerms() ([][]byte, error) {
 		s.memo.facetTerms, s.memo.facetsRead = terms, true
 	}
 	return s.memo.facetTerms, nil
+}
+
+// fuzzy matches the words within one edit of term in field, as bleve's
+// fuzzy query does (a disjunction of the dictionary's words, each boosted
+// by 1/(distance+1); the term itself when there is none), but on a large
+// index without the common words: a typo close to a word found in a large
+// share of the items ("vang" → "dang", "van") selects and ranks nothing.
+func (s *stats) fuzzy(field, term string, boost float64) query.Query {
+	var alts []query.Query
+	if snap, ok := s.r.(*scorch.IndexSnapshot); ok {
+		if fd, _, err := snap.FieldDictFuzzyAutomaton(field, term, 1, ""); err == nil {
+			for {
+				e, err := fd.Next()
+				if err != nil || e == nil {
+					break
+				}
+				if common, _ := s.common(field, e.Term); common {
+					continue
+				}
+				alts = append(alts, termQuery(field, e.Term, boost/float64(e.EditDistance+1)))
+			}
+			fd.Close()
+		}
+	}
+	switch len(alts) {
+	case 0:
+		return termQuery(field, term, boost)
+	case 1:
+		return alts[0]
+	}
+	return bleve.NewDisjunctionQuery(alts...)
 }
 
 // large reports an index big enough for common-term pruning.
