@@ -465,6 +465,11 @@ func (s *segScorer) add(p *plan, depth int, out []float64, cnt []uint16) error {
 	if !p.scored() {
 		return s.count(p, cnt)
 	}
+	if len(p.kids) == 1 {
+		// One child: its matches are the disjunction's and the factor is
+		// 1/1, so it adds straight to out.
+		return s.add(p.kids[0], depth, out, cnt)
+	}
 	sum, n := s.sc.level(depth, len(out))
 	for _, k := range p.kids {
 		if err := s.add(k, depth+1, sum, n); err != nil {
