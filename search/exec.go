@@ -23,15 +23,16 @@ import (
 // The executor below answers the queries buildQuery makes with the same
 // matches, scores (BM25 as bleve computes it, with its coordination
 // factors and query norm), order, totals and facets as bleve's searchers,
-// but by other means: matches are roaring bitmaps combined per segment,
-// each scored term walks its postings once over the matches (term at a
-// time), and facets are the cardinalities of the matches' intersection
-// with each facet term's postings. Bleve's searchers advance a tree of
-// iterators document by document and read every match's doc values for
-// the facets; on a large index, where a common query matches thousands of
-// items, that cost ten times more (BENCHMARKS.md). Queries of other shapes
-// (sort by date) go to bleve; exec_test.go checks that both
-// give the same results.
+// but by other means: matches are roaring bitmaps combined per segment
+// (only where a match set is needed: the scored part of the strict phase
+// never needs its own), each scored term's postings are decoded once (and
+// kept: postingCache) and added to the candidates they hold (term at a
+// time), and facets are counted from a per-segment table of each
+// document's facet terms. Bleve's searchers advance a tree of iterators
+// document by document and read every match's doc values for the facets;
+// on a large index, where a common query matches thousands of items, that
+// cost ten times more (BENCHMARKS.md). Queries of other shapes (sort by
+// date) go to bleve; exec_test.go checks that both give the same results.
 
 // errUnsupported means the query (or the index) has a shape the executor
 // does not handle; the caller asks bleve instead.
