@@ -12,7 +12,7 @@ import (
 
 // mappingVersion is stored in the index; an index written with another
 // version is discarded and rebuilt on Open.
-const mappingVersion = "pakn-search-7"
+const mappingVersion = "pakn-search-8"
 
 // Field names. Each text property is indexed three times: folded (stored),
 // exact (suffix _x) and bigrams (_bi). No field keeps term vectors: no
@@ -110,10 +110,16 @@ func newMapping() mapping.IndexMapping {
 	}
 	doc.AddFieldMappingsAt(fFacets, facetField)
 	doc.AddFieldMappingsAt(fURL, storedOnly())
-	date := bleve.NewDateTimeFieldMapping()
-	date.Store = true
-	date.IncludeInAll = false
-	doc.AddFieldMappingsAt(fPublishedAt, date)
+	// The publication time is only shown and sorted by, never searched
+	// by range: a sortable string (one term, with doc values for the sort)
+	// instead of a date field (sixteen precision terms per item).
+	published := bleve.NewKeywordFieldMapping()
+	published.Analyzer = keyword.Name
+	published.Store = true
+	published.IncludeInAll = false
+	published.IncludeTermVectors = false
+	published.DocValues = true
+	doc.AddFieldMappingsAt(fPublishedAt, published)
 	num := bleve.NewNumericFieldMapping()
 	num.Store = true
 	num.Index = false
@@ -151,10 +157,14 @@ func document(it Item) map[string]interface{} {
 		fFacets:       []string{facetCategory + it.Category, facetUnit + it.Unit, facetType + it.Type},
 	}
 	if !it.PublishedAt.IsZero() {
-		d[fPublishedAt] = it.PublishedAt.UTC()
+		d[fPublishedAt] = it.PublishedAt.UTC().Format(sortableTime)
 	}
 	return d
 }
+
+// sortableTime formats UTC times so that their strings sort as the times
+// do (fixed width; RFC 3339, so time.RFC3339Nano parses them).
+const sortableTime = "2006-01-02T15:04:05.000000000Z07:00"
 
 // itemFromFields rebuilds an Item from stored fields of a hit.
 func itemFromFields(id string, f map[string]interface{}) Item {
