@@ -7,8 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/registry"
 	"golang.org/x/text/unicode/norm"
 )
@@ -54,29 +52,12 @@ func init() {
 
 // No stop-word filter anywhere: once folded, Vietnamese syllables such as
 // "an", "to", "no", "so", "in" collide with English stop words.
-func newExactAnalyzer() analysis.Analyzer {
-	return &analysis.DefaultAnalyzer{
-		Tokenizer:    wordTokenizer{},
-		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter()},
-	}
-}
-
-func newFoldedAnalyzer() analysis.Analyzer {
-	return &analysis.DefaultAnalyzer{
-		Tokenizer:    wordTokenizer{},
-		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter(), foldFilter{}},
-	}
-}
+func newExactAnalyzer() analysis.Analyzer  { return viAnalyzer{} }
+func newFoldedAnalyzer() analysis.Analyzer { return viAnalyzer{fold: true} }
 
 // Bigrams of folded syllables: Vietnamese words are mostly two syllables
 // written apart ("thủ tục"), so a pair match is a word match.
-func newBigramAnalyzer() analysis.Analyzer {
-	return &analysis.DefaultAnalyzer{
-		Tokenizer: wordTokenizer{},
-		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter(), foldFilter{},
-			shingle.NewShingleFilter(2, 2, false, " ", "_")},
-	}
-}
+func newBigramAnalyzer() analysis.Analyzer { return viAnalyzer{fold: true, bigram: true} }
 
 // wordTokenizer splits text into runs of letters, combining marks and
 // digits. Vietnamese separates syllables by spaces, so this is all the
@@ -228,4 +209,123 @@ func tokens(text string) []string {
 		out = append(out, string(t.Term))
 	}
 	return out
+}
+
+// viAnalyzer is the folded, exact and bigram analysis in one pass over
+// the text: the same tokens as the filter chains (tokenizer, NFC, lower
+// case, fold, shingles of two) with one allocation for all terms instead
+// of several per token. Indexing analyses every item eight times, so this
+// is a large part of indexing time. The input is never modified.
+type viAnalyzer struct {
+	fold   bool // fold diacritics (folded and bigram)
+	bigram bool // pairs of neighbouring syllables
+}
+
+func (a viAnalyzer) Analyze(in []byte) analysis.TokenStream {
+	type span struct{ start, end, from, to int } // input offsets, term bytes in buf
+	spans := make([]span, 0, len(in)/4+1)
+	buf := make([]byte, 0, len(in)+len(in)/4)
+	start := -1
+	numeric := true
+	var numericAt []bool
+	emit := func(end int) {
+		from := len(buf)
+		term := in[start:end]
+		if !isASCII(term) && !norm.NFC.IsNormal(term) {
+			term = norm.NFC.Bytes(term)
+		}
+		buf = appendLower(buf, term, a.fold)
+		spans = append(spans, span{start, end, from, len(buf)})
+		numericAt = append(numericAt, numeric)
+		start, numeric = -1, true
+	}
+	for i := 0; i < len(in); {
+		r, size := rune(in[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(in[i:])
+		}
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			if !('0' <= r && r <= '9') {
+				numeric = false
+			}
+		} else if start >= 0 {
+			emit(i)
+		}
+		i += size
+	}
+	if start >= 0 {
+		emit(len(in))
+	}
+	if !a.bigram {
+		toks := make([]analysis.Token, len(spans))
+		out := make(analysis.TokenStream, len(spans))
+		for k, s := range spans {
+			typ := analysis.AlphaNumeric
+			if numericAt[k] {
+				typ = analysis.Numeric
+			}
+			toks[k] = analysis.Token{Term: buf[s.from:s.to:s.to], Start: s.start, End: s.end, Position: k + 1, Type: typ}
+			out[k] = &toks[k]
+		}
+		return out
+	}
+	if len(spans) < 2 {
+		return analysis.TokenStream{}
+	}
+	n := len(spans) - 1
+	pairs := make([]byte, 0, 2*len(buf)+n)
+	toks := make([]analysis.Token, n)
+	out := make(analysis.TokenStream, n)
+	for k := 0; k < n; k++ {
+		l, r := spans[k], spans[k+1]
+		from := len(pairs)
+		pairs = append(pairs, buf[l.from:l.to]...)
+		pairs = append(pairs, ' ')
+		pairs = append(pairs, buf[r.from:r.to]...)
+		toks[k] = analysis.Token{Term: pairs[from:len(pairs):len(pairs)], Start: l.start, End: r.end, Position: k + 1, Type: analysis.Shingle}
+		out[k] = &toks[k]
+	}
+	return out
+}
+
+// appendLower appends s lower-cased as bleve's lowercase filter does it
+// (unicode.ToLower per rune, a final Σ becomes ς), and folded (see Fold)
+// when fold is set.
+func appendLower(dst, s []byte, fold bool) []byte {
+	if isASCII(s) {
+		for _, c := range s {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+		return dst
+	}
+	for i := 0; i < len(s); {
+		r, wid := utf8.DecodeRune(s[i:])
+		l := unicode.ToLower(r)
+		if l != r && l == 'σ' && i+2 == len(s) {
+			l = 'ς'
+		}
+		i += wid
+		if fold {
+			switch {
+			case l < utf8.RuneSelf:
+			case l < foldTableSize:
+				l = foldTable[l]
+			case unicode.Is(unicode.Mn, l):
+				l = 0
+			default:
+				l = unicode.ToLower(l)
+			}
+			if l == 0 {
+				continue
+			}
+		}
+		dst = utf8.AppendRune(dst, l)
+	}
+	return dst
 }
