@@ -291,7 +291,7 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 		}
 		return bleve.NewConjunctionQuery(all...)
 	}
-	broad = combine(tq)
+	broad = combine(strictTQ)
 	if tq != nil && len(req) > 0 {
 		// The requirements (zero weight) drive; the scored query is only
 		// advanced to their matches (bleve's boolean searcher), instead
