@@ -254,7 +254,9 @@ type segMatcher struct {
 	dicts map[string]segment.TermDictionary
 }
 
-// bitmap returns p's live matches in the segment (shared: read only).
+// bitmap returns p's matches in the segment, deleted documents included
+// (the candidates leave them out once; set algebra commutes with that):
+// shared, read only.
 func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 	if p.gen == m.gen {
 		return p.bm, nil
@@ -270,7 +272,7 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 			}
 			m.dicts[p.field] = d
 		}
-		pl, err := d.PostingsList(p.term, m.s.Deleted(), nil)
+		pl, err := d.PostingsList(p.term, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -280,9 +282,6 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 	case nodeAll:
 		bm = roaring.New()
 		bm.AddRange(0, m.s.Segment().Count())
-		if del := m.s.Deleted(); del != nil {
-			bm.AndNot(del)
-		}
 	case nodeNone:
 		bm = roaring.New()
 	case nodeBool:
@@ -299,9 +298,12 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 			}
 			bms = append(bms, b)
 		}
-		if p.kind == nodeOr {
+		switch {
+		case len(bms) == 1:
+			bm = bms[0]
+		case p.kind == nodeOr:
 			bm = roaring.FastOr(bms...)
-		} else {
+		default:
 			bm = roaring.FastAnd(bms...)
 		}
 	}
@@ -311,7 +313,8 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 
 type oneHit interface{ DocNum1Hit() (uint64, bool) }
 
-// postingsBitmap is the live documents of pl (shared: read only).
+// postingsBitmap is the documents of pl, less its exceptions (shared: read
+// only).
 func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 	it := pl.Iterator(false, false, false, nil)
 	opt, ok := it.(segment.OptimizablePostingsIterator)
@@ -770,6 +773,9 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 		if err != nil {
 			return nil, err
 		}
+		if del := s.Deleted(); del != nil && !del.IsEmpty() {
+			cands = roaring.AndNot(cands, del)
+		}
 		n := cands.GetCardinality()
 		if n == 0 {
 			continue
@@ -914,6 +920,7 @@ type facetCache struct {
 type facetTable struct {
 	terms []string
 	slots []uint16
+	bms   []*roaring.Bitmap // each term's documents (copies): for large match sets
 }
 
 const facetSlots = 3 // category, unit, type
@@ -984,6 +991,7 @@ func buildFacetTable(seg segment.Segment) (*facetTable, error) {
 		if err != nil {
 			return nil, err
 		}
+		ft.bms = append(ft.bms, bm.Clone())
 		docs := bm.Iterator()
 		for docs.HasNext() {
 			row := ft.slots[facetSlots*int(docs.Next()):][:facetSlots]
@@ -1019,6 +1027,25 @@ func (ft *facetTable) count(s *scorch.SegmentSnapshot, cands *roaring.Bitmap, te
 		}
 		return nil
 	}
+	if cands.GetCardinality() > facetBitmapsFrom {
+		// Many matches: intersecting bitmaps (word by word) beats
+		// visiting every match.
+		return ft.add(ft.countByBitmaps(cands), terms, counts)
+	}
+	return ft.add(ft.countByTable(cands), terms, counts)
+}
+
+// countByBitmaps counts cands per facet term (by ft.terms index+1).
+func (ft *facetTable) countByBitmaps(cands *roaring.Bitmap) []int {
+	local := make([]int, len(ft.terms)+1)
+	for i, bm := range ft.bms {
+		local[i+1] = int(cands.AndCardinality(bm))
+	}
+	return local
+}
+
+// countByTable counts cands per facet term (by ft.terms index+1).
+func (ft *facetTable) countByTable(cands *roaring.Bitmap) []int {
 	local := make([]int, len(ft.terms)+1)
 	it := cands.ManyIterator()
 	buf := make([]uint32, 256)
@@ -1029,6 +1056,16 @@ func (ft *facetTable) count(s *scorch.SegmentSnapshot, cands *roaring.Bitmap, te
 			}
 		}
 	}
+	return local
+}
+
+// facetBitmapsFrom is the number of matches from which facets are
+// counted by bitmap intersections instead of the table.
+const facetBitmapsFrom = 8192
+
+// add adds the per-segment counts (local, by ft.terms index+1) to counts
+// (by terms index).
+func (ft *facetTable) add(local []int, terms [][]byte, counts []int) error {
 	// terms is sorted (a dictionary's order), as is ft.terms.
 	j := 0
 	for i, t := range ft.terms {

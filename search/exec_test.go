@@ -3,9 +3,12 @@ package search
 import (
 	"context"
 	"fmt"
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"math"
 	"path/filepath"
 	"strings"
@@ -216,4 +219,49 @@ func chainBigram() analysis.Analyzer {
 	return &analysis.DefaultAnalyzer{Tokenizer: wordTokenizer{},
 		TokenFilters: []analysis.TokenFilter{nfcFilter{}, lowercase.NewLowerCaseFilter(), foldFilter{},
 			shingle.NewShingleFilter(2, 2, false, " ", "_")}}
+}
+
+// Facets counted through the table and through bitmaps agree.
+func TestFacetTableBothWays(t *testing.T) {
+	ctx := context.Background()
+	idx, err := Open(filepath.Join(t.TempDir(), "idx"), Options{CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if err := idx.Upsert(ctx, synthItems(9, 0, 3000)...); err != nil {
+		t.Fatal(err)
+	}
+	err = idx.with(func(bi bleve.Index) error {
+		st, err := idx.openStats(ctx, bi)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		for _, s := range st.r.(*scorch.IndexSnapshot).Segments() {
+			ft, err := buildFacetTable(s.Segment())
+			if err != nil || ft == nil {
+				t.Fatalf("facet table: %v", err)
+			}
+			cands := roaring.New()
+			for d := uint32(0); d < uint32(s.Segment().Count()); d += 3 {
+				cands.Add(d)
+			}
+			a, b := ft.countByTable(cands), ft.countByBitmaps(cands)
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Errorf("table %v, bitmaps %v", a, b)
+			}
+			sum := 0
+			for _, n := range a {
+				sum += n
+			}
+			if want := facetSlots * int(cands.GetCardinality()); sum != want {
+				t.Errorf("counted %d facet values, want %d", sum, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -564,6 +564,7 @@ type snapMemo struct {
 	r          index.IndexReader
 	mu         sync.Mutex
 	df         map[string]uint64
+	fuzzy      map[string][]fuzzyTerm
 	facetTerms [][]byte
 	facetsRead bool
 }
@@ -586,7 +587,7 @@ func (x *Index) openStats(ctx context.Context, bi bleve.Index) (*stats, error) {
 	}
 	memo := x.memo.Load()
 	if memo == nil || memo.r != r {
-		memo = &snapMemo{r: r, df: map[string]uint64{}}
+		memo = &snapMemo{r: r, df: map[string]uint64{}, fuzzy: map[string][]fuzzyTerm{}}
 		x.memo.Store(memo)
 	}
 	return &stats{ctx: ctx, r: r, n: n, memo: memo}, nil
@@ -654,20 +655,8 @@ func (s *stats) facetTerms() ([][]byte, error) {
 // share of the items ("vang" → "dang", "van") selects and ranks nothing.
 func (s *stats) fuzzy(field, term string, boost float64) query.Query {
 	var alts []query.Query
-	if snap, ok := s.r.(*scorch.IndexSnapshot); ok {
-		if fd, _, err := snap.FieldDictFuzzyAutomaton(field, term, 1, ""); err == nil {
-			for {
-				e, err := fd.Next()
-				if err != nil || e == nil {
-					break
-				}
-				if common, _ := s.common(field, e.Term); common {
-					continue
-				}
-				alts = append(alts, termQuery(field, e.Term, boost/float64(e.EditDistance+1)))
-			}
-			fd.Close()
-		}
+	for _, c := range s.fuzzyTerms(field, term) {
+		alts = append(alts, termQuery(field, c.term, boost/float64(c.distance+1)))
 	}
 	switch len(alts) {
 	case 0:
@@ -676,6 +665,45 @@ func (s *stats) fuzzy(field, term string, boost float64) query.Query {
 		return alts[0]
 	}
 	return bleve.NewDisjunctionQuery(alts...)
+}
+
+type fuzzyTerm struct {
+	term     string
+	distance uint8
+}
+
+// fuzzyTerms lists the words of field within one edit of term, less the
+// common ones; remembered per snapshot (building the automaton costs).
+func (s *stats) fuzzyTerms(field, term string) []fuzzyTerm {
+	key := field + "\x00" + term
+	s.memo.mu.Lock()
+	got, ok := s.memo.fuzzy[key]
+	s.memo.mu.Unlock()
+	if ok {
+		return got
+	}
+	var out []fuzzyTerm
+	if snap, ok := s.r.(*scorch.IndexSnapshot); ok {
+		if fd, _, err := snap.FieldDictFuzzyAutomaton(field, term, 1, ""); err == nil {
+			for {
+				e, err := fd.Next()
+				if err != nil || e == nil {
+					break
+				}
+				if common, _ := s.common(field, e.Term); !common {
+					out = append(out, fuzzyTerm{e.Term, e.EditDistance})
+				}
+			}
+			fd.Close()
+		}
+	}
+	s.memo.mu.Lock()
+	if len(s.memo.fuzzy) >= snapMemoMax/10 {
+		clear(s.memo.fuzzy)
+	}
+	s.memo.fuzzy[key] = out
+	s.memo.mu.Unlock()
+	return out
 }
 
 // large reports an index big enough for common-term pruning.
