@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	jsoniter "github.com/json-iterator/go"
 	"html/template"
 	"log/slog"
 	"net"
@@ -86,6 +87,9 @@ func New(d Deps) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
+		// encoding/json's output, written two to three times faster (a
+		// search answer is ten hits with their answers).
+		JSONEncoder: jsoniter.ConfigCompatibleWithStandardLibrary.Marshal,
 	}
 	// The client's address comes from s.clientIP (clientip.go); Fiber only
 	// needs the proxies to trust their X-Forwarded-Proto and -Host.
