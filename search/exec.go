@@ -862,49 +862,57 @@ func fieldTerms(snap *scorch.IndexSnapshot, field string) ([][]byte, error) {
 	}
 }
 
-// hitFields reads a hit's stored fields straight from its segment, in the
-// form bleve's search results carry them (see bleve.LoadAndHighlightFields).
-func hitFields(h rawHit) (string, map[string]interface{}, error) {
-	var id string
-	fields := make(map[string]interface{}, len(storedFields))
+// hitItem reads a hit's stored fields straight from its segment into an
+// Item (as itemFromFields reads bleve's search results).
+func hitItem(h rawHit) (Item, error) {
+	var it Item
 	err := h.seg.VisitDocument(h.local, func(name string, typ byte, value []byte, _ []uint64) bool {
-		if name == "_id" {
-			id = string(value)
-			return true
-		}
-		if !storedField[name] {
-			return true
-		}
-		switch typ {
-		case 't':
-			fields[name] = string(value)
-		case 'n':
+		if typ == 'n' && name == fVersion {
 			if n, err := bdoc.NewNumericFieldFromBytes(name, nil, value).Number(); err == nil {
-				fields[name] = n
+				it.Version = int(n)
 			}
-		case 'd':
-			if t, layout, err := bdoc.NewDateTimeFieldFromBytes(name, nil, value).DateTime(); err == nil {
-				if layout == "" {
-					layout = time.RFC3339
-				}
-				fields[name] = t.Format(layout)
+			return true
+		}
+		if typ != 't' {
+			return true
+		}
+		switch name {
+		case "_id":
+			it.ID = string(value)
+		case fRef:
+			it.Ref = string(value)
+		case fType:
+			it.Type = string(value)
+		case fTitle:
+			it.Title = string(value)
+		case fQuestion:
+			it.Question = string(value)
+		case fAnswer:
+			it.Answer = string(value)
+		case fCategory:
+			it.Category = string(value)
+		case fCategoryName:
+			it.CategoryName = string(value)
+		case fUnit:
+			it.Unit = string(value)
+		case fUnitName:
+			it.UnitName = string(value)
+		case fLevel:
+			it.Level = string(value)
+		case fURL:
+			it.URL = string(value)
+		case fPublishedAt:
+			if t, err := time.Parse(time.RFC3339Nano, string(value)); err == nil {
+				it.PublishedAt = t
 			}
 		}
 		return true
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("search: stored fields of document %d: %w", h.doc, err)
+		return Item{}, fmt.Errorf("search: stored fields of document %d: %w", h.doc, err)
 	}
-	return id, fields, nil
+	return it, nil
 }
-
-var storedField = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range storedFields {
-		m[f] = true
-	}
-	return m
-}()
 
 // facetCache keeps, per segment, which facet terms each document has, so
 // that counting the facets of a query's matches is one pass over them.

@@ -170,7 +170,10 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		qt = collectTerms(used)
 	}
 	for _, h := range res.hits {
-		it := itemFromFields(h.id, h.fields)
+		it := h.item
+		if h.fields != nil {
+			it = itemFromFields(h.id, h.fields)
+		}
 		out.Hits = append(out.Hits, Hit{Item: it, Score: h.score, Highlights: highlightItem(it, qt)})
 	}
 	if !q.NoFacets {
@@ -201,7 +204,8 @@ type pageResult struct {
 type pageHit struct {
 	id     string
 	score  float64
-	fields map[string]interface{}
+	fields map[string]interface{} // from bleve
+	item   Item                   // from the executor
 }
 
 // runQuery answers qq with the executor (exec.go) when it can, else with
@@ -217,11 +221,11 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 		if err == nil {
 			out := &pageResult{total: raw.total, facets: raw.facets, hits: make([]pageHit, 0, len(raw.hits))}
 			for _, h := range raw.hits {
-				id, fields, err := hitFields(h)
+				it, err := hitItem(h)
 				if err != nil {
 					return nil, err
 				}
-				out.hits = append(out.hits, pageHit{id: id, score: h.score, fields: fields})
+				out.hits = append(out.hits, pageHit{id: it.ID, score: h.score, item: it})
 			}
 			out.took = time.Since(start)
 			x.executed.Add(1)
