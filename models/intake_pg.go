@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -393,12 +394,16 @@ func (s *Store) execSubmitBatch(ctx context.Context, items []*intakeItem) ([]boo
 	if err != nil {
 		return nil, err
 	}
+	n := int64(0)
 	for i, it := range items {
 		if written[i] {
 			p := &it.sub.Petition
 			p.SecretHash = hashSecret(p.Code, it.sub.Secret)
+			n++
 		}
 	}
+	s.intake.statements.Add(1)
+	s.intake.written.Add(n)
 	return written, nil
 }
 
@@ -471,7 +476,7 @@ func (s *Store) execSubmitRetrying(ctx context.Context, items []*intakeItem) ([]
 // half as much per petition as a statement each. Every submission still
 // returns only after the commit that contains it.
 const (
-	intakeWriters  = 4
+	intakeWriters  = 2
 	intakeMaxBatch = 64
 	// intakeTimeout bounds one batch's statement.
 	intakeTimeout = 30 * time.Second
@@ -480,6 +485,10 @@ const (
 // intakeQueue feeds the writers; it is started on first use and stopped by
 // Store.Close.
 type intakeQueue struct {
+	// statements and written count the batches and the petitions they
+	// wrote (IntakeBatches).
+	statements, written atomic.Int64
+
 	once  sync.Once
 	items chan *intakeItem
 	quit  chan struct{}
@@ -528,6 +537,13 @@ func (s *Store) startIntakeWriters() {
 			}
 		}()
 	}
+}
+
+// IntakeBatches reports how many statements have written submissions on
+// PostgreSQL and how many petitions they wrote: the ratio is the average
+// batch (pakn_intake_statements_total, pakn_intake_petitions_total).
+func (s *Store) IntakeBatches() (statements, petitions int64) {
+	return s.intake.statements.Load(), s.intake.written.Load()
 }
 
 // errStoreClosed answers submissions to a closed store.

@@ -221,7 +221,8 @@ func runLoad(o options) error {
 	}
 	close(stopSampling)
 	sampler.Wait()
-	metricRSS := scrapeRSS(base)
+	scraped := scrapeMetrics(base, "process_resident_memory_bytes", "pakn_intake_statements_total", "pakn_intake_petitions_total")
+	metricRSS := scraped["process_resident_memory_bytes"]
 
 	res := all
 	lat := res.latencies
@@ -259,6 +260,9 @@ func runLoad(o options) error {
 	fmt.Printf("| server RSS idle → peak (VmRSS) | %.1f MB → **%.1f MB** |\n", float64(idleRSS)/1024, float64(peakRSS.Load())/1024)
 	if metricRSS > 0 {
 		fmt.Printf("| process_resident_memory_bytes after the run | %.1f MB |\n", metricRSS/(1<<20))
+	}
+	if st := scraped["pakn_intake_statements_total"]; st > 0 {
+		fmt.Printf("| petitions per intake statement (group commit), whole run | %.1f |\n", scraped["pakn_intake_petitions_total"]/st)
 	}
 	per := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()*1000/float64(res.ok)) }
 	fmt.Printf("| CPU ms per petition: server / PostgreSQL / load client / whole machine | %s / %s / %s / %s |\n",
@@ -548,21 +552,23 @@ func procCPU(pid int) time.Duration {
 // rssKB reads VmRSS of a process in kB.
 func rssKB(pid int) int64 { return loadtest.ProcStatus(pid, "VmRSS:") / 1024 }
 
-// scrapeRSS reads process_resident_memory_bytes from /metrics.
-func scrapeRSS(base string) float64 {
+// scrapeMetrics reads the named unlabelled metrics from /metrics.
+func scrapeMetrics(base string, names ...string) map[string]float64 {
+	out := map[string]float64{}
 	client := &http.Client{Timeout: 30 * time.Second}
 	resp, err := client.Get(base + "/metrics")
 	if err != nil {
-		return 0
+		return out
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`(?m)^process_resident_memory_bytes ([0-9.e+]+)$`).FindSubmatch(raw)
-	if m == nil {
-		return 0
+	for _, name := range names {
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` ([0-9.e+]+)$`).FindSubmatch(raw)
+		if m != nil {
+			out[name], _ = strconv.ParseFloat(string(m[1]), 64)
+		}
 	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return out
 }
 
 func moduleRoot() string {
