@@ -275,7 +275,7 @@ func newIntakeItem(ctx context.Context, stamp, day string, sub *plannedSubmissio
 	}
 	// The notice with an empty code: its key and data are split around
 	// where the code goes.
-	notice, err := citizenNotice(&sub.Petition, "received", sub.noticeData, sub.events[0].At)
+	notice, err := receivedNotice(&sub.Petition, sub.Unit.Name, sub.due, sub.events[0].At)
 	if err != nil {
 		return nil, err
 	}
