@@ -164,8 +164,9 @@ func (in *SubmitInput) validate() *ValidationError {
 // On PostgreSQL a submission without files is written by one statement
 // (submitSQL, intake_pg.go): the reference-data check, the day's tracking
 // number, the petition, its events and its notice, in one round trip and
-// one transaction, shared by the submissions that arrive together. Elsewhere (SQLite, or files to store) it is an ordinary
-// transaction (submitTx).
+// one transaction, shared by the submissions that arrive together.
+// Elsewhere (SQLite, or files to store) it is an ordinary transaction
+// (submitTx).
 func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission, error) {
 	in.normalise()
 	if in.Channel == "" {
