@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
 	"time"
 
@@ -18,21 +16,17 @@ func (s *Server) apiFieldErrors(c *fiber.Ctx, verr *models.ValidationError) erro
 	return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"errors": s.translateFields(c, verr)})
 }
 
-// decodeJSON reads a JSON body, turning type mistakes into field errors.
+// decodeJSON reads a JSON body (one value, nothing after it), turning type
+// mistakes into field errors.
 func (s *Server) decodeJSON(c *fiber.Ctx, dst any) *models.ValidationError {
-	v := &models.ValidationError{}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(c.Body(), dst); err != nil {
+		v := &models.ValidationError{}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			v.Add(te.Field, "err.type", nil)
 		} else {
 			v.Add("body", "err.json", nil)
 		}
-		return v
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		v.Add("body", "err.json", nil)
 		return v
 	}
 	return nil

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,7 +50,14 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 type metrics struct {
 	latency     *prometheus.HistogramVec
 	submissions *prometheus.CounterVec
+
+	// observers caches latency's children by method, route and status
+	// class: looking a child up hashes its labels, and the strings Fiber
+	// hands out must be cloned before Prometheus keeps them.
+	observers sync.Map // observerKey → prometheus.Observer
 }
+
+type observerKey struct{ method, route, class string }
 
 func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
 	m := &metrics{
@@ -63,6 +72,18 @@ func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
 		}, []string{"channel"}),
 	}
 	reg.MustRegister(m.latency, m.submissions)
+	if store != nil && store.Dialect == models.Postgres {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "pakn_intake_statements_total",
+				Help: "Statements that wrote submissions (PostgreSQL; several submissions share one under load).",
+			}, func() float64 { n, _ := store.IntakeBatches(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "pakn_intake_petitions_total",
+				Help: "Petitions written by those statements.",
+			}, func() float64 { _, n := store.IntakeBatches(); return float64(n) }),
+		)
+	}
 	if store != nil {
 		reg.MustRegister(&outboxCollector{store: store, desc: prometheus.NewDesc(
 			"pakn_outbox_backlog", "Outbox messages waiting for delivery, by channel.", []string{"channel"}, nil)})
@@ -72,8 +93,16 @@ func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
 	return m
 }
 
+// observe records one request. method and route may alias Fiber's
+// buffers: they are cloned only for a new combination.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	m.latency.WithLabelValues(method, route, statusClass(status)).Observe(d.Seconds())
+	k := observerKey{method, route, statusClass(status)}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		k = observerKey{strings.Clone(method), strings.Clone(route), k.class}
+		o, _ = m.observers.LoadOrStore(k, m.latency.WithLabelValues(k.method, k.route, k.class))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 }
 
 func (m *metrics) submitted(channel string) { m.submissions.WithLabelValues(channel).Inc() }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,24 +35,32 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if route == "" || route == "/" && c.Path() != "/" {
 		route = "unmatched"
 	}
-	// Clone: Fiber's strings alias buffers reused by the next request, and
-	// Prometheus keeps label values for good.
-	s.metrics.observe(strings.Clone(c.Method()), strings.Clone(route), status, time.Since(start))
+	// Fiber's strings alias buffers reused by the next request; observe
+	// clones what Prometheus keeps.
+	s.metrics.observe(c.Method(), route, status, time.Since(start))
+	level := slog.LevelDebug
 	if status >= 500 {
-		s.Log.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
-	} else {
-		s.Log.Debug("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
+		level = slog.LevelWarn
+	}
+	if s.Log.Enabled(c.UserContext(), level) {
+		s.Log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status, "ms", time.Since(start).Milliseconds())
 	}
 	return nil
 }
 
-// securityHeaders sends DESIGN.md's headers on every response.
-func (s *Server) securityHeaders(c *fiber.Ctx) error {
+// contentSecurityPolicy is the CSP header for the configured frame
+// ancestors.
+func (s *Server) contentSecurityPolicy() string {
 	frame := "'self'"
 	if len(s.Config.FrameAncestors) > 0 {
 		frame += " " + strings.Join(s.Config.FrameAncestors, " ")
 	}
-	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors "+frame)
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors " + frame
+}
+
+// securityHeaders sends DESIGN.md's headers on every response.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", s.csp)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")

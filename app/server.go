@@ -52,6 +52,8 @@ type Server struct {
 	limiters map[string]fiber.Handler
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
+	// csp is the Content-Security-Policy header (securityHeaders).
+	csp string
 }
 
 // New builds the Fiber application with every route.
@@ -71,6 +73,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	s.csp = s.contentSecurityPolicy()
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
 	engine.AddFuncMap(s.templateFuncs())

@@ -21,6 +21,7 @@ func all() []*gormigrate.Migration {
 		m0020Jobs(),
 		m0030FAQ(),
 		m0040APIKeys(),
+		m0050IntakeIndexes(),
 	}
 }
 

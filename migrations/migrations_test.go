@@ -2,8 +2,11 @@ package migrations_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"pakn/internal/testdb"
 	"pakn/migrations"
@@ -134,6 +137,77 @@ func TestReferenceVersionTriggers(t *testing.T) {
 					t.Errorf("%s on %s left reference_version at %d", op.name, table, after)
 				}
 			}
+		}
+	})
+}
+
+// TestIntakeIndexes: after 0050 a submission's rows carry only the indexes
+// queries use (see the migration), and the administrator's change history
+// (petition_id IS NULL AND subject LIKE 'prefix%') can use its own.
+func TestIntakeIndexes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		st := open(t, tg)
+		if err := migrations.Migrate(context.Background(), st.DB, st.Dialect); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		q := `SELECT indexname FROM pg_indexes WHERE tablename IN ('petitions', 'events') ORDER BY indexname`
+		if st.Dialect != models.Postgres {
+			q = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('petitions', 'events') AND sql IS NOT NULL ORDER BY name`
+		}
+		if err := st.DB.Raw(q).Scan(&names).Error; err != nil {
+			t.Fatal(err)
+		}
+		has := map[string]bool{}
+		for _, n := range names {
+			has[n] = true
+		}
+		tests := []struct {
+			index string
+			want  bool
+		}{
+			{"idx_petitions_code", true},
+			{"idx_petitions_unit_id", true},
+			{"idx_petitions_status", true},
+			{"idx_petitions_due_at", true},
+			{"idx_petitions_open_due", true},
+			{"idx_petitions_assignee_id", true},
+			{"idx_petitions_entered_by_id", true},
+			{"idx_events_petition_id", true},
+			{"idx_events_subject", true},
+			{"idx_petitions_petitioner_phone", false},
+			{"idx_petitions_category_id", false},
+			{"idx_petitions_area_id", false},
+		}
+		for _, tc := range tests {
+			if has[tc.index] != tc.want {
+				t.Errorf("index %s present: %v, want %v (all: %v)", tc.index, has[tc.index], tc.want, names)
+			}
+		}
+		if st.Dialect != models.Postgres {
+			return
+		}
+		// Partial indexes: a citizen's submission (no assignee, no clerk,
+		// events of a petition) adds no entry to them.
+		for _, idx := range []string{"idx_petitions_assignee_id", "idx_petitions_entered_by_id", "idx_events_subject"} {
+			var def string
+			st.DB.Raw(`SELECT indexdef FROM pg_indexes WHERE indexname = ?`, idx).Scan(&def)
+			if !strings.Contains(def, "WHERE") {
+				t.Errorf("%s is not partial: %s", idx, def)
+			}
+		}
+		var plan []string
+		err := st.DB.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SET LOCAL enable_seqscan = off`).Error; err != nil {
+				return err
+			}
+			return tx.Raw(`EXPLAIN SELECT * FROM events WHERE petition_id IS NULL AND subject LIKE 'unit:%' AND type <> 'signed_in'`).Scan(&plan).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(plan, "\n"), "idx_events_subject") {
+			t.Errorf("the change history cannot use idx_events_subject:\n%s", strings.Join(plan, "\n"))
 		}
 	})
 }

@@ -124,7 +124,8 @@ const (
 
 // Petition is one complaint or recommendation with its petitioner's details.
 // Personal fields never leave through public output; PublicQuestion and
-// PublicAnswer are the reviewed, redacted versions.
+// PublicAnswer are the reviewed, redacted versions. The schema is the
+// migrations' (indexes as of 0050_intake_indexes); the tags document it.
 type Petition struct {
 	ID         int64  `gorm:"primaryKey"`
 	Code       string `gorm:"uniqueIndex;size:32;not null"`
@@ -132,13 +133,13 @@ type Petition struct {
 	Kind       string `gorm:"size:16;not null"`
 	Title      string `gorm:"not null"`
 	Content    string `gorm:"not null"`
-	CategoryID int64  `gorm:"index;not null"`
+	CategoryID int64  `gorm:"not null"`
 	Category   *Category
-	AreaID     *int64 `gorm:"index"`
+	AreaID     *int64
 	Area       *Area
 	UnitID     int64 `gorm:"index;not null"`
 	Unit       *Unit
-	AssigneeID *int64 `gorm:"index"`
+	AssigneeID *int64 `gorm:"index:,where:assignee_id IS NOT NULL"`
 	Address    string
 	Lat        *float64
 	Long       *float64
@@ -151,7 +152,7 @@ type Petition struct {
 	ConfidentialIdentity bool `gorm:"not null;default:false"`
 
 	PetitionerName         string `gorm:"not null"`
-	PetitionerPhone        string `gorm:"index"`
+	PetitionerPhone        string
 	PetitionerEmail        string
 	PetitionerAddress      string
 	PetitionerOrganization string
@@ -172,7 +173,7 @@ type Petition struct {
 	AnsweredAt     *time.Time
 	PublishedAt    *time.Time
 
-	EnteredByID *int64 `gorm:"index"` // a clerk who entered it on someone's behalf
+	EnteredByID *int64 `gorm:"index:,where:entered_by_id IS NOT NULL"` // a clerk who entered it on someone's behalf
 
 	// Workflow (migration 0010): the paused clock, the one extension, the
 	// citizen's pending request and the signed reply document.
@@ -201,7 +202,7 @@ type Event struct {
 	ID         int64  `gorm:"primaryKey"`
 	PetitionID *int64 `gorm:"index"`
 	// Subject names what changed when it is not a petition ("unit:STP").
-	Subject   string    `gorm:"size:128;index"`
+	Subject   string    `gorm:"size:128;index:,where:petition_id IS NULL"`
 	At        time.Time `gorm:"not null"`
 	ActorID   *int64
 	ActorName string

@@ -52,6 +52,20 @@ func (s *Store) intakeReference(ctx context.Context) (*intakeRef, error) {
 	return s.intakeRefFor(ctx, stamp)
 }
 
+// cachedIntakeRef returns the store's copy without asking the database, as
+// long as it is younger than refMaxAge: for callers that check its stamp
+// themselves, in the same statement as their writes (submitSQL).
+func (s *Store) cachedIntakeRef(ctx context.Context) (*intakeRef, error) {
+	c := &s.refCache
+	c.mu.Lock()
+	ref := c.ref
+	c.mu.Unlock()
+	if ref != nil && time.Since(ref.loadedAt) < refMaxAge {
+		return ref, nil
+	}
+	return s.intakeReference(ctx)
+}
+
 // intakeRefFor returns the reference data, reloading it unless the copy was
 // loaded under the same stamp.
 func (s *Store) intakeRefFor(ctx context.Context, stamp string) (*intakeRef, error) {

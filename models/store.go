@@ -39,6 +39,8 @@ type Store struct {
 	calendar calendarCache
 	// refCache is intake's copy of the reference data (intake_ref.go).
 	refCache intakeRefCache
+	// intake feeds the PostgreSQL intake writers (intake_pg.go).
+	intake intakeQueue
 }
 
 // OpenOptions say where the database is.
@@ -118,6 +120,7 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	s.stopIntakeWriters()
 	sqlDB, err := s.DB.DB()
 	if err != nil {
 		return err

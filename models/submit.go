@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,6 +160,13 @@ func (in *SubmitInput) validate() *ValidationError {
 // SubmitPetition validates, routes and records a petition with its first
 // audit events and the citizen's receipt notice, in one transaction. When it
 // returns without error everything the citizen is told is committed.
+//
+// On PostgreSQL a submission without files is written by one statement
+// (submitSQL, intake_pg.go): the reference-data check, the day's tracking
+// number, the petition, its events and its notice, in one round trip and
+// one transaction, shared by the submissions that arrive together.
+// Elsewhere (SQLite, or files to store) it is an ordinary transaction
+// (submitTx).
 func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission, error) {
 	in.normalise()
 	if in.Channel == "" {
@@ -174,45 +183,86 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 		received = in.ReceivedAt.UTC()
 	}
 	day := received.In(VietnamLocation()).Format("060102")
+	// Invalid input and files take the ordinary way.
+	oneStatement := s.Dialect == Postgres && len(in.Attachments) == 0 && len(v.Fields) == 0
 
-	// Reference data comes from the store's copy, checked against the
-	// database by one stamp query (intake_ref.go). On PostgreSQL a valid
-	// input takes its tracking number, its petition id and the stamp in one
-	// statement (reserveCode).
-	var (
-		ref             *intakeRef
-		seq, petitionID int64
-		err             error
-		reserved        = s.Dialect == Postgres && len(v.Fields) == 0
-	)
-	if reserved {
-		var stamp string
-		if seq, petitionID, stamp, err = s.reserveCode(ctx, day); err == nil {
-			ref, err = s.intakeRefFor(ctx, stamp)
+	// Reference data comes from the store's copy (intake_ref.go). The one
+	// statement checks the copy's stamp itself and inserts nothing when it is
+	// stale; the other paths check it first.
+	for attempt := 0; ; attempt++ {
+		var (
+			ref *intakeRef
+			err error
+		)
+		if oneStatement && attempt == 0 {
+			ref, err = s.cachedIntakeRef(ctx)
+		} else {
+			ref, err = s.intakeReference(ctx)
 		}
-	} else {
-		ref, err = s.intakeReference(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
+		sub, err := s.planSubmission(ctx, &in, v, ref, now, received)
+		if err != nil {
+			if _, bad := AsValidation(err); bad && oneStatement && attempt == 0 {
+				// An unknown code may be one added since the copy was
+				// checked: decide on current data.
+				continue
+			}
+			return nil, err
+		}
+		if !oneStatement {
+			if err := s.submitTx(ctx, sub, in, day, now); err != nil {
+				return nil, err
+			}
+			return &sub.Submission, nil
+		}
+		it, err := newIntakeItem(ctx, ref.stamp, day, sub)
+		if err != nil {
+			return nil, err
+		}
+		err = s.submitQueued(ctx, it)
+		if errors.Is(err, errStaleReference) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("submit petition: %w", err)
+		}
+		return &sub.Submission, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("submit: %w", err)
-	}
+}
+
+// plannedSubmission is a submission's rows before the tracking number is
+// known: events and the notice point at Petition.ID, and the notice's key
+// and data hold the code (see submitSQL).
+type plannedSubmission struct {
+	Submission
+	events []Event
+	// due is the triage deadline the receipt notice names.
+	due time.Time
+}
+
+// planSubmission checks the input's codes against the reference data,
+// routes it and sets its deadline: everything but the number.
+func (s *Store) planSubmission(ctx context.Context, in *SubmitInput, v *ValidationError, ref *intakeRef, now, received time.Time) (*plannedSubmission, error) {
 	// A bad code becomes a field error, not a rollback.
+	verr := &ValidationError{Fields: slices.Clone(v.Fields)}
 	cat, ok := ref.categories[in.Category]
 	if in.Category != "" && !ok {
-		v.Add("category", "err.unknown_code", nil)
+		verr.Add("category", "err.unknown_code", nil)
 	}
 	var area *Area
 	if in.Area != "" {
 		a, ok := ref.areas[in.Area]
 		if !ok {
-			v.Add("area", "err.unknown_code", nil)
+			verr.Add("area", "err.unknown_code", nil)
 		}
 		area = &a
 	}
 	if len(in.Attachments) > 0 {
-		v.Fields = append(v.Fields, ValidateAttachments(in.Attachments, "files", 0).Fields...)
+		verr.Fields = append(verr.Fields, ValidateAttachments(in.Attachments, "files", 0).Fields...)
 	}
-	if err := v.Err(); err != nil {
+	if err := verr.Err(); err != nil {
 		return nil, err
 	}
 	cal, err := s.Calendar(ctx)
@@ -228,12 +278,11 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	due := cal.AddWorkingDays(received, ref.policy(in.Kind, cat.ID).TriageDays)
-	secret := NewLookupSecret()
+	created := s.DB.NowFunc() // what gorm would write
 
-	// The rows of one submission. Events and the notice point at p.ID, which
-	// is known before the insert on PostgreSQL and set by it on SQLite.
-	p := &Petition{
-		ID:   petitionID,
+	sub := &plannedSubmission{Submission: Submission{Secret: NewLookupSecret(), Unit: dec.Unit}}
+	p := &sub.Petition
+	*p = Petition{
 		Kind: in.Kind, Title: in.Title, Content: in.Content,
 		CategoryID: cat.ID, AreaID: areaID, UnitID: dec.Unit.ID,
 		Address: in.Address, Lat: in.Lat, Long: in.Long,
@@ -244,90 +293,82 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 		PetitionerOrganization: in.Petitioner.Organization,
 		ReceivedAt:             received, DueAt: &due, DueStage: StageTriage,
 		EnteredByID: in.EnteredByID,
-	}
-	setCode := func(seq int64) {
-		p.Code = fmt.Sprintf("PAKN-%s-%04d", day, seq)
-		p.SecretHash = hashSecret(p.Code, secret)
+		CreatedAt:   created, UpdatedAt: created,
 	}
 	actor := in.ActorName
 	if actor == "" {
 		actor = p.PetitionerName
 	}
-	events := []Event{
+	sub.events = []Event{
 		{PetitionID: &p.ID, At: now, ActorID: in.EnteredByID, ActorName: actor, Type: "received", ToValue: StatusReceived, Note: in.Channel, Public: true},
 		{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "routed", ToValue: dec.Unit.Code, Note: dec.Unit.Name, Public: true},
 		{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "due_set", ToValue: due.Format(time.RFC3339), Note: StageTriage},
 	}
-	noticeData := map[string]any{"unit": dec.Unit.Name, "due_at": due}
+	sub.due = due
+	return sub, nil
+}
 
-	// Files need their own statements (content-addressed blobs), so a
-	// submission with attachments takes the ordinary transaction.
-	if reserved && len(in.Attachments) == 0 {
-		setCode(seq)
-		notice, err := citizenNotice(p, "received", noticeData, now)
+// setCode gives the petition its tracking code and the secret's hash.
+func (sub *plannedSubmission) setCode(day string, seq int64) {
+	sub.Petition.Code = formatCode(day, seq)
+	sub.Petition.SecretHash = hashSecret(sub.Petition.Code, sub.Secret)
+}
+
+// formatCode writes PAKN-YYMMDD-NNNN (at least four digits).
+func formatCode(day string, seq int64) string {
+	return fmt.Sprintf("PAKN-%s-%04d", day, seq)
+}
+
+// submitTx records a submission in an ordinary transaction: on SQLite, and
+// on PostgreSQL for a submission with files (content-addressed blobs need
+// statements of their own).
+func (s *Store) submitTx(ctx context.Context, sub *plannedSubmission, in SubmitInput, day string, now time.Time) error {
+	var seq int64
+	if s.Dialect == Postgres {
+		// The day's sequence, outside the transaction: a failure leaves a
+		// gap, which the format allows.
+		n, err := s.nextCodeNumberPG(ctx, day)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("submit petition: %w", err)
 		}
-		writes := []func(*gorm.DB) *gorm.DB{
-			func(db *gorm.DB) *gorm.DB { return db.Create(p) },
-			func(db *gorm.DB) *gorm.DB { return db.Create(&events) },
-		}
-		if notice != nil {
-			writes = append(writes, func(db *gorm.DB) *gorm.DB {
-				return db.Clauses(clause.OnConflict{DoNothing: true}).Create(notice)
-			})
-		}
-		if err := s.writeAtomically(ctx, writes...); err != nil {
-			return nil, fmt.Errorf("submit petition %s: %w", p.Code, err)
-		}
-	} else {
-		err = s.Tx(ctx, func(tx *gorm.DB) error {
-			if !reserved {
-				n, err := nextCodeNumberTx(tx, day)
-				if err != nil {
-					return err
-				}
-				seq = n
-			}
-			setCode(seq)
-			if err := tx.Create(p).Error; err != nil {
-				return fmt.Errorf("insert petition %s: %w", p.Code, err)
-			}
-			if err := tx.Create(&events).Error; err != nil {
-				return fmt.Errorf("audit petition %s: %w", p.Code, err)
-			}
-			if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
+		seq = n
+	}
+	p := &sub.Petition
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if s.Dialect != Postgres {
+			n, err := nextCodeNumberTx(tx, day)
+			if err != nil {
 				return err
 			}
-			return enqueueCitizenNotice(tx, p, "received", noticeData, now)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("submit petition: %w", err)
+			seq = n
 		}
+		sub.setCode(day, seq)
+		if err := tx.Create(p).Error; err != nil {
+			return fmt.Errorf("insert petition %s: %w", p.Code, err)
+		}
+		if err := tx.Create(&sub.events).Error; err != nil {
+			return fmt.Errorf("audit petition %s: %w", p.Code, err)
+		}
+		if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
+			return err
+		}
+		msg, err := receivedNotice(p, sub.Unit.Name, sub.due, now)
+		if err != nil || msg == nil {
+			return err
+		}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(msg).Error; err != nil {
+			return fmt.Errorf("outbox %s: %w", msg.DedupeKey, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("submit petition: %w", err)
 	}
-	return &Submission{Petition: *p, Secret: secret, Unit: dec.Unit}, nil
+	return nil
 }
 
-// reserveCode takes, in one statement of its own transaction, the next
-// tracking number of the day, the petition's id and the reference data
-// stamp. The day's counter row is hot: its lock is held for this one
-// statement only, and set_config(..., true) turns synchronous_commit off for
-// this transaction alone so the lock goes before the WAL flush. The petition
-// that uses the number commits later with a flush, which makes this record
-// (and the sequence's) durable too, so a number a citizen was given is never
-// reissued; a number taken by a submission that then fails is a gap, which
-// the code format allows.
-func (s *Store) reserveCode(ctx context.Context, day string) (seq, petitionID int64, stamp string, err error) {
-	row := s.DB.WithContext(ctx).Raw(`INSERT INTO code_sequences (day, last)
-SELECT ?, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
-ON CONFLICT (day) DO UPDATE SET last = code_sequences.last + 1
-RETURNING last, nextval(pg_get_serial_sequence('petitions', 'id')), (`+refStampSQL+`)`, day).Row()
-	if err := row.Scan(&seq, &petitionID, &stamp); err != nil {
-		return 0, 0, "", fmt.Errorf("next tracking number for %s: %w", day, err)
-	}
-	return seq, petitionID, stamp, nil
-}
-
+// nextCodeNumberTx takes the day's next number from the code_sequences
+// table (SQLite, where the write transaction serialises it anyway).
 func nextCodeNumberTx(tx *gorm.DB, day string) (int64, error) {
 	row := CodeSequence{Day: day, Last: 1}
 	err := tx.Clauses(
@@ -360,11 +401,7 @@ func enqueueCitizenNotice(tx *gorm.DB, p *Petition, stage string, data map[strin
 // citizenNotice builds the outbox row of a stage's notice, or nil when the
 // citizen left no contact. PetitionID points at p.ID.
 func citizenNotice(p *Petition, stage string, data map[string]any, now time.Time) (*OutboxMessage, error) {
-	channel, to := OutboxEmail, p.PetitionerEmail
-	if to == "" {
-		channel, to = OutboxSMS, p.PetitionerPhone
-	}
-	if to == "" {
+	if noticeRecipient(p) == "" {
 		return nil, nil
 	}
 	if data == nil {
@@ -385,9 +422,54 @@ func citizenNotice(p *Petition, stage string, data map[string]any, now time.Time
 	if d, ok := data["dedupe"]; ok {
 		key += fmt.Sprintf(":%v", d) // a stage that may recur (a second transfer)
 	}
+	return noticeMessage(p, stage, key, raw, now), nil
+}
+
+// noticeRecipient is where a citizen's notices go: the e-mail address, or
+// else the phone (SMS); "" when the citizen left neither.
+func noticeRecipient(p *Petition) string {
+	if p.PetitionerEmail != "" {
+		return p.PetitionerEmail
+	}
+	return p.PetitionerPhone
+}
+
+// noticeMessage is the outbox row of a citizen's notice with its key (less
+// the channel) and data.
+func noticeMessage(p *Petition, stage, key string, data []byte, now time.Time) *OutboxMessage {
+	channel := OutboxEmail
+	if p.PetitionerEmail == "" {
+		channel = OutboxSMS
+	}
 	return &OutboxMessage{
-		DedupeKey: key + ":" + channel, Channel: channel, Recipient: to,
-		Template: "citizen_" + stage, Data: string(raw), PetitionID: &p.ID,
+		DedupeKey: key + ":" + channel, Channel: channel, Recipient: noticeRecipient(p),
+		Template: "citizen_" + stage, Data: string(data), PetitionID: &p.ID,
 		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-	}, nil
+	}
+}
+
+// receivedData is the receipt notice's data: what citizenNotice makes of
+// {"unit", "due_at"}, as a struct (its fields in the order json.Marshal
+// sorts a map's keys), which encodes several times faster than the map.
+type receivedData struct {
+	Code  string    `json:"code"`
+	DueAt time.Time `json:"due_at"`
+	Lang  string    `json:"lang"`
+	Name  string    `json:"name"`
+	Title string    `json:"title"`
+	Unit  string    `json:"unit"`
+}
+
+// receivedNotice is citizenNotice(p, "received", {"unit": unit, "due_at":
+// due}, now), byte for byte: the receipt every submission writes.
+func receivedNotice(p *Petition, unit string, due, now time.Time) (*OutboxMessage, error) {
+	if noticeRecipient(p) == "" {
+		return nil, nil
+	}
+	raw, err := json.Marshal(receivedData{Code: p.Code, DueAt: due, Lang: p.Language, Name: p.PetitionerName, Title: p.Title, Unit: unit})
+	if err != nil {
+		return nil, fmt.Errorf("notice data: %w", err)
+	}
+	key := "petition:" + p.Code + ":received:" + due.UTC().Format("20060102T150405")
+	return noticeMessage(p, "received", key, raw, now), nil
 }
