@@ -104,6 +104,13 @@ func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 // isWordRune reports whether r belongs to a token: a letter, a digit or
 // a combining mark.
 func isWordRune(r rune) bool {
+	if 0 <= r && r < foldTableSize {
+		return wordTable[r]
+	}
+	return isWordRuneSlow(r)
+}
+
+func isWordRuneSlow(r rune) bool {
 	if r < utf8.RuneSelf {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 	}
@@ -148,9 +155,18 @@ var foldTable [foldTableSize]rune
 
 const foldTableSize = 0x1F00 // covers Latin, combining marks, Latin Extended Additional
 
+// lowerTable and wordTable are unicode.ToLower and isWordRune for the
+// same runes, read by the analyzers' inner loop.
+var (
+	lowerTable [foldTableSize]rune
+	wordTable  [foldTableSize]bool
+)
+
 func init() {
 	for r := rune(0); r < foldTableSize; r++ {
 		foldTable[r] = foldSlow(r)
+		lowerTable[r] = unicode.ToLower(r)
+		wordTable[r] = isWordRuneSlow(r)
 	}
 }
 
@@ -228,10 +244,13 @@ func (a viAnalyzer) Analyze(in []byte) analysis.TokenStream {
 	start := -1
 	numeric := true
 	var numericAt []bool
+	// Text is NFC almost always (document and queries normalise it): then
+	// so is every token, and no token needs checking.
+	normal := isASCII(in) || norm.NFC.IsNormal(in)
 	emit := func(end int) {
 		from := len(buf)
 		term := in[start:end]
-		if !isASCII(term) && !norm.NFC.IsNormal(term) {
+		if !normal && !isASCII(term) && !norm.NFC.IsNormal(term) {
 			term = norm.NFC.Bytes(term)
 		}
 		buf = appendLower(buf, term, a.fold)
@@ -306,11 +325,24 @@ func appendLower(dst, s []byte, fold bool) []byte {
 	}
 	for i := 0; i < len(s); {
 		r, wid := utf8.DecodeRune(s[i:])
+		i += wid
+		if 0 <= r && r < foldTableSize && r != 'Σ' {
+			// Tables: a folded letter is already lower case.
+			if fold {
+				r = foldTable[r]
+				if r == 0 {
+					continue
+				}
+			} else {
+				r = lowerTable[r]
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		}
 		l := unicode.ToLower(r)
-		if l != r && l == 'σ' && i+2 == len(s) {
+		if l != r && l == 'σ' && i == len(s) {
 			l = 'ς'
 		}
-		i += wid
 		if fold {
 			switch {
 			case l < utf8.RuneSelf:

@@ -12,7 +12,7 @@ import (
 
 // mappingVersion is stored in the index; an index written with another
 // version is discarded and rebuilt on Open.
-const mappingVersion = "pakn-search-8"
+const mappingVersion = "pakn-search-9"
 
 // Field names. Each text property is indexed three times: folded (stored),
 // exact (suffix _x) and bigrams (_bi). No field keeps term vectors: no
@@ -91,8 +91,14 @@ func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
 	// No _all field: queries name their fields, and it costs indexing time.
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
-	for _, name := range []string{fID, fRef, fType, fCategory, fUnit, fLevel} {
+	// Filters: type, category, unit. The rest is only shown (stored, not
+	// indexed): id and ref alone would add 200,000 one-document terms to a
+	// 100,000-item index.
+	for _, name := range []string{fType, fCategory, fUnit} {
 		doc.AddFieldMappingsAt(name, keywordField())
+	}
+	for _, name := range []string{fID, fRef, fLevel, fUnitName, fURL} {
+		doc.AddFieldMappingsAt(name, storedOnly())
 	}
 	for _, name := range []string{fTitle, fQuestion} {
 		doc.AddFieldMappingsAt(name,
@@ -105,11 +111,8 @@ func newMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fAnswer,
 		text(fAnswer, FoldedAnalyzerName, true),
 		text(fAnswer+sufBigram, BigramAnalyzerName, false))
-	for _, name := range []string{fCategoryName, fUnitName} {
-		doc.AddFieldMappingsAt(name, text(name, FoldedAnalyzerName, true))
-	}
+	doc.AddFieldMappingsAt(fCategoryName, text(fCategoryName, FoldedAnalyzerName, true))
 	doc.AddFieldMappingsAt(fFacets, facetField)
-	doc.AddFieldMappingsAt(fURL, storedOnly())
 	// The publication time is only shown and sorted by, never searched
 	// by range: a sortable string (one term, with doc values for the sort)
 	// instead of a date field (sixteen precision terms per item).
