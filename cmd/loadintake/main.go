@@ -505,10 +505,10 @@ func (a cpuSplit) sub(b cpuSplit) cpuSplit {
 	return cpuSplit{a.server - b.server, a.postgres - b.postgres, a.client - b.client, a.machine - b.machine}
 }
 
-const tick = 10 * time.Millisecond // USER_HZ = 100 on Linux
-
 func cpuNow(serverPID int) cpuSplit {
-	c := cpuSplit{server: procCPU(serverPID), client: procCPU(os.Getpid())}
+	// Postgres backends that ended in between are missed; pgx keeps its
+	// connections open.
+	c := cpuSplit{server: loadtest.ProcCPU(serverPID), client: loadtest.ProcCPU(os.Getpid()), machine: loadtest.MachineCPU()}
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -516,37 +516,10 @@ func cpuNow(serverPID int) cpuSplit {
 			continue
 		}
 		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "postgres" {
-			c.postgres += procCPU(pid)
-		}
-	}
-	if raw, err := os.ReadFile("/proc/stat"); err == nil {
-		f := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0])
-		for i, v := range f[1:] {
-			if i == 3 || i == 4 { // idle, iowait
-				continue
-			}
-			n, _ := strconv.ParseInt(v, 10, 64)
-			c.machine += time.Duration(n) * tick
+			c.postgres += loadtest.ProcCPU(pid)
 		}
 	}
 	return c
-}
-
-// procCPU is a process's user + system time (postgres backends that ended
-// in between are missed; pgx keeps its connections open).
-func procCPU(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+k) * tick
 }
 
 // rssKB reads VmRSS of a process in kB.

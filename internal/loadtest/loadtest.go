@@ -1,6 +1,6 @@
 // Package loadtest holds what the load scripts (cmd/loadintake,
 // cmd/loadsearch) share: a free loopback address, waiting for /readyz and
-// reading a server process's memory from /proc.
+// reading a process's memory and CPU time (and the machine's) from /proc.
 package loadtest
 
 import (
