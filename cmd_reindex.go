@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -22,7 +26,7 @@ func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
 // that cannot be opened is rebuilt from it in the background; /readyz says
 // so until it is done).
 func startSearch(ctx context.Context, cfg config, st *models.Store) (*app.SearchRuntime, error) {
-	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{CacheSize: cfg.SearchCache})
+	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{CacheSize: cfg.SearchCache, BuildAside: buildAside(cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
@@ -75,4 +79,29 @@ func reindexCommand(ctx context.Context, cfg config, args []string, stdout io.Wr
 	}
 	fmt.Fprintf(stdout, "rebuilt %d items in %s into %s\n", total, took, indexDir(cfg))
 	return nil
+}
+
+// buildAside runs `pakn reindex` as a child process with this process's
+// data folder and database: building a large index leaves a fragmented
+// heap behind, which the serving process then need not carry. Nil when
+// this program is not the pakn binary (a test binary would run its tests).
+func buildAside(cfg config) func(ctx context.Context) error {
+	exe, err := os.Executable()
+	if err != nil || strings.HasSuffix(exe, ".test") {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		cmd := exec.CommandContext(ctx, exe, "reindex", "--quiet")
+		cmd.Env = append(os.Environ(), "PAKN_DATA_DIR="+cfg.DataDir, "PAKN_DATABASE_URL="+cfg.DatabaseURL)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &out
+		if err := cmd.Run(); err != nil {
+			msg := out.String()
+			if len(msg) > 2000 {
+				msg = msg[len(msg)-2000:]
+			}
+			return fmt.Errorf("pakn reindex: %w: %s", err, strings.TrimSpace(msg))
+		}
+		return nil
+	}
 }

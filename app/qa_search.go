@@ -110,6 +110,10 @@ type SearchOptions struct {
 	// CacheSize is the result cache's size (PAKN_SEARCH_CACHE; 0 = the
 	// default of 1024, negative = off).
 	CacheSize int
+	// BuildAside, when set, fills a new index in another process (`pakn
+	// reindex`, which hands it over to this one): the build's memory is
+	// then never the server's. When it fails the server builds itself.
+	BuildAside func(ctx context.Context) error
 }
 
 // SearchRuntime is a server's search: the index in the data folder, the
@@ -212,6 +216,23 @@ func (rt *SearchRuntime) BuildIfNeeded(ctx context.Context) error {
 }
 
 func (rt *SearchRuntime) rebuild(ctx context.Context) error {
+	if rt.opts.BuildAside != nil {
+		err := rt.opts.BuildAside(ctx)
+		if err == nil {
+			var adopted bool
+			if adopted, err = rt.Index.AdoptPending(); err == nil && adopted {
+				rt.Syncer.Reset()
+				return nil
+			}
+			if err == nil {
+				err = errors.New("no index was handed over")
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rt.log.Warn("building the search index in another process failed; building it here", "err", err)
+	}
 	cursor, err := rebuildCursor(ctx, rt.store)
 	if err != nil {
 		return err

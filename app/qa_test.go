@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -316,6 +317,42 @@ func TestSearchFollowsDatabase(t *testing.T) {
 		n2, _ := rt2.Index.DocCount()
 		if lag, err := rt2.Lag(ctx); n1 != n2 || n1 < 25 || err != nil || lag != 0 {
 			t.Errorf("second instance: %d docs (first %d), lag %d, %v", n2, n1, lag, err)
+		}
+
+		// Built aside (as `pakn reindex` in a child process does: it hands
+		// the index over to the instance holding the folder), and built
+		// here when building aside fails.
+		for name, aside := range map[string]func(dir string) func(context.Context) error{
+			"aside": func(dir string) func(context.Context) error {
+				return func(ctx context.Context) error {
+					handed, err := app.Reindex(ctx, e.Store, dir, nil)
+					if err == nil && !handed {
+						err = fmt.Errorf("not handed over")
+					}
+					return err
+				}
+			},
+			"fallback": func(string) func(context.Context) error {
+				return func(context.Context) error { return fmt.Errorf("no child process here") }
+			},
+		} {
+			dir := filepath.Join(t.TempDir(), "index")
+			var logged bytes.Buffer
+			rt3, err := app.OpenSearch(ctx, e.Store, dir, slog.New(slog.NewTextHandler(&logged, nil)), app.SearchOptions{BuildAside: aside(dir)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rt3.BuildIfNeeded(ctx); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if fellBack := strings.Contains(logged.String(), "building it here"); fellBack != (name == "fallback") {
+				t.Errorf("%s: fell back to building in process: %v", name, fellBack)
+			}
+			n3, _ := rt3.Index.DocCount()
+			if lag, err := rt3.Lag(ctx); n3 != n1 || err != nil || lag != 0 {
+				t.Errorf("%s: %d docs (want %d), lag %d, %v", name, n3, n1, lag, err)
+			}
+			rt3.Close()
 		}
 	})
 }
