@@ -67,17 +67,21 @@ type wordTokenizer struct{}
 
 func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 	out := make(analysis.TokenStream, 0, len(in)/5)
-	start, pos := -1, 0
-	numeric := true
-	emit := func(end int) {
-		pos++
+	scanWords(in, func(start, end int, numeric bool) {
 		typ := analysis.AlphaNumeric
 		if numeric {
 			typ = analysis.Numeric
 		}
-		out = append(out, &analysis.Token{Term: in[start:end:end], Start: start, End: end, Position: pos, Type: typ})
-		start, numeric = -1, true
-	}
+		out = append(out, &analysis.Token{Term: in[start:end:end], Start: start, End: end, Position: len(out) + 1, Type: typ})
+	})
+	return out
+}
+
+// scanWords calls word with the byte offsets of each run of letters,
+// combining marks and digits in in, and whether it is digits only.
+func scanWords(in []byte, word func(start, end int, numeric bool)) {
+	start := -1
+	numeric := true
 	for i := 0; i < len(in); {
 		r, size := rune(in[i]), 1
 		if r >= utf8.RuneSelf {
@@ -91,14 +95,14 @@ func (wordTokenizer) Tokenize(in []byte) analysis.TokenStream {
 				numeric = false
 			}
 		} else if start >= 0 {
-			emit(i)
+			word(start, i, numeric)
+			start, numeric = -1, true
 		}
 		i += size
 	}
 	if start >= 0 {
-		emit(len(in))
+		word(start, len(in), numeric)
 	}
-	return out
 }
 
 // isWordRune reports whether r belongs to a token: a letter, a digit or
@@ -190,23 +194,28 @@ func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		switch {
-		case r < utf8.RuneSelf:
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-		case r < foldTableSize:
-			r = foldTable[r]
-		case unicode.Is(unicode.Mn, r):
-			r = 0
-		default:
-			r = unicode.ToLower(r)
-		}
-		if r != 0 {
+		if r = foldRune(r); r != 0 {
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+// foldRune is r folded and lower-cased (see Fold); 0 drops it.
+func foldRune(r rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+	case r < foldTableSize:
+		r = foldTable[r]
+	case unicode.Is(unicode.Mn, r):
+		r = 0
+	default:
+		r = unicode.ToLower(r)
+	}
+	return r
 }
 
 // Normalize returns s in NFC, the form stored and analysed.
@@ -241,13 +250,11 @@ func (a viAnalyzer) Analyze(in []byte) analysis.TokenStream {
 	type span struct{ start, end, from, to int } // input offsets, term bytes in buf
 	spans := make([]span, 0, len(in)/4+1)
 	buf := make([]byte, 0, len(in)+len(in)/4)
-	start := -1
-	numeric := true
 	var numericAt []bool
 	// Text is NFC almost always (document and queries normalise it): then
 	// so is every token, and no token needs checking.
 	normal := isASCII(in) || norm.NFC.IsNormal(in)
-	emit := func(end int) {
+	scanWords(in, func(start, end int, numeric bool) {
 		from := len(buf)
 		term := in[start:end]
 		if !normal && !isASCII(term) && !norm.NFC.IsNormal(term) {
@@ -256,28 +263,7 @@ func (a viAnalyzer) Analyze(in []byte) analysis.TokenStream {
 		buf = appendLower(buf, term, a.fold)
 		spans = append(spans, span{start, end, from, len(buf)})
 		numericAt = append(numericAt, numeric)
-		start, numeric = -1, true
-	}
-	for i := 0; i < len(in); {
-		r, size := rune(in[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRune(in[i:])
-		}
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-			if !('0' <= r && r <= '9') {
-				numeric = false
-			}
-		} else if start >= 0 {
-			emit(i)
-		}
-		i += size
-	}
-	if start >= 0 {
-		emit(len(in))
-	}
+	})
 	if !a.bigram {
 		toks := make([]analysis.Token, len(spans))
 		out := make(analysis.TokenStream, len(spans))
@@ -344,16 +330,7 @@ func appendLower(dst, s []byte, fold bool) []byte {
 			l = 'ς'
 		}
 		if fold {
-			switch {
-			case l < utf8.RuneSelf:
-			case l < foldTableSize:
-				l = foldTable[l]
-			case unicode.Is(unicode.Mn, l):
-				l = 0
-			default:
-				l = unicode.ToLower(l)
-			}
-			if l == 0 {
+			if l = foldRune(l); l == 0 {
 				continue
 			}
 		}

@@ -159,7 +159,7 @@ func TestFoldedTokensMatchAnalyzer(t *testing.T) {
 	for _, text := range texts {
 		text = Normalize(text)
 		var got []string
-		foldedTokens(text, nil, func(pos, start, end int, folded []byte) {
+		foldedTokens([]byte(text), nil, func(pos, start, end int, folded []byte) {
 			got = append(got, fmt.Sprintf("%d:%d-%d:%s", pos, start, end, folded))
 		})
 		var want []string

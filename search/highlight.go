@@ -3,7 +3,6 @@ package search
 import (
 	"html"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -72,7 +71,7 @@ func highlightItem(it Item, qt *queryTerms) []string {
 		text := highlightText(it, field)
 		spans = spans[:0]
 		if len(qt.terms[field]) > 0 {
-			buf = foldedTokens(text, buf, func(_, start, end int, folded []byte) {
+			buf = foldedTokens([]byte(text), buf, func(_, start, end int, folded []byte) {
 				if qt.matches(field, folded) {
 					spans = append(spans, [2]int{start, end})
 				}
@@ -175,43 +174,13 @@ func forward(text string, from, n int) int {
 // analyzer makes it, its position (from 1) and byte offsets, without
 // allocating per token: folded is only valid during the call. It returns
 // buf for reuse.
-func foldedTokens(text string, buf []byte, visit func(pos, start, end int, folded []byte)) []byte {
-	pos, start := 0, -1
-	flush := func(end int) {
+func foldedTokens(text []byte, buf []byte, visit func(pos, start, end int, folded []byte)) []byte {
+	pos := 0
+	scanWords(text, func(start, end int, _ bool) {
 		pos++
-		buf = buf[:0]
-		for _, r := range text[start:end] {
-			switch {
-			case r < utf8.RuneSelf:
-				if 'A' <= r && r <= 'Z' {
-					r += 'a' - 'A'
-				}
-			case r < foldTableSize:
-				r = foldTable[r]
-			case unicode.Is(unicode.Mn, r):
-				r = 0
-			default:
-				r = unicode.ToLower(r)
-			}
-			if r != 0 {
-				buf = utf8.AppendRune(buf, r)
-			}
-		}
+		buf = appendLower(buf[:0], text[start:end], true)
 		visit(pos, start, end, buf)
-		start = -1
-	}
-	for i, r := range text {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-		} else if start >= 0 {
-			flush(i)
-		}
-	}
-	if start >= 0 {
-		flush(len(text))
-	}
+	})
 	return buf
 }
 
