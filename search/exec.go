@@ -9,7 +9,6 @@ import (
 	"math"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	bdoc "github.com/blevesearch/bleve/v2/document"
@@ -876,35 +875,10 @@ func hitItem(h rawHit) (Item, error) {
 		if typ != 't' {
 			return true
 		}
-		switch name {
-		case "_id":
+		if name == "_id" {
 			it.ID = string(value)
-		case fRef:
-			it.Ref = string(value)
-		case fType:
-			it.Type = string(value)
-		case fTitle:
-			it.Title = string(value)
-		case fQuestion:
-			it.Question = string(value)
-		case fAnswer:
-			it.Answer = string(value)
-		case fCategory:
-			it.Category = string(value)
-		case fCategoryName:
-			it.CategoryName = string(value)
-		case fUnit:
-			it.Unit = string(value)
-		case fUnitName:
-			it.UnitName = string(value)
-		case fLevel:
-			it.Level = string(value)
-		case fURL:
-			it.URL = string(value)
-		case fPublishedAt:
-			if t, err := time.Parse(time.RFC3339Nano, string(value)); err == nil {
-				it.PublishedAt = t
-			}
+		} else {
+			it.setStored(name, string(value))
 		}
 		return true
 	})

@@ -171,22 +171,48 @@ const sortableTime = "2006-01-02T15:04:05.000000000Z07:00"
 
 // itemFromFields rebuilds an Item from stored fields of a hit.
 func itemFromFields(id string, f map[string]interface{}) Item {
-	str := func(k string) string { s, _ := f[k].(string); return s }
-	it := Item{
-		ID: id, Ref: str(fRef), Type: str(fType), Title: str(fTitle),
-		Question: str(fQuestion), Answer: str(fAnswer),
-		Category: str(fCategory), CategoryName: str(fCategoryName),
-		Unit: str(fUnit), UnitName: str(fUnitName), Level: str(fLevel), URL: str(fURL),
+	it := Item{ID: id}
+	for k, v := range f {
+		if s, ok := v.(string); ok {
+			it.setStored(k, s)
+		}
 	}
 	if v, ok := f[fVersion].(float64); ok {
 		it.Version = int(v)
 	}
-	if s := str(fPublishedAt); s != "" {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+	return it
+}
+
+// setStored sets the field of it that the stored text field name holds.
+func (it *Item) setStored(name, value string) {
+	switch name {
+	case fRef:
+		it.Ref = value
+	case fType:
+		it.Type = value
+	case fTitle:
+		it.Title = value
+	case fQuestion:
+		it.Question = value
+	case fAnswer:
+		it.Answer = value
+	case fCategory:
+		it.Category = value
+	case fCategoryName:
+		it.CategoryName = value
+	case fUnit:
+		it.Unit = value
+	case fUnitName:
+		it.UnitName = value
+	case fLevel:
+		it.Level = value
+	case fURL:
+		it.URL = value
+	case fPublishedAt:
+		if t, err := time.Parse(time.RFC3339Nano, value); err == nil {
 			it.PublishedAt = t
 		}
 	}
-	return it
 }
 
 func itoa(v int64) []byte { return []byte(strconv.FormatInt(v, 10)) }
