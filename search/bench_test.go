@@ -60,7 +60,7 @@ func synthItems(seed uint64, from, n int) []Item {
 const benchBatch = 5000 // items per Upsert call (split into batches of Options.BatchSize)
 
 func BenchmarkIndexBatch(b *testing.B) {
-	idx, err := Open(filepath.Join(b.TempDir(), "idx"), Options{BatchSize: envInt("PAKN_BENCH_BATCH", 500)})
+	idx, err := Open(filepath.Join(b.TempDir(), "idx"), Options{BatchSize: envInt("PAKN_BENCH_BATCH", 0)})
 	if err != nil {
 		b.Fatal(err)
 	}

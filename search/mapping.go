@@ -140,9 +140,9 @@ func newMapping() mapping.IndexMapping {
 	return m
 }
 
-// document turns an item into what bleve indexes; all text is NFC so that
+// itemValues are the values bleve indexes for an item; all text is NFC so that
 // highlight offsets computed on analysed tokens fit the stored text.
-func document(it Item) map[string]interface{} {
+func itemValues(it Item) map[string]interface{} {
 	d := map[string]interface{}{
 		fID:           it.ID,
 		fRef:          it.Ref,
