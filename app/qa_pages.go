@@ -178,7 +178,8 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 		out.Facets[name] = fs
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.JSON(out)
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(out.appendJSON(make([]byte, 0, 16<<10)))
 }
 
 // Page views.

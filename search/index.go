@@ -51,9 +51,9 @@ type Options struct {
 	// phase.
 	StrictMinHits int
 	// MaxSearches is the number of searches that run at once (default
-	// GOMAXPROCS); others wait their turn. Searches are CPU-bound: running
-	// more than there are cores only makes each slower and multiplies
-	// the memory in use.
+	// GOMAXPROCS); others wait their turn, in order (slots.go). Searches
+	// are CPU-bound: running more than there are cores only makes each
+	// slower and multiplies the memory in use.
 	MaxSearches int
 	// CacheSize is how many recent results are kept (default 1024);
 	// negative turns the cache off.
@@ -131,8 +131,8 @@ type Index struct {
 	mu sync.RWMutex
 	bi bleve.Index // nil once closed
 
-	searching chan struct{} // semaphore of running searches
-	cache     *resultCache  // nil when off
+	slots *searchSlots // running searches; nil while building
+	cache *resultCache // nil when off
 
 	writeMu sync.Mutex // serialises writers so version checks are not racy
 	docs    *docBuilder
@@ -181,7 +181,7 @@ func newIndex(dir string, opts Options, lk *dirLock, bi bleve.Index) (*Index, er
 		return nil, err
 	}
 	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, docs: docs,
-		searching: make(chan struct{}, opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
+		slots: newSearchSlots(opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -268,6 +268,9 @@ func (x *Index) Close() error {
 	}
 	err := x.bi.Close()
 	x.bi = nil
+	if x.slots != nil {
+		x.slots.close()
+	}
 	if uerr := x.lock.unlock(); err == nil {
 		err = uerr
 	}

@@ -113,13 +113,11 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 
 // search runs a query against the index (no cache).
 func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, error) {
-	if x.searching != nil {
-		select {
-		case x.searching <- struct{}{}:
-			defer func() { <-x.searching }()
-		case <-ctx.Done():
-			return Result{}, fmt.Errorf("search: query %q: %w", q.Text, ctx.Err())
+	if x.slots != nil {
+		if err := x.slots.acquire(ctx); err != nil {
+			return Result{}, fmt.Errorf("search: query %q: %w", q.Text, err)
 		}
+		defer x.slots.release()
 	}
 	var res *pageResult
 	var used query.Query

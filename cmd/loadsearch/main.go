@@ -5,6 +5,7 @@
 // latency percentiles and the server's resident memory.
 //
 //	go run ./cmd/loadsearch -n 100000 -clients 16 -duration 20s
+//	go run ./cmd/loadsearch -reuse <folder kept with -keep> -rounds 3
 //
 // Loopback only; every loop is bounded by -duration and -max.
 package main
@@ -47,14 +48,30 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the temporary folder")
 	cache := flag.Int("cache", 0, "result cache size of the server and the in-process index (0: off, the primary figures; e.g. 1024: on)")
 	reuse := flag.String("reuse", "", "a folder kept by an earlier run (-keep, SQLite): serve its data again, without generating or building")
+	nRounds := flag.Int("rounds", 1, "alternate the HTTP and in-process phases this many times (the machine's noise moves single runs)")
+	var serverEnv envList
+	flag.Var(&serverEnv, "server-env", "KEY=VALUE added to the server's environment only (repeatable)")
 	flag.Parse()
-	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache, *reuse); err != nil {
+	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache, *reuse, *nRounds, serverEnv); err != nil {
 		fmt.Fprintln(os.Stderr, "loadsearch:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int, reuse string) error {
+// envList collects repeated -server-env flags.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
+func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int, reuse string, nRounds int, serverEnv []string) error {
 	ctx := context.Background()
 	tmp := reuse
 	if tmp == "" {
@@ -89,9 +106,80 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 			return fmt.Errorf("go build: %w", err)
 		}
 	}
+	var rounds []round
+	for r := 1; r <= nRounds; r++ {
+		// 3. HTTP phase, against a freshly started server.
+		h, err := httpPhase(ctx, bin, dataDir, dbURL, cache, clients, duration, maxReq, serverEnv, reuse != "" || r > 1, n)
+		if err != nil {
+			return err
+		}
+		// 4. In-process phase, same queries, same concurrency, on the same
+		// index (the server is stopped: it held the folder).
+		in, err := inProcessPhase(ctx, dataDir, cache, clients, duration, maxReq)
+		if err != nil {
+			return err
+		}
+		rounds = append(rounds, round{h, in})
+		if nRounds > 1 {
+			fmt.Printf("round %d: HTTP p99 %s, in process p99 %s, ratio %.2f\n", r, pct(h.lat, 99), pct(in.lat, 99), ratio(h.lat, in.lat))
+		}
+	}
+
+	// 5. Report.
+	fmt.Println()
+	fmt.Printf("| round | path | requests | errors | throughput | p50 | p95 | p99 | CPU per request |\n|---|---|---|---|---|---|---|---|---|\n")
+	per := func(d time.Duration, n int) string {
+		return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000/float64(max(1, n)))
+	}
+	row := func(r int, name string, l []time.Duration, errs int, cpu string) {
+		fmt.Printf("| %d | %s | %d | %d | %.0f/s | %s | %s | %s | %s |\n", r, name, len(l), errs,
+			float64(len(l))/duration.Seconds(), pct(l, 50), pct(l, 95), pct(l, 99), cpu)
+	}
+	var ratios []float64
+	for i, rd := range rounds {
+		row(i+1, fmt.Sprintf("HTTP /api/v1/search, %d clients", clients), rd.http.lat, rd.http.errs,
+			fmt.Sprintf("server %s, client %s, machine %s", per(rd.http.cpu.server, len(rd.http.lat)),
+				per(rd.http.cpu.client, len(rd.http.lat)), per(rd.http.cpu.machine, len(rd.http.lat))))
+		row(i+1, fmt.Sprintf("in process Index.Search, %d goroutines", clients), rd.in.lat, rd.in.errs,
+			fmt.Sprintf("process %s, machine %s", per(rd.in.cpu.client, len(rd.in.lat)), per(rd.in.cpu.machine, len(rd.in.lat))))
+		ratios = append(ratios, ratio(rd.http.lat, rd.in.lat))
+	}
+	fmt.Println()
+	for i, rd := range rounds {
+		fmt.Printf("round %d: p99 HTTP / in process = %.2f; server RSS while serving: peak %s, mean %s (%d samples); %s\n",
+			i+1, ratios[i], mb(rd.http.peakRSS), mb(rd.http.meanRSS), rd.http.samples, rd.http.split)
+	}
+	if len(rounds) > 1 {
+		sort.Float64s(ratios)
+		fmt.Printf("median p99 HTTP / in process over %d rounds = %.2f\n", len(rounds), ratios[len(ratios)/2])
+	}
+	return nil
+}
+
+type round struct{ http, in phase }
+
+// phase is what one measured phase observed.
+type phase struct {
+	lat              []time.Duration // sorted
+	errs             int
+	cpu              cpuUse
+	peakRSS, meanRSS int64
+	samples          int64
+	split            string
+}
+
+func ratio(http, in []time.Duration) float64 {
+	return float64(pct(http, 99)) / float64(max(1, pct(in, 99)))
+}
+
+// httpPhase starts `pakn serve` on the data folder, waits for /readyz (the
+// first start builds the index unless built is set), measures the queries
+// through HTTP while sampling the server's memory, and stops the server.
+func httpPhase(ctx context.Context, bin, dataDir, dbURL string, cache, clients int, duration time.Duration, maxReq int, serverEnv []string, built bool, n int) (phase, error) {
+	var ph phase
 	addr, err := loadtest.FreeAddr()
 	if err != nil {
-		return err
+		return ph, err
 	}
 	srv := exec.Command(bin, "serve")
 	srv.Env = append(os.Environ(), "PAKN_DATA_DIR="+dataDir, "PAKN_ADDR="+addr, "PAKN_BASE_URL=http://"+addr,
@@ -99,15 +187,16 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	if dbURL != "" {
 		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789")
 	}
-	logf, err := os.Create(filepath.Join(tmp, "server.log"))
+	srv.Env = append(srv.Env, serverEnv...)
+	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dataDir), "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return err
+		return ph, err
 	}
 	defer logf.Close()
 	srv.Stdout, srv.Stderr = logf, logf
-	t0 = time.Now()
+	t0 := time.Now()
 	if err := srv.Start(); err != nil {
-		return err
+		return ph, err
 	}
 	stopped := false
 	stop := func() {
@@ -128,17 +217,16 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	defer stop()
 	base := "http://" + addr
 	if err := loadtest.WaitReady(base, 10*time.Minute); err != nil {
-		return err
+		return ph, err
 	}
 	took := time.Since(t0)
-	if reuse != "" {
-		fmt.Printf("server ready (index kept from the earlier run) in %s; RSS %s\n", took.Round(time.Millisecond), mb(rss(srv.Process.Pid)))
+	if built {
+		fmt.Printf("server ready (index kept) in %s; RSS %s\n", took.Round(time.Millisecond), mb(rss(srv.Process.Pid)))
 	} else {
 		fmt.Printf("server ready (index built from the database) in %s (%.0f items/s including start-up); RSS %s\n",
 			took.Round(time.Millisecond), float64(n)/took.Seconds(), mb(rss(srv.Process.Pid)))
 	}
 
-	// 3. HTTP phase.
 	// fasthttp's HostClient reuses its connections and buffers: the load
 	// client shares the 2 cores with the server and should cost it little.
 	client := &fasthttp.HostClient{Addr: addr, MaxConns: clients * 2, ReadTimeout: 10 * time.Second,
@@ -165,7 +253,7 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}
 	for _, q := range queries { // warm-up
 		if err := httpSearch(q); err != nil {
-			return fmt.Errorf("warm-up %q: %w", q, err)
+			return ph, fmt.Errorf("warm-up %q: %w", q, err)
 		}
 	}
 	var peak, sum, samples atomic.Int64
@@ -188,55 +276,39 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 		}
 	}()
 	cpu0 := cpuNow(srv.Process.Pid)
-	httpLat, httpErrs := measure(clients, duration, maxReq, httpSearch)
-	httpCPU := cpuNow(srv.Process.Pid).sub(cpu0)
+	ph.lat, ph.errs = measure(clients, duration, maxReq, httpSearch)
+	ph.cpu = cpuNow(srv.Process.Pid).sub(cpu0)
 	stopSampling()
 	pid := srv.Process.Pid
-	split := fmt.Sprintf("at the end: anonymous %s, file-backed (index mmap) %s",
+	ph.split = fmt.Sprintf("at the end: anonymous %s, file-backed (index mmap) %s",
 		mb(loadtest.ProcStatus(pid, "RssAnon:")), mb(loadtest.ProcStatus(pid, "RssFile:")))
-	stop()
+	ph.peakRSS, ph.samples = peak.Load(), samples.Load()
+	if ph.samples > 0 {
+		ph.meanRSS = sum.Load() / ph.samples
+	}
+	return ph, nil
+}
 
-	// 4. In-process phase, same queries, same concurrency, on the same index.
+// inProcessPhase measures the same queries straight on the index.
+func inProcessPhase(ctx context.Context, dataDir string, cache, clients int, duration time.Duration, maxReq int) (phase, error) {
+	var ph phase
 	idx, err := search.Open(filepath.Join(dataDir, "index"), search.Options{CacheSize: cacheOpt(cache)})
 	if err != nil {
-		return err
+		return ph, err
 	}
 	defer idx.Close()
 	for _, q := range queries {
 		if _, err := idx.Search(ctx, search.Query{Text: q}); err != nil {
-			return err
+			return ph, err
 		}
 	}
-	cpu0 = cpuNow(0)
-	inLat, inErrs := measure(clients, duration, maxReq, func(q string) error {
+	cpu0 := cpuNow(0)
+	ph.lat, ph.errs = measure(clients, duration, maxReq, func(q string) error {
 		_, err := idx.Search(ctx, search.Query{Text: q})
 		return err
 	})
-	inCPU := cpuNow(0).sub(cpu0)
-
-	// 5. Report.
-	fmt.Println()
-	fmt.Printf("| path | requests | errors | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|---|\n")
-	row := func(name string, l []time.Duration, errs int) {
-		fmt.Printf("| %s | %d | %d | %.0f/s | %s | %s | %s |\n", name, len(l), errs,
-			float64(len(l))/duration.Seconds(), pct(l, 50), pct(l, 95), pct(l, 99))
-	}
-	row(fmt.Sprintf("HTTP /api/v1/search, %d clients", clients), httpLat, httpErrs)
-	row(fmt.Sprintf("in process Index.Search, %d goroutines", clients), inLat, inErrs)
-	fmt.Printf("\np99 HTTP / in process = %.2f\n", float64(pct(httpLat, 99))/float64(max(1, pct(inLat, 99))))
-	per := func(d time.Duration, n int) string {
-		return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000/float64(max(1, n)))
-	}
-	fmt.Printf("CPU per request, HTTP phase: server %s, load client %s, whole machine %s\n",
-		per(httpCPU.server, len(httpLat)), per(httpCPU.client, len(httpLat)), per(httpCPU.machine, len(httpLat)))
-	fmt.Printf("CPU per query, in-process phase: this process %s, whole machine %s\n",
-		per(inCPU.client, len(inLat)), per(inCPU.machine, len(inLat)))
-	avg := int64(0)
-	if samples.Load() > 0 {
-		avg = sum.Load() / samples.Load()
-	}
-	fmt.Printf("server RSS while serving: peak %s, mean %s (%d samples); %s\n", mb(peak.Load()), mb(avg), samples.Load(), split)
-	return nil
+	ph.cpu = cpuNow(0).sub(cpu0)
+	return ph, nil
 }
 
 // measure runs f over the query list from `clients` goroutines until the

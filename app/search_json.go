@@ -1,0 +1,229 @@
+package app
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendJSON appends r as encoding/json writes it (same bytes, HTML-safe
+// escaping). A search answer is 10–12 KB of Vietnamese text, which the
+// reflective encoders escape rune by rune; this was 7 % of the server's
+// time per search request (BENCHMARKS.md). TestSearchJSONMatchesEncodingJSON
+// holds it to encoding/json.
+func (r *apiSearchResult) appendJSON(b []byte) []byte {
+	b = append(b, `{"total":`...)
+	b = strconv.AppendUint(b, r.Total, 10)
+	b = append(b, `,"page":`...)
+	b = strconv.AppendInt(b, int64(r.Page), 10)
+	b = append(b, `,"per_page":`...)
+	b = strconv.AppendInt(b, int64(r.PerPage), 10)
+	b = append(b, `,"hits":`...)
+	if r.Hits == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Hits {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.Hits[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"facets":`...)
+	if r.Facets == nil {
+		b = append(b, "null"...)
+	} else {
+		names := make([]string, 0, len(r.Facets))
+		for name := range r.Facets {
+			names = append(names, name)
+		}
+		slices.Sort(names) // encoding/json sorts map keys
+		b = append(b, '{')
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = appendFacetsJSON(b, r.Facets[name])
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func (h *apiHit) appendJSON(b []byte) []byte {
+	for _, f := range [...]struct{ key, value string }{
+		{`{"id":`, h.ID}, {`,"ref":`, h.Ref}, {`,"type":`, h.Type}, {`,"title":`, h.Title},
+		{`,"question":`, h.Question}, {`,"answer":`, h.Answer}, {`,"category":`, h.Category},
+		{`,"category_name":`, h.CategoryName}, {`,"unit":`, h.Unit}, {`,"unit_name":`, h.UnitName},
+		{`,"level":`, h.Level}, {`,"published_at":`, h.PublishedAt}, {`,"url":`, h.URL},
+	} {
+		b = append(b, f.key...)
+		b = appendJSONString(b, f.value)
+	}
+	b = append(b, `,"score":`...)
+	b = appendJSONFloat(b, h.Score)
+	b = append(b, `,"highlights":`...)
+	b = appendStringsJSON(b, h.Highlights)
+	return append(b, '}')
+}
+
+func appendFacetsJSON(b []byte, fs []apiFacet) []byte {
+	if fs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"term":`...)
+		b = appendJSONString(b, f.Term)
+		b = append(b, `,"count":`...)
+		b = strconv.AppendInt(b, int64(f.Count), 10)
+		if f.Name != "" {
+			b = append(b, `,"name":`...)
+			b = appendJSONString(b, f.Name)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendStringsJSON(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJSONFloat formats like encoding/json (ES6 number formatting).
+// Scores are finite; encoding/json would refuse NaN and infinities, and
+// so does this, by writing 0.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, '0')
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 becomes e-9, as encoding/json writes it.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// jsonAttention marks the bytes appendJSONString cannot copy as they
+// are: ASCII that encoding/json escapes in its HTML-safe mode, and 0xE2,
+// the first byte of U+2028 and U+2029. Built once, only read.
+var jsonAttention = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
+		t[c] = true
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted and escaped as encoding/json does:
+// control characters, <, > and & as \u00XX (\b \f \n \r \t by name),
+// invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. Valid text is
+// copied in runs between the few bytes that need a look.
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		return appendJSONStringSlow(b, s)
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !jsonAttention[c] {
+			continue
+		}
+		if c == 0xE2 {
+			// U+2028 is E2 80 A8, U+2029 E2 80 A9; other E2 letters stay.
+			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+				b = append(b, s[start:i]...)
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&^0xA0])
+				i += 2
+				start = i + 1
+			}
+			continue
+		}
+		b = append(b, s[start:i]...)
+		b = appendJSONEscape(b, c)
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJSONEscape appends the escape of an ASCII byte.
+func appendJSONEscape(b []byte, c byte) []byte {
+	switch c {
+	case '\\', '"':
+		return append(b, '\\', c)
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
+
+// appendJSONStringSlow handles text with invalid UTF-8 rune by rune.
+func appendJSONStringSlow(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonAttention[c] {
+				b = append(b, s[start:i]...)
+				b = appendJSONEscape(b, c)
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			start = i + size
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
