@@ -179,7 +179,16 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	return c.Send(out.appendJSON(make([]byte, 0, 16<<10)))
+	buf, _ := s.jsonBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	*buf = out.appendJSON((*buf)[:0])
+	c.Response().SetBody(*buf)
+	if cap(*buf) <= 256<<10 { // an unusually large answer is not kept
+		s.jsonBufs.Put(buf)
+	}
+	return nil
 }
 
 // Page views.

@@ -130,15 +130,11 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// jsonAttention marks the bytes appendJSONString cannot copy as they
-// are: ASCII that encoding/json escapes in its HTML-safe mode, and 0xE2,
-// the first byte of U+2028 and U+2029. Built once, only read.
-var jsonAttention = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	for _, c := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
-		t[c] = true
+// jsonSafe marks the ASCII bytes encoding/json copies as they are in its
+// HTML-safe mode. Built once, only read.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
 	return t
 }()
@@ -147,32 +143,45 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s quoted and escaped as encoding/json does:
 // control characters, <, > and & as \u00XX (\b \f \n \r \t by name),
-// invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. Valid text is
-// copied in runs between the few bytes that need a look.
+// invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. Everything else is
+// copied in runs; Vietnamese letters (two or three bytes) are checked
+// inline, the rest decoded.
 func appendJSONString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendJSONStringSlow(b, s)
-	}
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if !jsonAttention[c] {
-			continue
-		}
-		if c == 0xE2 {
-			// U+2028 is E2 80 A8, U+2029 E2 80 A9; other E2 letters stay.
-			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+		if c < utf8.RuneSelf {
+			if !jsonSafe[c] {
 				b = append(b, s[start:i]...)
-				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&^0xA0])
-				i += 2
+				b = appendJSONEscape(b, c)
 				start = i + 1
 			}
+			i++
 			continue
 		}
-		b = append(b, s[start:i]...)
-		b = appendJSONEscape(b, c)
-		start = i + 1
+		// Valid two-byte sequences, and three-byte ones outside the
+		// surrogates (ED A0–BF), the overlongs (E0 80–9F) and E2 80 A8–A9.
+		if 0xC2 <= c && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		if 0xE1 <= c && c <= 0xEC && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			start = i + size
+		}
+		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
@@ -195,35 +204,4 @@ func appendJSONEscape(b []byte, c byte) []byte {
 		return append(b, '\\', 't')
 	}
 	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-}
-
-// appendJSONStringSlow handles text with invalid UTF-8 rune by rune.
-func appendJSONStringSlow(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonAttention[c] {
-				b = append(b, s[start:i]...)
-				b = appendJSONEscape(b, c)
-				start = i + 1
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			start = i + size
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -2,7 +2,9 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -72,4 +74,33 @@ func FuzzAppendJSONFloat(f *testing.F) {
 			t.Errorf("%v: got %s, want %s", v, got, want)
 		}
 	})
+}
+
+// BenchmarkSearchJSON writes a search answer the size of the load test's
+// (ten hits with long Vietnamese answers and highlighted fragments).
+func BenchmarkSearchJSON(b *testing.B) {
+	answer := strings.Repeat("Công dân có thể nộp trực tuyến qua Cổng dịch vụ công quốc gia hoặc ứng dụng VNeID. ", 12)
+	r := apiSearchResult{Total: 3868, Page: 1, PerPage: 10, Facets: map[string][]apiFacet{
+		"category": {{Term: "y-te", Count: 3000, Name: "Y tế"}}, "unit": {{Term: "BEN-LUC", Count: 3868, Name: "Ủy ban nhân dân huyện Bến Lức"}}, "type": {{Term: "answer", Count: 3868}}}}
+	for i := range 10 {
+		r.Hits = append(r.Hits, apiHit{ID: fmt.Sprintf("answer-%d", i), Ref: "load-1", Type: "answer", Title: "Về bảo hiểm y tế tại phường 4",
+			Question: "Cha tôi ở xã Tân Bửu phản ánh về bảo hiểm y tế, có mất phí không?", Answer: answer, Category: "y-te", CategoryName: "Y tế",
+			Unit: "BEN-LUC", UnitName: "Ủy ban nhân dân huyện Bến Lức", Level: "district", PublishedAt: "2026-10-28T18:47:33+07:00",
+			URL: "http://localhost:8080/qa/answer-41662", Score: 0.1871345455793754,
+			Highlights: []string{"Cha tôi ở xã Tân Bửu phản ánh về <mark>bảo</mark> <mark>hiểm</mark> <mark>y</mark> <mark>tế</mark>, có mất phí không?", "… nộp trực tuyến qua Cổng <mark>dịch vụ</mark> công …"}})
+	}
+	for _, enc := range []struct {
+		name string
+		f    func() []byte
+	}{
+		{"appendJSON", func() []byte { return r.appendJSON(make([]byte, 0, 16<<10)) }},
+		{"encoding-json", func() []byte { out, _ := json.Marshal(r); return out }},
+	} {
+		b.Run(enc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(enc.f())))
+			for b.Loop() {
+				enc.f()
+			}
+		})
+	}
 }

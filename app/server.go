@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,6 +55,9 @@ type Server struct {
 	proxies []*net.IPNet
 	// csp is the Content-Security-Policy header (securityHeaders).
 	csp string
+	// jsonBufs are buffers for the search API's answers (*[]byte; the
+	// answer is copied into the response).
+	jsonBufs sync.Pool
 }
 
 // New builds the Fiber application with every route.
