@@ -114,6 +114,14 @@ type SearchOptions struct {
 	// reindex`, which hands it over to this one): the build's memory is
 	// then never the server's. When it fails the server builds itself.
 	BuildAside func(ctx context.Context) error
+	// CatchUpLimit is how many changes an existing index may be behind
+	// the feed and still catch up through the Syncer (default 10,000);
+	// further behind, and a quarter of its size or more, it is rebuilt as
+	// a new one is. Catching up on a large backlog writes many small
+	// segments in the server and leaves their merges' heap behind (235 MB
+	// of resident memory for 100,000 changes, against 140 MB after a
+	// rebuild), and takes longer than a rebuild.
+	CatchUpLimit int64
 }
 
 // SearchRuntime is a server's search: the index in the data folder, the
@@ -157,7 +165,14 @@ func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Log
 		Interval: opts.Interval, GapGrace: opts.GapGrace,
 		OnError: func(err error) { log.Error("search sync failed", "err", err) },
 	})
-	rt.building.Store(idx.Rebuilt())
+	rebuild := idx.Rebuilt()
+	if !rebuild {
+		if rebuild, err = rt.farBehind(ctx); err != nil {
+			idx.Close()
+			return nil, err
+		}
+	}
+	rt.building.Store(rebuild)
 	if err := st.SeedSynonyms(ctx, synonymRules(search.DefaultSynonyms())); err != nil {
 		idx.Close()
 		return nil, err
@@ -167,6 +182,32 @@ func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Log
 		return nil, err
 	}
 	return rt, nil
+}
+
+// farBehind reports whether the index lags the feed by more than
+// CatchUpLimit changes and by a quarter of its size (see SearchOptions).
+func (rt *SearchRuntime) farBehind(ctx context.Context) (bool, error) {
+	limit := rt.opts.CatchUpLimit
+	if limit <= 0 {
+		limit = 10_000
+	}
+	cursor, err := rt.Index.Cursor()
+	if err != nil {
+		return false, err
+	}
+	behind, err := rt.store.CountPublishedChangesAfter(ctx, cursor)
+	if err != nil {
+		return false, err
+	}
+	docs, err := rt.Index.DocCount()
+	if err != nil {
+		return false, err
+	}
+	if behind <= limit || uint64(behind) < docs/4 {
+		return false, nil
+	}
+	rt.log.Info("the search index is far behind the database; rebuilding it", "behind", behind, "items", docs)
+	return true, nil
 }
 
 // Run fills a new index from the database if needed, then follows the

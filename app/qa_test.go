@@ -357,6 +357,75 @@ func TestSearchFollowsDatabase(t *testing.T) {
 	})
 }
 
+// An index that is far behind the feed when the server starts is rebuilt
+// (aside, as a missing one); one a little behind catches up through the
+// Syncer.
+func TestFarBehindIndexIsRebuilt(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, rt := qaEnv(t, tg)
+		ctx := context.Background()
+		dir := filepath.Join(t.TempDir(), "index")
+		first, err := app.OpenSearch(ctx, e.Store, dir, quiet(), app.SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := first.BuildIfNeeded(ctx); err != nil {
+			t.Fatal(err)
+		}
+		docs, _ := first.Index.DocCount()
+		first.Close()
+		coord := models.Viewer{Role: models.RoleCoordinator, Name: "test"}
+		behind := int(docs)/4 + 2
+		for i := range behind {
+			if _, err := e.Store.CreateFAQ(ctx, coord, models.FAQInput{Ref: fmt.Sprintf("behind-%d", i), Category: "giao-thong", Unit: "SGTVT",
+				Question: fmt.Sprintf("Câu hỏi số %d về đăng kiểm xe?", i), Answer: "Đến trạm đăng kiểm gần nhất.", Publish: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			limit   int64
+			rebuild bool
+		}{{int64(behind), false}, {int64(behind) - 1, true}} {
+			// Each case starts from a copy of the index as it was.
+			cdir := filepath.Join(t.TempDir(), "index")
+			if err := os.CopyFS(cdir, os.DirFS(dir)); err != nil {
+				t.Fatal(err)
+			}
+			var logged bytes.Buffer
+			var aside int
+			again, err := app.OpenSearch(ctx, e.Store, cdir, slog.New(slog.NewTextHandler(&logged, nil)), app.SearchOptions{
+				CatchUpLimit: c.limit,
+				BuildAside: func(ctx context.Context) error {
+					aside++
+					_, err := app.Reindex(ctx, e.Store, cdir, nil)
+					return err
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Building() != c.rebuild {
+				t.Errorf("limit %d, %d behind: rebuild %v, want %v", c.limit, behind, again.Building(), c.rebuild)
+			}
+			if err := again.BuildIfNeeded(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := again.Syncer.SyncOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n, _ := again.Index.DocCount()
+			syncOnce(t, rt)
+			want, _ := rt.Index.DocCount()
+			if lag, err := again.Lag(ctx); n != want || lag != 0 || err != nil {
+				t.Errorf("limit %d: %d docs (want %d), lag %d, %v", c.limit, n, want, lag, err)
+			}
+			if (aside == 1) != c.rebuild || strings.Contains(logged.String(), "far behind") != c.rebuild {
+				t.Errorf("limit %d: built aside %d times; log: %s", c.limit, aside, logged.String())
+			}
+			again.Close()
+		}
+	})
+}
+
 // TestOutOfOrderCommits holds transaction A (earlier seq) open while B
 // (later seq) commits: the syncer shows B at once and still picks up A
 // after it commits.

@@ -119,6 +119,16 @@ type ChangeWithItem struct {
 	Item *PublishedItem // nil when the item is withdrawn or gone
 }
 
+// CountPublishedChangesAfter is the number of changes in the feed after
+// seq: how far behind an index with that cursor is.
+func (s *Store) CountPublishedChangesAfter(ctx context.Context, seq int64) (int64, error) {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&PublishedChange{}).Where("seq > ?", seq).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count changes after %d: %w", seq, err)
+	}
+	return n, nil
+}
+
 // PublishedChangesAfter reads the change feed after seq, in order, with the
 // current state of each item.
 func (s *Store) PublishedChangesAfter(ctx context.Context, after int64, limit int) ([]ChangeWithItem, error) {
