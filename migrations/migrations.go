@@ -22,6 +22,7 @@ func all() []*gormigrate.Migration {
 		m0030FAQ(),
 		m0040APIKeys(),
 		m0050IntakeIndexes(),
+		m0060PublishedIndexes(),
 	}
 }
 

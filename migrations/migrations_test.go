@@ -211,3 +211,60 @@ func TestIntakeIndexes(t *testing.T) {
 		}
 	})
 }
+
+// TestPublishedIndexes: after 0060 the listings of published items read an
+// index in their order instead of sorting the table (SQLite plans; on
+// PostgreSQL the planner chooses by statistics, so only the index set is
+// checked there).
+func TestPublishedIndexes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		st := open(t, tg)
+		if err := migrations.Migrate(context.Background(), st.DB, st.Dialect); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		q := `SELECT indexname FROM pg_indexes WHERE tablename = 'published_items' ORDER BY indexname`
+		if st.Dialect != models.Postgres {
+			q = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'published_items' AND sql IS NOT NULL ORDER BY name`
+		}
+		if err := st.DB.Raw(q).Scan(&names).Error; err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(names, " ")
+		for _, want := range []string{"idx_published_items_published", "idx_published_items_type_published"} {
+			if !strings.Contains(" "+got+" ", " "+want+" ") {
+				t.Errorf("index %s missing (all: %s)", want, got)
+			}
+		}
+		for _, gone := range []string{"idx_published_items_withdrawn", "idx_published_items_published_at", "idx_published_items_type"} {
+			if strings.Contains(" "+got+" ", " "+gone+" ") {
+				t.Errorf("index %s still there (all: %s)", gone, got)
+			}
+		}
+		if st.Dialect == models.Postgres {
+			return
+		}
+		for _, tc := range []struct{ query, uses string }{
+			// Listing every item for a rebuild, by keyset (gorm's FindInBatches).
+			{`SELECT * FROM published_items WHERE withdrawn = false AND id > 'faq-1' ORDER BY id LIMIT 1000`, "sqlite_autoindex_published_items_1"},
+			// The home page's newest answers and the feed's newest items.
+			{`SELECT * FROM published_items WHERE withdrawn = false AND type = 'answer' ORDER BY published_at DESC, id DESC LIMIT 5`, "idx_published_items_type_published"},
+			{`SELECT * FROM published_items WHERE withdrawn = false ORDER BY published_at DESC, id DESC LIMIT 50`, "idx_published_items_published"},
+		} {
+			var plan []struct {
+				Detail string
+			}
+			if err := st.DB.Raw("EXPLAIN QUERY PLAN " + tc.query).Scan(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			var lines []string
+			for _, p := range plan {
+				lines = append(lines, p.Detail)
+			}
+			all := strings.Join(lines, "\n")
+			if !strings.Contains(all, tc.uses) || strings.Contains(all, "TEMP B-TREE") {
+				t.Errorf("%s:\n%s\nwant %s without a sort", tc.query, all, tc.uses)
+			}
+		}
+	})
+}

@@ -22,8 +22,8 @@ const (
 // nothing else, so personal data cannot leak into them by construction.
 type PublishedItem struct {
 	ID           string `gorm:"primaryKey;size:64"` // "faq-12" or "answer-34"
-	Type         string `gorm:"size:8;not null;index"`
-	Ref          string `gorm:"size:128;index"` // the id an FAQ entry was imported with
+	Type         string `gorm:"size:8;not null"`    // indexed with the time (migration 0060)
+	Ref          string `gorm:"size:128;index"`     // the id an FAQ entry was imported with
 	Version      int    `gorm:"not null"`
 	Title        string `gorm:"not null"`
 	Question     string `gorm:"not null"`
@@ -35,8 +35,8 @@ type PublishedItem struct {
 	Level        string `gorm:"size:16"`
 	AskedAt      *time.Time
 	AnsweredAt   *time.Time
-	PublishedAt  time.Time `gorm:"not null;index"`
-	Withdrawn    bool      `gorm:"not null;default:false;index"`
+	PublishedAt  time.Time `gorm:"not null"` // indexed with the id (migration 0060)
+	Withdrawn    bool      `gorm:"not null;default:false"`
 	UpdatedAt    time.Time
 }
 

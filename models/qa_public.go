@@ -29,7 +29,8 @@ func (s *Store) LatestPublishedOfType(ctx context.Context, typ string, n int) ([
 		q = q.Where("type = ?", typ)
 	}
 	var out []PublishedItem
-	if err := q.Order("published_at DESC, id").Limit(n).Find(&out).Error; err != nil {
+	// The order of idx_published_items_type_published, read backwards.
+	if err := q.Order("published_at DESC, id DESC").Limit(n).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("latest published: %w", err)
 	}
 	return out, nil
