@@ -55,10 +55,6 @@ func SearchItem(p models.PublishedItem) search.Item {
 	}
 }
 
-// searchIndexOptions: bleve batches of 1,000 items; a rebuild hands
-// GOMAXPROCS of them at a time to concurrent writers.
-func searchIndexOptions() search.Options { return search.Options{BatchSize: 1000} }
-
 // SearchSource streams every public item, for rebuilding an index.
 func SearchSource(ctx context.Context, st *models.Store) search.Source {
 	return func(yield func(search.Item) error) error {
@@ -92,7 +88,7 @@ func Reindex(ctx context.Context, st *models.Store, dir string, progress func(do
 	if err != nil {
 		return false, err
 	}
-	idx, err := search.Rebuild(ctx, dir, cursor, SearchSource(ctx, st), progress, searchIndexOptions())
+	idx, err := search.Rebuild(ctx, dir, cursor, SearchSource(ctx, st), progress, search.Options{})
 	if errors.Is(err, search.ErrHandedOver) {
 		return true, nil
 	}
@@ -154,9 +150,7 @@ func OpenSearch(ctx context.Context, st *models.Store, dir string, log *slog.Log
 	if opts.SynonymsInterval <= 0 {
 		opts.SynonymsInterval = 30 * time.Second
 	}
-	io := searchIndexOptions()
-	io.CacheSize = opts.CacheSize
-	idx, err := search.Open(dir, io)
+	idx, err := search.Open(dir, search.Options{CacheSize: opts.CacheSize})
 	if err != nil {
 		return nil, err
 	}

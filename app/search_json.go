@@ -20,18 +20,7 @@ func (r *apiSearchResult) appendJSON(b []byte) []byte {
 	b = append(b, `,"per_page":`...)
 	b = strconv.AppendInt(b, int64(r.PerPage), 10)
 	b = append(b, `,"hits":`...)
-	if r.Hits == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range r.Hits {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = r.Hits[i].appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONArray(b, r.Hits, func(b []byte, h *apiHit) []byte { return h.appendJSON(b) })
 	b = append(b, `,"facets":`...)
 	if r.Facets == nil {
 		b = append(b, "null"...)
@@ -73,14 +62,7 @@ func (h *apiHit) appendJSON(b []byte) []byte {
 }
 
 func appendFacetsJSON(b []byte, fs []apiFacet) []byte {
-	if fs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, f := range fs {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	return appendJSONArray(b, fs, func(b []byte, f *apiFacet) []byte {
 		b = append(b, `{"term":`...)
 		b = appendJSONString(b, f.Term)
 		b = append(b, `,"count":`...)
@@ -89,21 +71,26 @@ func appendFacetsJSON(b []byte, fs []apiFacet) []byte {
 			b = append(b, `,"name":`...)
 			b = appendJSONString(b, f.Name)
 		}
-		b = append(b, '}')
-	}
-	return append(b, ']')
+		return append(b, '}')
+	})
 }
 
 func appendStringsJSON(b []byte, ss []string) []byte {
-	if ss == nil {
+	return appendJSONArray(b, ss, func(b []byte, s *string) []byte { return appendJSONString(b, *s) })
+}
+
+// appendJSONArray appends xs as a JSON array (null when nil, as
+// encoding/json writes a nil slice), each element by elem.
+func appendJSONArray[T any](b []byte, xs []T, elem func([]byte, *T) []byte) []byte {
+	if xs == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
-	for i, s := range ss {
+	for i := range xs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = elem(b, &xs[i])
 	}
 	return append(b, ']')
 }

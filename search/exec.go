@@ -689,10 +689,7 @@ func (c *postingCache) prune(segs []*scorch.SegmentSnapshot) {
 	if len(c.bySeg) <= len(segs) {
 		return
 	}
-	live := make(map[segment.Segment]bool, len(segs))
-	for _, s := range segs {
-		live[s.Segment()] = true
-	}
+	live := liveSegments(segs)
 	for seg, m := range c.bySeg {
 		if !live[seg] {
 			for _, el := range m {
@@ -700,6 +697,16 @@ func (c *postingCache) prune(segs []*scorch.SegmentSnapshot) {
 			}
 		}
 	}
+}
+
+// liveSegments is the set of segments of a snapshot, for the caches to
+// drop what belongs to merged-away ones.
+func liveSegments(segs []*scorch.SegmentSnapshot) map[segment.Segment]bool {
+	live := make(map[segment.Segment]bool, len(segs))
+	for _, s := range segs {
+		live[s.Segment()] = true
+	}
+	return live
 }
 
 // hitHeap keeps the best k hits; the root is the worst of them.
@@ -934,10 +941,7 @@ func (c *facetCache) prune(segs []*scorch.SegmentSnapshot) {
 	if len(c.bySeg) <= len(segs) {
 		return
 	}
-	live := make(map[segment.Segment]bool, len(segs))
-	for _, s := range segs {
-		live[s.Segment()] = true
-	}
+	live := liveSegments(segs)
 	for seg := range c.bySeg {
 		if !live[seg] {
 			delete(c.bySeg, seg)

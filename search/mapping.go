@@ -62,11 +62,8 @@ func newMapping() mapping.IndexMapping {
 		f.DocValues = false // filters only; facets read fFacets
 		return f
 	}
-	facetField := bleve.NewKeywordFieldMapping()
-	facetField.Analyzer = keyword.Name
+	facetField := keywordField()
 	facetField.Store = false
-	facetField.IncludeInAll = false
-	facetField.IncludeTermVectors = false
 	facetField.DocValues = true
 	storedOnly := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
@@ -116,11 +113,7 @@ func newMapping() mapping.IndexMapping {
 	// The publication time is only shown and sorted by, never searched
 	// by range: a sortable string (one term, with doc values for the sort)
 	// instead of a date field (sixteen precision terms per item).
-	published := bleve.NewKeywordFieldMapping()
-	published.Analyzer = keyword.Name
-	published.Store = true
-	published.IncludeInAll = false
-	published.IncludeTermVectors = false
+	published := keywordField()
 	published.DocValues = true
 	doc.AddFieldMappingsAt(fPublishedAt, published)
 	num := bleve.NewNumericFieldMapping()

@@ -43,8 +43,6 @@ func newSearchSlots(n int) *searchSlots {
 	return &searchSlots{free: n, maxPipes: defaultSlotPipes}
 }
 
-var wakeByte = []byte{1}
-
 // acquire waits for a slot, in arrival order, or for ctx to end.
 func (s *searchSlots) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
@@ -99,7 +97,7 @@ func (w *slotWaiter) wait(ctx context.Context) bool {
 		}
 		return false
 	}
-	stop := context.AfterFunc(ctx, func() { _, _ = w.w.Write(wakeByte) })
+	stop := context.AfterFunc(ctx, w.wake)
 	var b [1]byte
 	_, err := w.r.Read(b[:])
 	return stop() && err == nil
@@ -147,11 +145,14 @@ func (s *searchSlots) release() {
 		return
 	}
 	s.mu.Unlock()
-	// An empty pipe takes a byte without blocking. The waiter may have
-	// been cancelled and closed it meanwhile: the write then fails, and
-	// the waiter, seeing granted, owns the slot anyway.
-	_, _ = w.w.Write(wakeByte)
+	// An empty pipe takes a byte without blocking. A waiter cancelled
+	// meanwhile, seeing granted, owns the slot anyway.
+	w.wake()
 }
+
+// wake writes the byte a waiting search reads. An error means the waiter
+// closed its pipe after a cancellation, and no longer reads it.
+func (w *slotWaiter) wake() { _, _ = w.w.Write([]byte{1}) }
 
 // close releases the idle pipes; pipes in use are closed by their waiters.
 func (s *searchSlots) close() {
