@@ -23,6 +23,21 @@ func open(t *testing.T, tg testdb.Target) *models.Store {
 	return st
 }
 
+// indexNames lists the indexes created on tables (not the ones a primary
+// key or unique constraint implies on SQLite), sorted.
+func indexNames(t *testing.T, st *models.Store, tables ...string) []string {
+	t.Helper()
+	q := `SELECT indexname FROM pg_indexes WHERE tablename IN ? ORDER BY indexname`
+	if st.Dialect != models.Postgres {
+		q = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ? AND sql IS NOT NULL ORDER BY name`
+	}
+	var names []string
+	if err := st.DB.Raw(q, tables).Scan(&names).Error; err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
 func applied(t *testing.T, st *models.Store) []string {
 	t.Helper()
 	var ids []string
@@ -150,14 +165,7 @@ func TestIntakeIndexes(t *testing.T) {
 		if err := migrations.Migrate(context.Background(), st.DB, st.Dialect); err != nil {
 			t.Fatal(err)
 		}
-		var names []string
-		q := `SELECT indexname FROM pg_indexes WHERE tablename IN ('petitions', 'events') ORDER BY indexname`
-		if st.Dialect != models.Postgres {
-			q = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('petitions', 'events') AND sql IS NOT NULL ORDER BY name`
-		}
-		if err := st.DB.Raw(q).Scan(&names).Error; err != nil {
-			t.Fatal(err)
-		}
+		names := indexNames(t, st, "petitions", "events")
 		has := map[string]bool{}
 		for _, n := range names {
 			has[n] = true
@@ -222,14 +230,7 @@ func TestPublishedIndexes(t *testing.T) {
 		if err := migrations.Migrate(context.Background(), st.DB, st.Dialect); err != nil {
 			t.Fatal(err)
 		}
-		var names []string
-		q := `SELECT indexname FROM pg_indexes WHERE tablename = 'published_items' ORDER BY indexname`
-		if st.Dialect != models.Postgres {
-			q = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'published_items' AND sql IS NOT NULL ORDER BY name`
-		}
-		if err := st.DB.Raw(q).Scan(&names).Error; err != nil {
-			t.Fatal(err)
-		}
+		names := indexNames(t, st, "published_items")
 		got := strings.Join(names, " ")
 		for _, want := range []string{"idx_published_items_published", "idx_published_items_type_published"} {
 			if !strings.Contains(" "+got+" ", " "+want+" ") {
