@@ -23,6 +23,8 @@ type Config struct {
 	Province string
 	// SecureCookies marks cookies Secure (when BaseURL is https).
 	SecureCookies bool
+	// OIDC is the citizens' sign-in (account_oidc.go).
+	OIDC OIDCConfig
 }
 
 // Rate is a request limit: N requests per Per; N == 0 turns it off.

@@ -16,7 +16,9 @@ type submitFormData struct {
 }
 
 func (s *Server) submitForm(c *fiber.Ctx) error {
-	return s.renderSubmit(c, fiber.StatusOK, submitFormData{}, nil)
+	var form submitFormData
+	prefillPetitioner(c, &form.Petitioner)
+	return s.renderSubmit(c, fiber.StatusOK, form, nil)
 }
 
 func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, verr *models.ValidationError) error {
@@ -34,9 +36,11 @@ func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, ver
 			}
 		}
 	}
-	return s.render(c, status, "submit", s.t(c, "submit.heading"), fiber.Map{
+	data := fiber.Map{
 		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "ErrorList": list,
-	})
+	}
+	s.submitAccount(c, data)
+	return s.render(c, status, "submit", s.t(c, "submit.heading"), data)
 }
 
 // translateFields fills each field error's message in the user's language.
@@ -63,6 +67,7 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 		},
 		Channel: models.ChannelWeb, Language: langOf(c),
 		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
+		AccountID: citizenAccountID(c),
 	}
 	files, err := readFiles(c, "files")
 	if err != nil {

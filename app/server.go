@@ -55,6 +55,8 @@ type Server struct {
 	proxies []*net.IPNet
 	// csp is the Content-Security-Policy header (securityHeaders).
 	csp string
+	// acct is the citizens' sign-in (nil when off; account.go).
+	acct *accounts
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
@@ -112,6 +114,9 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.language)
 	s.app.Use("/admin", s.loadSession)
+	if err := s.setupAccounts(); err != nil {
+		return nil, err
+	}
 	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
@@ -142,6 +147,7 @@ func (s *Server) routes() {
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
 	s.citizenRoutes()
+	s.accountRoutes()
 
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
