@@ -1,14 +1,15 @@
 package app
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"golang.org/x/oauth2"
 
 	"pakn/models"
@@ -63,7 +64,7 @@ func (s *Server) setupAccounts() error {
 		if err != nil {
 			return err
 		}
-		h := adaptor.HTTPHandler(idp)
+		h := netHTTP(idp)
 		s.app.All(demoIssuerPath+"/*", func(c *fiber.Ctx) error {
 			// The provider's pages are its own: no cookie of PAKN's,
 			// no PAKN CSRF (its forms carry the auth request's id).
@@ -270,7 +271,7 @@ func (s *Server) accountConsentPost(c *fiber.Ctx) error {
 // profileRow is one field of the profile as pages show it.
 type profileRow struct {
 	Field, Input, Type, Autocomplete, Value, Error string
-	Vouched                                       bool
+	Vouched                                        bool
 }
 
 // profileRows lists the profile's fields with the /submit form's names.
@@ -398,4 +399,51 @@ func citizenAccountID(c *fiber.Ctx) *int64 {
 		return &id
 	}
 	return nil
+}
+
+// netHTTP serves an http.Handler from Fiber. Unlike Fiber's adaptor it
+// copies the request: the provider keeps strings of it (an auth request's
+// client id) long after Fiber has reused its buffers.
+func netHTTP(h http.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r, err := http.NewRequestWithContext(c.UserContext(), c.Method(), string(c.Request().URI().FullURI()), bytes.NewReader(bytes.Clone(c.Body())))
+		if err != nil {
+			return fiber.ErrBadRequest
+		}
+		c.Request().Header.VisitAll(func(k, v []byte) { r.Header.Add(string(k), string(v)) })
+		r.Host = string(c.Request().Host())
+		r.RemoteAddr = c.Context().RemoteAddr().String()
+		w := &fiberResponse{c: c, h: http.Header{}}
+		h.ServeHTTP(w, r)
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+}
+
+// fiberResponse is an http.ResponseWriter over Fiber's response.
+type fiberResponse struct {
+	c     *fiber.Ctx
+	h     http.Header
+	wrote bool
+}
+
+func (w *fiberResponse) Header() http.Header { return w.h }
+
+func (w *fiberResponse) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	for k, vs := range w.h {
+		w.c.Response().Header.Del(k)
+		for _, v := range vs {
+			w.c.Response().Header.Add(k, v)
+		}
+	}
+	w.c.Status(code)
+}
+
+func (w *fiberResponse) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.c.Write(b)
 }

@@ -185,7 +185,7 @@ type demoStorage struct {
 
 func (s *demoStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	if id != s.client.GetID() {
-		return nil, errors.New("unknown client")
+		return nil, fmt.Errorf("unknown client %q (want %q)", id, s.client.GetID())
 	}
 	return s.client, nil
 }
