@@ -277,13 +277,17 @@ func (s *Store) TakeCitizenLogin(ctx context.Context, tok, state string) (*Citiz
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected != 1 || subtle.ConstantTimeCompare([]byte(row.State), []byte(state)) != 1 {
+		if res.RowsAffected != 1 {
 			return ErrNotFound
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("citizen sign-in callback: %w", err)
+	}
+	// Checked after the commit: a wrong state uses the sign-in up too.
+	if subtle.ConstantTimeCompare([]byte(row.State), []byte(state)) != 1 {
+		return nil, fmt.Errorf("citizen sign-in callback: state does not match: %w", ErrNotFound)
 	}
 	return &row, nil
 }
