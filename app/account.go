@@ -324,6 +324,11 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, flash, claimErr string,
 			}
 		}
 	}
+	// The sign-out form's redirect goes on to the provider: browsers check
+	// it against this page's form-action.
+	if _, origin := s.acct.rp.logoutURL(c.UserContext(), "", s.Config.BaseURL+"/"); origin != "" {
+		s.allowFormAction(c, origin)
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, status, "account", s.t(c, "account.heading"), fiber.Map{
 		"Account": acc, "Fields": profileRows(p, s.fieldErrors(c, verr)), "Petitions": ps, "Label": s.acct.label,
@@ -367,11 +372,16 @@ func (s *Server) accountLogout(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c, citizenCookie)
 	if u, origin := s.acct.rp.logoutURL(c.UserContext(), idToken, s.Config.BaseURL+"/"); u != "" {
-		// A form's redirect to another origin needs form-action to allow it.
-		c.Set("Content-Security-Policy", strings.Replace(s.csp, "form-action 'self'", "form-action 'self' "+origin, 1))
+		s.allowFormAction(c, origin)
 		return c.Redirect(u, fiber.StatusSeeOther)
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// allowFormAction adds the provider's origin to this response's
+// form-action.
+func (s *Server) allowFormAction(c *fiber.Ctx, origin string) {
+	c.Set("Content-Security-Policy", strings.Replace(s.csp, "form-action 'self'", "form-action 'self' "+origin, 1))
 }
 
 // submitAccount adds the citizen's sign-in to the /submit form's data.

@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"pakn/internal/testdb"
+)
+
+// TestBrowserCitizenAccount is a citizen's journey in chromium: sign in at
+// the provider from /submit, agree to what is kept, submit with the details
+// already there, find the petition under /account, sign out here and at
+// the provider.
+func TestBrowserCitizenAccount(t *testing.T) {
+	ctx := browser(t)
+	w := newOIDCWorld(t, testdb.SQLite(t), worldOptions{})
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(w.base+"/submit"),
+		chromedp.Click(chromedp.CSS(`#signin a`)),
+		chromedp.Click(chromedp.ID("demo-citizen-2")),
+		chromedp.WaitVisible(chromedp.ID("consent-profile")),
+		chromedp.Click(chromedp.ID("consent")),
+		chromedp.Click(chromedp.ID("consent-accept")),
+		chromedp.WaitVisible(chromedp.ID("prefilled")),
+	)
+	if err != nil {
+		t.Fatalf("sign in from /submit: %v", err)
+	}
+	name, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("name")))
+	if err != nil || name != "Trần Thị Bích" {
+		t.Fatalf("/submit prefilled with name %q (%v)", name, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name="kind"][value="recommendation"]`)),
+		chromedp.SetValue(chromedp.ID("category"), "moi-truong"),
+		chromedp.SendKeys(chromedp.ID("title"), "Đề nghị nạo vét kênh ấp 3"),
+		chromedp.SendKeys(chromedp.ID("content"), "Kênh thủy lợi ấp 3 xã Long Hậu bị bồi lắng, nước không thoát được khi mưa lớn."),
+		chromedp.Click(chromedp.CSS(`input[name="privacy_consent"]`)),
+		chromedp.Click(chromedp.CSS(`form.form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("receipt-code")),
+	)
+	if err != nil {
+		t.Fatalf("submit signed in: %v", err)
+	}
+	code := text("#receipt-code")
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(w.base+"/account"),
+		chromedp.WaitVisible(chromedp.ID("petitions")),
+	)
+	if err != nil {
+		t.Fatalf("/account: %v", err)
+	}
+	row := text("#p-" + code)
+	if !strings.Contains(row, "Đề nghị nạo vét kênh ấp 3") || !strings.Contains(row, "Đã tiếp nhận") {
+		t.Fatalf("/account shows %q for %s", row, code)
+	}
+	if id := text("#id-number"); !strings.HasPrefix(id, "••••••••5678") {
+		t.Fatalf("ID number shown as %q", id)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("signout")),
+		chromedp.WaitVisible(chromedp.ID("home-q")),
+	)
+	at, lerr := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || lerr != nil || at != w.base+"/" {
+		t.Fatalf("after sign-out the browser is at %q (%v)", at, err)
+	}
+	var sessions int64
+	w.env.Store.DB.Table("citizen_sessions").Count(&sessions)
+	if sessions != 0 {
+		t.Fatalf("%d citizen sessions after sign-out", sessions)
+	}
+}
