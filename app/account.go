@@ -326,7 +326,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, flash, claimErr string,
 	}
 	// The sign-out form's redirect goes on to the provider: browsers check
 	// it against this page's form-action.
-	if _, origin := s.acct.rp.logoutURL(c.UserContext(), "", s.Config.BaseURL+"/"); origin != "" {
+	if origin := s.acct.rp.providerOrigin(); origin != "" {
 		s.allowFormAction(c, origin)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

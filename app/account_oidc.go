@@ -304,6 +304,22 @@ func claimString(claims map[string]any, name string) string {
 	return ""
 }
 
+// providerOrigin is the origin of the provider's end_session_endpoint, or
+// of its issuer before discovery (pages never wait for the provider).
+func (rp *relyingParty) providerOrigin() string {
+	rp.mu.Lock()
+	raw := rp.cfg.Issuer
+	if rp.live != nil && rp.live.endSession != "" {
+		raw = rp.live.endSession
+	}
+	rp.mu.Unlock()
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // logoutURL is the provider's end_session_endpoint with the hint and the
 // way back, or "" when the provider has none.
 func (rp *relyingParty) logoutURL(ctx context.Context, idToken, back string) (string, string) {
