@@ -263,7 +263,7 @@ func (rp *relyingParty) missing(claims map[string]any) bool {
 }
 
 // profile maps claims to PAKN's fields. The provider vouches for what it
-// gives, except an e-mail or phone it says it has not verified.
+// gives, but for an e-mail or phone only when it says it verified it.
 func (rp *relyingParty) profile(claims map[string]any) models.CitizenProfile {
 	var p models.CitizenProfile
 	for _, field := range models.ProfileFields {
@@ -276,8 +276,8 @@ func (rp *relyingParty) profile(claims map[string]any) models.CitizenProfile {
 			continue
 		}
 		p.Set(field, v)
-		if (field == models.FieldEmail && claims["email_verified"] == false) ||
-			(field == models.FieldPhone && claims["phone_number_verified"] == false) {
+		if (field == models.FieldEmail && claims["email_verified"] != true) ||
+			(field == models.FieldPhone && claims["phone_number_verified"] != true) {
 			continue
 		}
 		p.Vouched = append(p.Vouched, field)
