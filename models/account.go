@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -578,10 +577,8 @@ func validateProfile(p *CitizenProfile) *ValidationError {
 	if p.Phone != "" && !phoneRe.MatchString(p.Phone) {
 		v.Add("phone", "err.phone", nil)
 	}
-	if p.Email != "" {
-		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email, ".") {
-			v.Add("email", "err.email", nil)
-		}
+	if p.Email != "" && !validEmail(p.Email) {
+		v.Add("email", "err.email", nil)
 	}
 	return v
 }
@@ -605,17 +602,11 @@ func (s *Store) ClaimPetition(ctx context.Context, accountID int64, code, secret
 	code = NormalizeCode(code)
 	var p Petition
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		err := tx.Where("code = ?", code).First(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			checkSecret(code, secret, "")
-			return ErrNotFound
-		}
+		pp, err := petitionByCodeSecret(tx, code, secret)
 		if err != nil {
 			return err
 		}
-		if !checkSecret(p.Code, secret, p.SecretHash) {
-			return ErrNotFound
-		}
+		p = *pp
 		var link AccountPetition
 		err = tx.Where("petition_id = ?", p.ID).First(&link).Error
 		switch {

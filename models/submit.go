@@ -148,15 +148,19 @@ func (in *SubmitInput) validate() *ValidationError {
 	if p.Phone != "" && !phoneRe.MatchString(p.Phone) {
 		v.Add("petitioner.phone", "err.phone", nil)
 	}
-	if p.Email != "" {
-		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email, ".") {
-			v.Add("petitioner.email", "err.email", nil)
-		}
+	if p.Email != "" && !validEmail(p.Email) {
+		v.Add("petitioner.email", "err.email", nil)
 	}
 	if in.RequireConsent && !in.PrivacyConsent {
 		v.Add("privacy_consent", "err.consent", nil)
 	}
 	return v
+}
+
+// validEmail tells whether s is a plain e-mail address with a dotted domain.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, ".")
 }
 
 // SubmitPetition validates, routes and records a petition with its first
