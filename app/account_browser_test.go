@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"pakn/internal/axe"
 	"pakn/internal/testdb"
 )
 
@@ -80,4 +81,56 @@ func TestBrowserCitizenAccount(t *testing.T) {
 	if sessions != 0 {
 		t.Fatalf("%d citizen sessions after sign-out", sessions)
 	}
+}
+
+// The citizen's new pages pass axe-core's WCAG 2.1 A/AA rules, in
+// Vietnamese and English: the provider's choice page, consent, /submit
+// with the sign-in button and prefilled, /account, a refused sign-in.
+func TestBrowserCitizenPagesAccessible(t *testing.T) {
+	ctx := browser(t)
+	w := newOIDCWorld(t, testdb.SQLite(t), worldOptions{})
+	if err := axe.BypassCSP(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		vs, err := axe.Check(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: %s", what, v)
+		}
+	}
+	open := func(path string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(w.base+path)); err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		check(path)
+	}
+	open("/submit?lang=en")
+	open("/submit?lang=vi")
+	open("/account/callback?state=forged")
+	if err := chromedp.Do(ctx, chromedp.Navigate(w.base+"/account/login"), chromedp.WaitVisible(chromedp.ID("demo-citizen-1"))); err != nil {
+		t.Fatal(err)
+	}
+	check("the provider's choice page")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("demo-citizen-1")), chromedp.WaitVisible(chromedp.ID("consent"))); err != nil {
+		t.Fatal(err)
+	}
+	check("/account/consent")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("consent-accept")), chromedp.WaitVisible(chromedp.CSS(`[role="alert"]`))); err != nil {
+		t.Fatal(err)
+	}
+	check("/account/consent without the tick")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("consent")), chromedp.Click(chromedp.ID("consent-accept")), chromedp.WaitVisible(chromedp.ID("signout"))); err != nil {
+		t.Fatal(err)
+	}
+	open("/account?lang=en")
+	open("/account?lang=vi")
+	open("/submit")
 }
