@@ -89,6 +89,7 @@ func (s *Server) clerkPost(c *fiber.Ctx) error {
 		return err
 	}
 	s.metrics.submitted(in.Channel)
+	showsSecret(c)
 	return s.renderAdmin(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
 		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
 	})

@@ -56,6 +56,8 @@ type Server struct {
 	// csp and cspEmbed are the Content-Security-Policy headers of every
 	// page and of the /embed/ pages (securityHeaders).
 	csp, cspEmbed string
+	// figures are the current year's statistics, shared by / and /stats.
+	figures figures
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
@@ -112,6 +114,7 @@ func New(d Deps) (*Server, error) {
 	}}))
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(s.compress())
 	s.app.Use(s.language)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
@@ -137,7 +140,8 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metricsHandler())
-	a.Use("/static", s.static())
+	a.Get("/favicon.ico", favicon)
+	a.Use("/static", staticCacheControl, s.static())
 
 	a.Get("/", s.homePage)
 	a.Get("/submit", s.submitForm)

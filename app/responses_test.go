@@ -1,0 +1,187 @@
+package app_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"pakn/internal/testdb"
+	"pakn/internal/testenv"
+	"pakn/models"
+)
+
+// Pages, styles and JSON travel compressed when the client accepts it;
+// responses that show a tracking secret never do (BREACH); versioned
+// assets are cached for a year.
+func TestCompressionAndCaching(t *testing.T) {
+	e := testenv.New(t, testdb.SQLite(t))
+	c := e.NewClient()
+	_, home := c.Get("/")
+	asset := regexp.MustCompile(`/static/style\.css\?v=[0-9a-f]+`).FindString(home)
+	if asset == "" {
+		t.Fatal("the home page links no versioned stylesheet")
+	}
+	gz := func(method, path string, body io.Reader, headers ...string) *http.Response {
+		t.Helper()
+		req := httptest.NewRequest(method, path, body)
+		req.Header.Set("Accept-Encoding", "gzip")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		return c.Send(req)
+	}
+	for _, path := range []string{"/", "/submit", "/faq", "/stats", asset, "/api/v1/categories", "/feeds/answers.atom"} {
+		resp := gz(http.MethodGet, path, nil)
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: Content-Encoding %q, want gzip", path, resp.Header.Get("Content-Encoding"))
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if plain, err := io.ReadAll(zr); err != nil || len(plain) <= len(raw) {
+			t.Errorf("%s: %d bytes compressed to %d (%v)", path, len(plain), len(raw), err)
+		}
+	}
+	resp := gz(http.MethodGet, asset, nil)
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("%s: Cache-Control %q", asset, cc)
+	}
+	if cc := gz(http.MethodGet, "/static/style.css", nil).Header.Get("Cache-Control"); strings.Contains(cc, "immutable") {
+		t.Errorf("an unversioned asset is cached as immutable: %q", cc)
+	}
+
+	// The receipt, the tracking page and the API's 201 show the secret.
+	c.Get("/submit")
+	form := url.Values{
+		"kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},
+		"title": {"Đèn đường hỏng"}, "content": {"Đèn đường trên tỉnh lộ 830 hỏng nhiều ngày, đề nghị sửa."},
+		"name": {"Phạm Văn Bình"}, "petitioner_address": {"Ấp 1, xã Lương Hòa"}, "phone": {"0987654321"},
+		"privacy_consent": {"1"}, "_csrf": {c.CSRF},
+	}
+	resp = gz(http.MethodPost, "/submit", strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("receipt: %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	sub := e.Submit(models.SubmitInput{Area: "BEN-LUC"})
+	c.Get("/track")
+	track := url.Values{"code": {sub.Petition.Code}, "secret": {sub.Secret}, "_csrf": {c.CSRF}}
+	resp = gz(http.MethodPost, "/track", strings.NewReader(track.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "" {
+		t.Errorf("track result: %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	body, _ := json.Marshal(map[string]any{"kind": "complaint", "title": "Đèn đường hỏng", "content": "Đèn đường trên tỉnh lộ 830 hỏng nhiều ngày.",
+		"category": "dat-dai", "area": "BEN-LUC", "petitioner": map[string]string{"name": "Lê Văn Cường", "phone": "0987654321", "address": "Bến Lức"}})
+	resp = gz(http.MethodPost, "/api/v1/petitions", bytes.NewReader(body), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Content-Encoding") != "" {
+		t.Errorf("API 201: %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	if !bytes.Contains(page, []byte("Phạm Văn Bình")) {
+		t.Error("the uncompressed receipt is not the receipt")
+	}
+}
+
+// Every page links a favicon that exists.
+func TestFavicon(t *testing.T) {
+	e := testenv.New(t, testdb.SQLite(t))
+	resp, body := get(t, e, "/favicon.ico")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/x-icon" {
+		t.Fatalf("/favicon.ico: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if len(body) < 22 || !bytes.Equal(body[:4], []byte{0, 0, 1, 0}) {
+		t.Errorf("/favicon.ico is not an icon: % x", body[:min(len(body), 8)])
+	}
+	_, page := get(t, e, "/")
+	if !strings.Contains(string(page), `<link rel="icon" href="/favicon.ico"`) {
+		t.Error("the home page links no icon")
+	}
+}
+
+// A CSRF token is masked afresh in every response (BREACH) and every
+// masked form of it is accepted; a token of another browser is not.
+func TestCSRFMaskedPerResponse(t *testing.T) {
+	e := testenv.New(t, testdb.SQLite(t))
+	c := e.NewClient()
+	c.Get("/track")
+	first := c.CSRF
+	c.Get("/track")
+	second := c.CSRF
+	if first == "" || first == second {
+		t.Fatalf("tokens of two responses: %q and %q, want two different masks", first, second)
+	}
+	other := e.NewClient()
+	other.Get("/track")
+	sub := e.Submit(models.SubmitInput{Area: "BEN-LUC"})
+	for name, tc := range map[string]struct {
+		token string
+		want  int
+	}{
+		"first mask":            {first, http.StatusOK},
+		"second mask":           {second, http.StatusOK},
+		"another browser's":     {other.CSRF, http.StatusForbidden},
+		"not base64":            {"%%%", http.StatusForbidden},
+		"truncated":             {first[:20], http.StatusForbidden},
+		"first, one bit flip":   {flipLast(first), http.StatusForbidden},
+		"first, a byte changed": {first[:40] + string(first[40]^1) + first[41:], http.StatusForbidden},
+	} {
+		resp, _ := c.PostForm("/track", url.Values{"code": {sub.Petition.Code}, "secret": {sub.Secret}, "_csrf": {tc.token}})
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s token: %d, want %d", name, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+func flipLast(s string) string {
+	b := []byte(s)
+	if b[len(b)-1] == 'A' {
+		b[len(b)-1] = 'B'
+	} else {
+		b[len(b)-1] = 'A'
+	}
+	return string(b)
+}
+
+// The home page and /stats show the same figures for the year.
+func TestHomeAndStatsAgree(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		f := newFixture(t, e)
+		f.t = t
+		for _, state := range []string{models.StatusReceived, models.StatusAccepted, models.StatusAnswered, models.StatusPublished, models.StatusRejected} {
+			f.petition(state)
+		}
+		_, home := get(t, e, "/")
+		_, stats := get(t, e, "/stats")
+		figure := func(page []byte, re string) string {
+			m := regexp.MustCompile(re).FindSubmatch(page)
+			if m == nil {
+				t.Fatalf("no figure %s", re)
+			}
+			return string(m[1])
+		}
+		for _, c := range []struct{ home, stats string }{
+			{`id="home-received">(\d+)<`, `id="stats-received">(\d+)<`},
+			{`id="home-answered">(\d+)<`, `id="stats-answered">(\d+)<`},
+		} {
+			h, s := figure(home, c.home), figure(stats, c.stats)
+			if h != s {
+				t.Errorf("home shows %s, /stats %s (%s)", h, s, c.home)
+			}
+		}
+		if got := figure(home, `id="home-answered">(\d+)<`); got != "2" {
+			t.Errorf("answered this year: %s, want 2", got)
+		}
+	})
+}
