@@ -196,20 +196,8 @@ func (s *Server) templateFuncs() map[string]any {
 			}
 			return t.In(models.VietnamLocation()).Format(time.RFC3339)
 		},
-		"para": paragraphs,
-		// audit shows an audit value as people read it: a date, a state,
-		// a channel or a deadline stage in words; anything else as it is.
-		"audit": func(lang, v string) string {
-			if t, err := time.Parse(time.RFC3339, v); err == nil {
-				return t.In(models.VietnamLocation()).Format("02/01/2006")
-			}
-			for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
-				if s.cat.Has(prefix + v) {
-					return s.cat.T(lang, prefix+v)
-				}
-			}
-			return v
-		},
+		"para":  paragraphs,
+		"audit": s.auditValue,
 		"deref": func(p *int64) int64 { // nil-safe, for ids in maps
 			if p == nil {
 				return 0
@@ -217,6 +205,20 @@ func (s *Server) templateFuncs() map[string]any {
 			return *p
 		},
 	}
+}
+
+// auditValue shows an audit value as people read it: a date, a state, a
+// channel or a deadline stage in words; anything else as it is.
+func (s *Server) auditValue(lang, v string) string {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.In(models.VietnamLocation()).Format("02/01/2006")
+	}
+	for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
+		if s.cat.Has(prefix + v) {
+			return s.cat.T(lang, prefix+v)
+		}
+	}
+	return v
 }
 
 func asTime(v any) time.Time {

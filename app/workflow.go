@@ -87,7 +87,7 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	}
 	return s.renderAdmin(c, status, "admin_petition", p.Code, fiber.Map{
 		"AssigneeID": assignee,
-		"D":          d, "P": p, "Form": form, "Errors": errs, "Can": can, "Units": units,
+		"D":          d, "P": p, "Timeline": s.officialTimeline(langOf(c), d.Timeline), "Form": form, "Errors": errs, "Can": can, "Units": units,
 		"Deadline":  models.DeadlineState(cal, p.DueAt, s.Store.Now()),
 		"MaxExtend": models.DefaultExtensionMaxDays,
 	})
