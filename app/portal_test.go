@@ -317,13 +317,16 @@ func TestSitemapIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := int(sitemapPageSize - base + 1)
-		at := time.Now().UTC()
-		items := make([]models.PublishedItem, n)
-		for i := range items {
-			items[i] = models.PublishedItem{ID: fmt.Sprintf("faq-gen-%d", i), Type: models.ItemFAQ, Version: 1, Title: "Câu hỏi",
-				Question: "Câu hỏi?", Answer: "Trả lời.", CategoryCode: "dat-dai", UnitCode: "STNMT", PublishedAt: at, UpdatedAt: at}
+		// One statement: 50,000 rows through the ORM take minutes on a busy
+		// machine.
+		series := `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?) SELECT i FROM seq`
+		if tg.Name == "postgres" {
+			series = `SELECT i FROM generate_series(1, ?) AS i`
 		}
-		if err := e.Store.DB.CreateInBatches(items, 1000).Error; err != nil {
+		at := time.Now().UTC()
+		err = e.Store.DB.Exec(`INSERT INTO published_items (id, type, ref, version, title, question, answer, category_code, unit_code, published_at, withdrawn, noindex, updated_at)
+SELECT 'faq-gen-' || s.i, 'faq', '', 1, 'Câu hỏi', 'Hỏi về thủ tục', 'Trả lời.', 'dat-dai', 'STNMT', ?, false, false, ? FROM (`+series+`) AS s`, at, at, n).Error
+		if err != nil {
 			t.Fatal(err)
 		}
 		index := readSitemap(t, e, "/sitemap.xml")
