@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
@@ -184,4 +188,41 @@ func TestHomeAndStatsAgree(t *testing.T) {
 			t.Errorf("answered this year: %s, want 2", got)
 		}
 	})
+}
+
+// Beside the draft, an official sees the published answers nearest to the
+// petition, from the public index only, each with a link and its text to
+// copy into the draft.
+func TestDraftingHelp(t *testing.T) {
+	e, rt := qaEnv(t, testdb.SQLite(t))
+	now := time.Now()
+	publishFAQ(t, e, "faq-draft-help", "dat-dai", now)
+	err := e.Store.Tx(context.Background(), func(tx *gorm.DB) error {
+		_, err := models.PublishItemTx(tx, models.PublishedItem{ID: "faq-lun", Type: models.ItemFAQ, Title: "Đường liên xã bị sụt lún",
+			Question: "Đường liên xã bị sụt lún thì phản ánh ở đâu?", Answer: "Ủy ban nhân dân cấp huyện bố trí kinh phí sửa chữa đường liên xã.",
+			CategoryCode: "giao-thong", UnitCode: "BEN-LUC", UnitName: "Ủy ban nhân dân huyện Bến Lức", PublishedAt: now}, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncOnce(t, rt)
+	f := newFixture(t, e)
+	f.t = t
+	code := f.petition(models.StatusAccepted)
+	officer := e.Login("officer.ben-luc@demo.pakn.vn")
+	status, page := officer.Get("/admin/petitions/" + code)
+	if status != http.StatusOK {
+		t.Fatalf("petition page: %d", status)
+	}
+	for _, want := range []string{`href="/qa/faq-lun"`, "Ủy ban nhân dân cấp huyện bố trí kinh phí sửa chữa đường liên xã.", `data-copy-from="similar-faq-lun"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the drafting help lacks %s", want)
+		}
+	}
+	// Only who may draft sees it.
+	coordinator := e.Login("coordinator@demo.pakn.vn")
+	if _, page := coordinator.Get("/admin/petitions/" + code); strings.Contains(page, "similar-answers") {
+		t.Error("the coordinator, who does not draft, sees the drafting help")
+	}
 }
