@@ -75,8 +75,12 @@ func TestCompressionAndCaching(t *testing.T) {
 		"privacy_consent": {"1"}, "_csrf": {c.CSRF},
 	}
 	resp = gz(http.MethodPost, "/submit", strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d", resp.StatusCode)
+	}
+	resp = gz(http.MethodGet, "/submit/receipt", nil)
 	page, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 || resp.Header.Get("Content-Encoding") != "" {
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("receipt: %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
 	}
 	sub := e.Submit(models.SubmitInput{Area: "BEN-LUC"})
@@ -225,4 +229,59 @@ func TestDraftingHelp(t *testing.T) {
 	if _, page := coordinator.Get("/admin/petitions/" + code); strings.Contains(page, "similar-answers") {
 		t.Error("the coordinator, who does not draft, sees the drafting help")
 	}
+}
+
+// A submission answers 303 to its receipt: reloading shows the same code
+// and secret and submits nothing again; the URL carries neither; another
+// browser, or a tampered cookie, sees that the receipt is no longer shown.
+func TestReceiptPostRedirectGet(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		c := e.NewClient()
+		c.Get("/submit")
+		resp, body := c.PostForm("/submit", url.Values{
+			"kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},
+			"title": {"Đèn đường hỏng"}, "content": {"Đèn đường trên tỉnh lộ 830 hỏng nhiều ngày, đề nghị sửa."},
+			"name": {"Phạm Văn Bình"}, "petitioner_address": {"Ấp 1, xã Lương Hòa"}, "phone": {"0987654321"}, "privacy_consent": {"1"},
+		})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/submit/receipt" {
+			t.Fatalf("submit: %d, Location %q", resp.StatusCode, loc)
+		}
+		var cookie *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "pakn_receipt" {
+				cookie = ck
+			}
+		}
+		if cookie == nil || cookie.Path != "/submit/receipt" || !cookie.HttpOnly || cookie.MaxAge > 1800 {
+			t.Fatalf("receipt cookie: %+v", cookie)
+		}
+		first := c.Receipt(resp, body)
+		code, secret := receiptC.FindStringSubmatch(first), receiptS.FindStringSubmatch(first)
+		if code == nil || secret == nil {
+			t.Fatalf("receipt without code or secret:\n%.400s", first)
+		}
+		for range 2 {
+			status, again := c.Get("/submit/receipt")
+			if status != http.StatusOK || !strings.Contains(again, code[1]) || !strings.Contains(again, secret[1]) {
+				t.Fatalf("reload: %d", status)
+			}
+		}
+		var n int64
+		if err := e.Store.DB.Model(&models.Petition{}).Where("title = ?", "Đèn đường hỏng").Count(&n).Error; err != nil || n != 1 {
+			t.Fatalf("%d petitions after three views of the receipt (%v), want 1", n, err)
+		}
+		if _, err := e.Store.PetitionForCitizen(context.Background(), code[1], secret[1]); err != nil {
+			t.Fatalf("the receipt's secret does not open the petition: %v", err)
+		}
+		status, gone := e.NewClient().Get("/submit/receipt")
+		if status != http.StatusNotFound || strings.Contains(gone, code[1]) || !strings.Contains(gone, `href="/track"`) {
+			t.Errorf("another browser: %d", status)
+		}
+		req := httptest.NewRequest(http.MethodGet, "/submit/receipt", nil)
+		req.AddCookie(&http.Cookie{Name: "pakn_receipt", Value: cookie.Value[:len(cookie.Value)-4] + "AAAA"})
+		if resp := e.Do(req); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a tampered cookie: %d", resp.StatusCode)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	jsoniter "github.com/json-iterator/go"
@@ -56,6 +57,8 @@ type Server struct {
 	// csp and cspEmbed are the Content-Security-Policy headers of every
 	// page and of the /embed/ pages (securityHeaders).
 	csp, cspEmbed string
+	// receipts seals the receipt cookie (receipt.go).
+	receipts cipher.AEAD
 	// figures are the current year's statistics, shared by / and /stats.
 	figures figures
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
@@ -80,6 +83,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
+		return nil, err
+	}
 	s.csp = contentSecurityPolicy(nil)
 	s.cspEmbed = contentSecurityPolicy(d.Config.FrameAncestors)
 
@@ -145,6 +151,7 @@ func (s *Server) routes() {
 
 	a.Get("/", s.homePage)
 	a.Get("/submit", s.submitForm)
+	a.Get(receiptPath, s.receiptPage)
 	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
