@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -203,7 +204,10 @@ func (s *Server) templateFuncs() map[string]any {
 			}
 			return t.In(models.VietnamLocation()).Format(time.RFC3339)
 		},
-		"para":  paragraphs,
+		"para": paragraphs,
+		"kilobytes": func(n int) string {
+			return strconv.Itoa(max(1, (n+1023)/1024)) + " KB"
+		},
 		"audit": s.auditValue,
 		"deref": func(p *int64) int64 { // nil-safe, for ids in maps
 			if p == nil {
