@@ -588,11 +588,11 @@ func linkPetitionTx(tx *gorm.DB, accountID, petitionID int64, via string, now ti
 	if err := tx.Create(&AccountPetition{PetitionID: petitionID, AccountID: accountID, LinkedAt: now, Via: via}).Error; err != nil {
 		return fmt.Errorf("link petition to account: %w", err)
 	}
-	typ := "account_linked"
+	ev := Event{PetitionID: &petitionID, At: now, ActorName: "PAKN", Type: "account_linked"}
 	if via == "claim" {
-		typ = "account_claimed"
+		ev = Event{PetitionID: &petitionID, At: now, ActorName: "PAKN", Type: "account_claimed"}
 	}
-	return tx.Create(&Event{PetitionID: &petitionID, At: now, ActorName: "PAKN", Type: typ}).Error
+	return tx.Create(&ev).Error
 }
 
 // ClaimPetition joins an earlier petition to the account with its code and
