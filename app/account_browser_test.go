@@ -8,6 +8,7 @@ import (
 
 	"pakn/internal/axe"
 	"pakn/internal/testdb"
+	"pakn/models"
 )
 
 // TestBrowserCitizenAccount is a citizen's journey in chromium: sign in at
@@ -130,7 +131,17 @@ func TestBrowserCitizenPagesAccessible(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("consent")), chromedp.Click(chromedp.ID("consent-accept")), chromedp.WaitVisible(chromedp.ID("signout"))); err != nil {
 		t.Fatal(err)
 	}
+	var accID int64
+	w.env.Store.DB.Table("citizen_accounts").Select("id").Scan(&accID)
+	w.env.Submit(models.SubmitInput{AccountID: &accID})
 	open("/account?lang=en")
 	open("/account?lang=vi")
 	open("/submit")
+	// On a phone the petitions' table scrolls inside itself, not the page.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740), chromedp.Navigate(w.base+"/account"), chromedp.WaitVisible(chromedp.ID("petitions"))); err != nil {
+		t.Fatal(err)
+	}
+	if width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || width > 375 {
+		t.Errorf("/account at 375 px is %d px wide (%v)", width, err)
+	}
 }
