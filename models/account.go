@@ -563,17 +563,17 @@ func (s *Store) UpdateCitizenProfile(ctx context.Context, accountID int64, in Ci
 // organization).
 func validateProfile(p *CitizenProfile) *ValidationError {
 	v := &ValidationError{}
-	maxLen := func(field, val string, n int) {
-		if utf8.RuneCountInString(val) > n {
-			v.Add(field, "err.too_long", map[string]any{"max": n})
-		}
-	}
 	if p.Name == "" {
 		v.Add("name", "err.required", nil)
 	}
-	maxLen("name", p.Name, MaxName)
-	maxLen("petitioner_address", p.Address, MaxLine)
-	maxLen("organization", p.Organization, MaxLine)
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"name", p.Name, MaxName}, {"petitioner_address", p.Address, MaxLine}, {"organization", p.Organization, MaxLine}} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			v.Add(f.field, "err.too_long", map[string]any{"max": f.max})
+		}
+	}
 	if p.Phone != "" && !phoneRe.MatchString(p.Phone) {
 		v.Add("phone", "err.phone", nil)
 	}
