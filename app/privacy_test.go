@@ -64,8 +64,8 @@ func TestPublicSurfacesCarryNoPersonalData(t *testing.T) {
 		coord := viewer(t, st, "coordinator@demo.pakn.vn")
 
 		sub := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai", PublishConsent: true,
-			Title:   "Đường liên ấp 5 ngập nước",
-			Content: "Tôi là " + privName + ", CCCD " + privID + ", nhà ở " + privAddress + ". Hàng xóm " + privNeighb + " lấp cống nên đường liên ấp 5 ngập sâu.",
+			Title:      "Đường liên ấp 5 ngập nước",
+			Content:    "Tôi là " + privName + ", CCCD " + privID + ", nhà ở " + privAddress + ". Hàng xóm " + privNeighb + " lấp cống nên đường liên ấp 5 ngập sâu.",
 			Petitioner: models.PetitionerInput{Name: privName, Phone: privPhone, Email: privEmail, Address: privAddress}})
 		dup := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai",
 			Content:    "Tôi là " + dupName + ", SĐT " + dupPhone + ", đường liên ấp 5 ngập.",
