@@ -163,6 +163,40 @@ func TestPublicSurfacesCarryNoPersonalData(t *testing.T) {
 			}
 			leaks(s.path, string(body))
 		}
+
+		// The co-petitioner reads the original's public answer, and nothing
+		// of the original's private answer or petitioner, on /track, in the
+		// API and in their notices.
+		dupLeaks := func(what, body string) {
+			t.Helper()
+			for _, v := range []string{privName, privPhone, privEmail, privAddress, privID, privNeighb, "Kính gửi"} {
+				if strings.Contains(body, v) {
+					t.Errorf("%s shows the original's private value %q", what, v)
+				}
+			}
+			if !strings.Contains(body, publicA) {
+				t.Errorf("%s lacks the original's public answer", what)
+			}
+		}
+		c := e.NewClient()
+		_, _ = c.Get("/track")
+		resp, body := c.PostForm("/track", url.Values{"code": {dup.Petition.Code}, "secret": {dup.Secret}})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="track-joined-answer"`) {
+			t.Fatalf("/track of the duplicate: %d", resp.StatusCode)
+		}
+		dupLeaks("/track of the duplicate", body)
+		r, raw := get(t, e, "/api/v1/petitions/"+dup.Petition.Code, "X-PAKN-Secret", dup.Secret)
+		if r.StatusCode != http.StatusOK || strings.Contains(string(raw), `"answer"`) {
+			t.Fatalf("API of the duplicate: %d %s", r.StatusCode, raw)
+		}
+		dupLeaks("API of the duplicate", string(raw))
+		var notices []models.OutboxMessage
+		st.DB.Where("petition_id = ?", dup.Petition.ID).Find(&notices)
+		all := ""
+		for _, m := range notices {
+			all += m.Data
+		}
+		dupLeaks("the duplicate's notices", all)
 	})
 }
 
