@@ -14,10 +14,32 @@ var emailPattern = regexp.MustCompile(`(?i)[\p{L}\p{N}._%+\-]+` +
 	`(?:[\p{L}\p{N}\-]+(?:\.|\s*[(\[{]\s*(?:dot|chấm)\s*[)\]}]\s*))+\p{L}{2,}`)
 
 func findEmails(s string) []Finding {
-	if !strings.ContainsAny(s, "@＠([{") && !strings.Contains(strings.ToLower(s), " a c") && !strings.Contains(strings.ToLower(s), " a m") {
-		return nil
+	if !strings.ContainsAny(s, "@＠") {
+		// The regexp is slow over long texts: run it only when an "at" in
+		// words may stand for the "@".
+		l := strings.ToLower(s)
+		if !strings.Contains(l, "at") && !strings.Contains(l, " a còng ") && !strings.Contains(l, " a móc ") {
+			return nil
+		}
 	}
 	return regexpFindings(s, emailPattern, Email)
+}
+
+// hasCapitalByDigit reports an ASCII capital within two bytes of an ASCII
+// digit, which every plate and passport number has: a cheap test before
+// their regexps.
+func hasCapitalByDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			continue
+		}
+		for j := max(0, i-2); j < min(len(s), i+3); j++ {
+			if '0' <= s[j] && s[j] <= '9' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // platePattern is a Vietnamese licence plate: the province's two digits, a
@@ -26,13 +48,23 @@ func findEmails(s string) []Finding {
 // "62A-1234").
 var platePattern = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\]])(\d{2}\s?-?\s?[A-Z]{1,2}\d?\s?[-.]?\s?(?:\d{3}\.\d{2}|\d{4,5}))(?:$|[^\p{L}\p{N}\[])`)
 
-func findPlates(s string) []Finding { return regexpFindings(s, platePattern, Plate) }
+func findPlates(s string) []Finding {
+	if !hasCapitalByDigit(s) {
+		return nil
+	}
+	return regexpFindings(s, platePattern, Plate)
+}
 
 // passportPattern is a Vietnamese passport number: a capital and seven
 // digits ("B1234567", "C 7654321").
 var passportPattern = regexp.MustCompile(`(?:^|[^\p{L}\p{N}\]])([A-Z]\s?\d{7})(?:$|[^\p{L}\p{N}\[])`)
 
-func findPassports(s string) []Finding { return regexpFindings(s, passportPattern, Passport) }
+func findPassports(s string) []Finding {
+	if !hasCapitalByDigit(s) {
+		return nil
+	}
+	return regexpFindings(s, passportPattern, Passport)
+}
 
 // regexpFindings reports the matches of re (its first group when it has one).
 func regexpFindings(s string, re *regexp.Regexp, k Kind) []Finding {
