@@ -76,19 +76,11 @@ const maxRounds = 8
 // Replace writes each finding's placeholder in place of its text; fs are
 // Find's findings of text.
 func Replace(text string, fs []Finding) string {
-	if len(fs) == 0 {
-		return text
+	spans := make([]span, len(fs))
+	for i, f := range fs {
+		spans[i] = span{f.Start, f.End, Placeholder(f.Kind)}
 	}
-	var b strings.Builder
-	b.Grow(len(text))
-	last := 0
-	for _, f := range fs {
-		b.WriteString(text[last:f.Start])
-		b.WriteString(Placeholder(f.Kind))
-		last = f.End
-	}
-	b.WriteString(text[last:])
-	return b.String()
+	return replaceSpans(text, spans)
 }
 
 func redactSubjectEmail(text, email string) string {
