@@ -217,40 +217,9 @@ func TestGracefulShutdown(t *testing.T) {
 	tg := testdb.SQLite(t)
 	useTarget(t, tg)
 	t.Setenv("PAKN_DATABASE_URL", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("PAKN_ADDR", addr)
-	t.Setenv("PAKN_BASE_URL", "http://"+addr)
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--demo"}, strings.NewReader(""), &out) }()
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr, done, out := startServe(t, ctx, "--demo")
 
 	// Start a submission and send only half of its body.
 	body := `{"kind":"recommendation","title":"Đề nghị kéo dài giờ làm việc bộ phận một cửa",` +
@@ -315,5 +284,41 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "PAKN is running at http://"+addr) {
 		t.Errorf("start-up message: %q", out.String())
+	}
+}
+
+// startServe runs `pakn serve ARGS` with the test's environment on a free
+// loopback port until ctx ends, and waits until /readyz answers 200.
+func startServe(t *testing.T, ctx context.Context, args ...string) (addr string, done chan error, out *syncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	t.Setenv("PAKN_ADDR", addr)
+	t.Setenv("PAKN_BASE_URL", "http://"+addr)
+	out = &syncBuffer{}
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), out) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return addr, done, out
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
