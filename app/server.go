@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,6 +52,9 @@ type Server struct {
 	assetVersion string
 	// limiters are the per-IP rate limiters by name (see rateLimit).
 	limiters map[string]fiber.Handler
+	// lastPrune is when this instance last dropped ended shared rate-limit
+	// windows (UnixNano; see pruneRequestCounts).
+	lastPrune atomic.Int64
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
 	// csp is the Content-Security-Policy header (securityHeaders).

@@ -1,0 +1,59 @@
+package models_test
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"pakn/internal/testdb"
+	"pakn/internal/testenv"
+)
+
+// TestCountRequest: concurrent requests under one key each get their own
+// count, from one window that starts at the first and ends per later; a
+// request after the window starts a new one; other keys count apart; ended
+// windows are pruned.
+func TestCountRequest(t *testing.T) {
+	st := testenv.Open(t, testdb.Postgres(t))
+	ctx := context.Background()
+	now := time.Now()
+	const n = 40
+	got := make([]int, n)
+	resets := make([]time.Time, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, reset, err := st.CountRequest(ctx, "submit|203.0.113.7", time.Minute, now.Add(time.Duration(i)*time.Millisecond))
+			if err != nil {
+				t.Error(err)
+			}
+			got[i], resets[i] = h, reset
+		}()
+	}
+	wg.Wait()
+	sort.Ints(got)
+	for i, h := range got {
+		if h != i+1 {
+			t.Fatalf("counts %v: want 1…%d once each", got, n)
+		}
+	}
+	for _, r := range resets {
+		if !r.Equal(resets[0]) || r.Before(now.Add(time.Minute-time.Second)) || r.After(now.Add(time.Minute+n*time.Millisecond)) {
+			t.Fatalf("window ends %v and %v (first request %v)", resets[0], r, now)
+		}
+	}
+	if h, _, _ := st.CountRequest(ctx, "submit|203.0.113.8", time.Minute, now); h != 1 {
+		t.Fatalf("another client: %d", h)
+	}
+	later := now.Add(61 * time.Second)
+	if h, reset, _ := st.CountRequest(ctx, "submit|203.0.113.7", time.Minute, later); h != 1 || !reset.Equal(time.UnixMilli(later.UnixMilli()+60000)) {
+		t.Fatalf("after the window: %d, ends %v", h, reset)
+	}
+	if n, err := st.PruneRequestCounts(ctx, now.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want the other client's ended window", n, err)
+	}
+}
