@@ -82,7 +82,7 @@ func readAll(t *testing.T, r *http.Response) string {
 // form on each database, over one seeded server.
 func TestIntakeHTTP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
+		e := testenv.New(t, tg, testenv.Options{Configure: func(c *app.Config) { c.MetricsToken = metricsToken }})
 		t.Run("api create and track", func(t *testing.T) { testAPICreateAndTrack(t, e) })
 		t.Run("api field errors", func(t *testing.T) { testAPIFieldErrors(t, e) })
 		t.Run("api bad bodies", func(t *testing.T) { testAPIBadBodies(t, e) })
@@ -385,6 +385,8 @@ func testSecurityHeaders(t *testing.T, e *testenv.Env) {
 	}
 }
 
+const metricsToken = "metrics-token-for-tests"
+
 func testHealthAndMetrics(t *testing.T, e *testenv.Env) {
 	for _, p := range []string{"/healthz", "/readyz"} {
 		resp := e.Do(httptest.NewRequest("GET", p, nil))
@@ -392,9 +394,16 @@ func testHealthAndMetrics(t *testing.T, e *testenv.Env) {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
 		}
 	}
-	resp := e.Do(httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp := e.Do(req)
 	body := readAll(t, resp)
 	for _, s := range []string{
+		`pakn_outbox_messages{channel="email",state="pending"}`,
+		`pakn_outbox_messages{channel="portal",state="failed"}`,
+		`go_sql_in_use_connections{db_name="pakn"}`,
+		`pakn_http_requests_in_flight 1`, // this request
+		`pakn_http_requests_shed_total 0`,
 		`pakn_http_request_duration_seconds_bucket{method="POST",route="/api/v1/petitions",status="2xx"`,
 		`pakn_http_request_duration_seconds_count{method="GET",route="/api/v1/petitions/:code"`,
 		`pakn_petitions_submitted_total{channel="api"}`,

@@ -52,6 +52,8 @@ type Server struct {
 	assetVersion string
 	// limiters are the per-IP rate limiters by name (see rateLimit).
 	limiters map[string]fiber.Handler
+	// inFlight counts the requests being handled (boundInFlight).
+	inFlight atomic.Int64
 	// lastPrune is when this instance last dropped ended shared rate-limit
 	// windows (UnixNano; see pruneRequestCounts).
 	lastPrune atomic.Int64
@@ -81,6 +83,24 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pakn_http_requests_in_flight",
+		Help: "Requests being handled by this instance (bounded by PAKN_MAX_IN_FLIGHT).",
+	}, func() float64 { return float64(s.inFlight.Load()) }))
+	if d.Search != nil {
+		d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pakn_search_index_lag",
+			Help: "Published changes this instance's search index has not applied yet (-1 while it is being built).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			lag, err := d.Search.Lag(ctx)
+			if err != nil && lag >= 0 {
+				return -1
+			}
+			return float64(lag)
+		}))
+	}
 	s.csp = s.contentSecurityPolicy()
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
@@ -115,6 +135,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.language)
+	s.app.Use(s.boundInFlight)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
 	s.routes()
@@ -137,7 +158,7 @@ func (s *Server) routes() {
 	a := s.app
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsHandler())
+	a.Get("/metrics", s.metricsAuth, s.metricsHandler())
 	a.Use("/static", s.static())
 
 	a.Get("/", s.homePage)
