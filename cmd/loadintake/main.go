@@ -15,7 +15,6 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -23,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,14 +95,14 @@ func runLoad(o options) error {
 		bin = filepath.Join(work, "pakn")
 		fmt.Println("building pakn …")
 		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = moduleRoot()
+		cmd.Dir = loadtest.ModuleRoot()
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
 	}
 
-	dbURL, dropDB, err := freshDatabase(o.AdminURL, "pakn_load")
+	dbURL, dropDB, err := loadtest.FreshDatabase(o.AdminURL, "pakn_load")
 	if err != nil {
 		return err
 	}
@@ -439,7 +437,7 @@ type pgbenchDB struct {
 }
 
 func newPgbenchDB(adminURL, work string) (*pgbenchDB, error) {
-	dbURL, drop, err := freshDatabase(adminURL, "pakn_pgbench")
+	dbURL, drop, err := loadtest.FreshDatabase(adminURL, "pakn_pgbench")
 	if err != nil {
 		return nil, err
 	}
@@ -476,38 +474,6 @@ func (b *pgbenchDB) run(o options) (float64, string, error) {
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return tps, string(out), nil
-}
-
-// freshDatabase (re)creates a database next to the admin URL's and returns
-// its URL and a function that drops it.
-func freshDatabase(adminURL, name string) (string, func(), error) {
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("drop %s: %w", name, err)
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create %s: %w", name, err)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
-		admin.Close()
-	}
-	return u.String(), drop, nil
 }
 
 // cpuSplit is CPU time used by the server, all postgres processes, this
@@ -559,18 +525,6 @@ func scrapeMetrics(base string, names ...string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-func moduleRoot() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
