@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io/fs"
@@ -190,5 +191,44 @@ func writeSelfSignedCert(t *testing.T, certPath, keyPath string) {
 	}
 	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGrafanaDashboard: the dashboard is valid JSON and every PAKN metric
+// it queries is one the program exports.
+func TestGrafanaDashboard(t *testing.T) {
+	b, err := os.ReadFile("deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil || len(dash.Panels) < 8 {
+		t.Fatalf("dashboard: %v, %d panels", err, len(dash.Panels))
+	}
+	var src strings.Builder
+	for _, dir := range []string{".", "app"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				b, _ := os.ReadFile(f)
+				src.Write(b)
+			}
+		}
+	}
+	metric := regexp.MustCompile(`pakn_[a-z_]+`)
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range metric.FindAllString(tg.Expr, -1) {
+				base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+				if !strings.Contains(src.String(), `"`+base+`"`) {
+					t.Errorf("panel %q queries %s, which nothing exports", p.Title, name)
+				}
+			}
+		}
 	}
 }
