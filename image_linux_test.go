@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pakn/internal/loadtest"
 )
 
 // nobody is the user the image runs as (USER 65534:65534).
@@ -99,7 +101,7 @@ func TestStaticBinaryAsNonRoot(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		return cmd
 	}
-	var logs syncBuffer
+	var logs loadtest.SyncBuffer
 	srv := asNobody("serve")
 	srv.Stdout, srv.Stderr = &logs, &logs
 	if err := srv.Start(); err != nil {

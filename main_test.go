@@ -9,11 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"pakn/app"
+	"pakn/internal/loadtest"
 	"pakn/internal/testdb"
 	"pakn/models"
 )
@@ -196,23 +196,6 @@ func TestSecretGeneratedOnceWithSQLite(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestGracefulShutdown: a request in flight when the server is told to stop
 // (SIGTERM cancels run's context) still gets its answer, and a petition it
 // carried is committed.
@@ -292,7 +275,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 // startServe runs `pakn serve ARGS` with the test's environment on a free
 // loopback port until ctx ends, and waits until /readyz answers 200.
-func startServe(t *testing.T, ctx context.Context, args ...string) (addr string, done chan error, out *syncBuffer) {
+func startServe(t *testing.T, ctx context.Context, args ...string) (addr string, done chan error, out *loadtest.SyncBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -302,7 +285,7 @@ func startServe(t *testing.T, ctx context.Context, args ...string) (addr string,
 	ln.Close()
 	t.Setenv("PAKN_ADDR", addr)
 	t.Setenv("PAKN_BASE_URL", "http://"+addr)
-	out = &syncBuffer{}
+	out = &loadtest.SyncBuffer{}
 	done = make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), out) }()
 	deadline := time.Now().Add(60 * time.Second)

@@ -31,7 +31,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -80,7 +79,7 @@ type cluster struct {
 type instance struct {
 	name, addr string
 	cmd        *exec.Cmd
-	log        *syncBuffer
+	log        *loadtest.SyncBuffer
 	exited     chan struct{}
 }
 
@@ -189,7 +188,7 @@ func (c *cluster) pakn(args ...string) ([]byte, error) {
 }
 
 func (c *cluster) start(in *instance) error {
-	in.log = &syncBuffer{}
+	in.log = &loadtest.SyncBuffer{}
 	in.cmd = exec.Command(c.bin, "serve")
 	in.cmd.Env = append(c.env, "PAKN_ADDR="+in.addr, "PAKN_BASE_URL=http://"+c.proxy,
 		"PAKN_DATA_DIR="+filepath.Join(c.work, "data-"+in.name))
@@ -294,7 +293,7 @@ http {
 		return err
 	}
 	c.nginx = exec.Command(bin, "-p", c.work, "-c", path, "-e", filepath.Join(c.work, "nginx-error.log"))
-	var out syncBuffer
+	var out loadtest.SyncBuffer
 	c.nginx.Stdout, c.nginx.Stderr = &out, &out
 	if err := c.nginx.Start(); err != nil {
 		return fmt.Errorf("nginx: %w", err)
@@ -502,21 +501,4 @@ func tail(s string) string {
 		return "…" + s[len(s)-3000:]
 	}
 	return s
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
