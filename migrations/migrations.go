@@ -25,6 +25,7 @@ func all() []*gormigrate.Migration {
 		m0060PublishedIndexes(),
 		m0140PublicTitle(),
 		m0120RequestCounts(),
+		m0150HeldUploads(),
 	}
 }
 
