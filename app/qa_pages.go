@@ -27,21 +27,20 @@ func (s *Server) qaRoutes() {
 	s.qaAdminRoutes()
 }
 
-// names maps category and unit codes to names for facets; refreshed each
-// minute (they change rarely, and every search needs them).
+// nameCache maps category and unit codes to names for facets; refreshed
+// each minute (they change rarely, and every search needs them). The zero
+// value is ready.
 type nameCache struct {
-	mu           sync.Mutex
-	at           time.Time
-	cats, units  map[string]string
-	store        *models.Store
-	refreshEvery time.Duration
+	mu          sync.Mutex
+	at          time.Time
+	cats, units map[string]string
 }
 
-func (n *nameCache) get(ctx context.Context) (cats, units map[string]string) {
+func (n *nameCache) get(ctx context.Context, store *models.Store) (cats, units map[string]string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.cats == nil || time.Since(n.at) > n.refreshEvery {
-		c, u, err := n.store.NameMaps(ctx)
+	if n.cats == nil || time.Since(n.at) > time.Minute {
+		c, u, err := store.NameMaps(ctx)
 		if err == nil {
 			n.cats, n.units, n.at = c, u, time.Now()
 		} else if n.cats == nil {
@@ -49,11 +48,6 @@ func (n *nameCache) get(ctx context.Context) (cats, units map[string]string) {
 		}
 	}
 	return n.cats, n.units
-}
-
-func (rt *SearchRuntime) names(ctx context.Context) (cats, units map[string]string) {
-	rt.namesOnce.Do(func() { rt.nameCache = &nameCache{store: rt.store, refreshEvery: time.Minute} })
-	return rt.nameCache.get(ctx)
 }
 
 // searchQuery reads the query string; bad says which parameter is invalid.
@@ -148,7 +142,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cats, units := s.Search.names(c.UserContext())
+	cats, units := s.searchNames.get(c.UserContext(), s.Store)
 	out := apiSearchResult{Total: res.Total, Page: res.Page, PerPage: res.PerPage, Hits: make([]apiHit, 0, len(res.Hits)),
 		Facets: map[string][]apiFacet{}}
 	for _, h := range res.Hits {
@@ -258,7 +252,7 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cats, units := s.Search.names(c.UserContext())
+	cats, units := s.searchNames.get(c.UserContext(), s.Store)
 	hits := make([]hitView, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		hv := hitView{Hit: h, Title: hitTitle(h.Item), Link: h.URL, Category: cats[h.Category], Unit: units[h.Unit],

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	jsoniter "github.com/json-iterator/go"
 	"html/template"
 	"log/slog"
 	"net"
@@ -13,12 +12,15 @@ import (
 	"sync"
 	"time"
 
+	jsoniter "github.com/json-iterator/go"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/search/searchrt"
 	"pakn/views"
 )
 
@@ -38,7 +40,7 @@ type Deps struct {
 	// Ready adds checks to /readyz (e.g. the search index has caught up).
 	Ready []func(context.Context) error
 	// Search is the public Q&A index and its syncer (nil: search answers 503).
-	Search *SearchRuntime
+	Search *searchrt.Runtime
 }
 
 // Server is the HTTP application.
@@ -58,6 +60,8 @@ type Server struct {
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
+	// searchNames are the category and unit names shown in facets.
+	searchNames nameCache
 }
 
 // New builds the Fiber application with every route.
