@@ -26,7 +26,7 @@ func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
 // that cannot be opened is rebuilt from it in the background; /readyz says
 // so until it is done).
 func startSearch(ctx context.Context, cfg config, st *models.Store) (*searchrt.Runtime, error) {
-	rt, err := searchrt.Open(ctx, st, indexDir(cfg), slog.Default(), searchrt.Options{CacheSize: cfg.SearchCache, BuildAside: buildAside(cfg)})
+	rt, err := searchrt.Open(ctx, st, indexDir(cfg), slog.Default(), searchrt.Options{CacheSize: cfg.SearchCache, BleveOnly: cfg.SearchBleveOnly, BuildAside: buildAside(cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"pakn/search/internal/engine"
 )
 
 // Item is one published, searchable item. Only public fields belong here.
@@ -61,6 +63,16 @@ type Options struct {
 	// PostingCacheMB bounds the memory of decoded postings kept for the
 	// terms of recent queries (default 16); negative turns it off.
 	PostingCacheMB int
+	// BleveOnly sends every query through bleve's own searchers instead of
+	// the executor (PAKN_SEARCH_EXECUTOR=off): the safe fallback when a
+	// bleve upgrade or a doubt about the executor's results comes up.
+	BleveOnly bool
+}
+
+// executor answers the queries buildQuery makes from an index snapshot,
+// or says engine.ErrUnsupported (search/internal/engine).
+type executor interface {
+	Execute(ctx context.Context, r index.IndexReader, req engine.Request) (*engine.Result, error)
 }
 
 func (o Options) cacheSize() int {
@@ -137,14 +149,13 @@ type Index struct {
 	writeMu sync.Mutex // serialises writers so version checks are not racy
 	docs    *docBuilder
 	rebuilt bool
-	// bleveOnly makes searches use bleve's searchers instead of the
-	// executor (exec.go); tests compare the two.
-	bleveOnly bool
-	executed  atomic.Uint64 // searches the executor answered
-	facets    *facetCache
-	postings  *postingCache // nil when off
-	memo      atomic.Pointer[snapMemo]
-	synonyms  atomic.Pointer[synonymSet]
+	// exec answers queries faster than bleve's searchers, with the same
+	// results (search/internal/engine); nil sends every query to bleve
+	// (Options.BleveOnly, PAKN_SEARCH_EXECUTOR=off).
+	exec     executor
+	executed atomic.Uint64 // searches the executor answered
+	memo     atomic.Pointer[snapMemo]
+	synonyms atomic.Pointer[synonymSet]
 }
 
 // Open opens the index in dir or creates it. An index that cannot be opened
@@ -181,7 +192,10 @@ func newIndex(dir string, opts Options, lk *dirLock, bi bleve.Index) (*Index, er
 		return nil, err
 	}
 	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, docs: docs,
-		slots: newSearchSlots(opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
+		slots: newSearchSlots(opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
+	if !opts.BleveOnly {
+		x.exec = engine.New(opts.postingCacheBytes())
+	}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -229,8 +243,12 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 	return bi, nil
 }
 
+// indexType is bleve's scorch index (its name, not the package: only
+// search/internal imports bleve's internals).
+const indexType = "scorch"
+
 func create(dir string) (bleve.Index, error) {
-	bi, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, nil)
+	bi, err := bleve.NewUsing(dir, newMapping(), indexType, indexType, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search: create index %s: %w", dir, err)
 	}
@@ -587,14 +605,7 @@ func (x *Index) compact(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("search: index internals: %w", err)
 		}
-		sc, ok := adv.(*scorch.Scorch)
-		if !ok {
-			return nil
-		}
-		if err := sc.ForceMerge(ctx, nil); err != nil {
-			return fmt.Errorf("search: merge segments: %w", err)
-		}
-		return nil
+		return engine.Merge(ctx, adv)
 	})
 }
 
@@ -605,11 +616,7 @@ func (x *Index) Segments() (files, memory uint64) {
 		if err != nil {
 			return nil
 		}
-		if sc, ok := adv.(*scorch.Scorch); ok {
-			m := sc.StatsMap()
-			files, _ = m["num_root_filesegments"].(uint64)
-			memory, _ = m["num_root_memorysegments"].(uint64)
-		}
+		files, memory = engine.SegmentCounts(adv)
 		return nil
 	})
 	return files, memory

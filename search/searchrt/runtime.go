@@ -109,6 +109,9 @@ type Options struct {
 	// CacheSize is the result cache's size (PAKN_SEARCH_CACHE; 0 = the
 	// default of 1024, negative = off).
 	CacheSize int
+	// BleveOnly sends every search through bleve's own searchers
+	// (PAKN_SEARCH_EXECUTOR=off; see search.Options).
+	BleveOnly bool
 	// BuildAside, when set, fills a new index in another process (`pakn
 	// reindex`, which hands it over to this one): the build's memory is
 	// then never the server's. When it fails the server builds itself.
@@ -151,7 +154,7 @@ func Open(ctx context.Context, st *models.Store, dir string, log *slog.Logger, o
 	if opts.SynonymsInterval <= 0 {
 		opts.SynonymsInterval = 30 * time.Second
 	}
-	idx, err := search.Open(dir, search.Options{CacheSize: opts.CacheSize})
+	idx, err := search.Open(dir, search.Options{CacheSize: opts.CacheSize, BleveOnly: opts.BleveOnly})
 	if err != nil {
 		return nil, err
 	}
