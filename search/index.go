@@ -533,57 +533,7 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 	}
 	x := &Index{dir: dir, opts: opts, bi: bi, docs: docs}
 	defer x.Close()
-	// Reading the source (the database) overlaps with indexing: a reader
-	// goroutine fills chunks of GOMAXPROCS × BatchSize items, enough for
-	// apply to run one bleve batch per core.
-	chunk := opts.batchSize() * max(1, runtime.GOMAXPROCS(0))
-	chunks := make(chan []Item, 1)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var srcErr error
-	go func() {
-		defer close(chunks)
-		batch := make([]Item, 0, chunk)
-		send := func() error {
-			select {
-			case chunks <- batch:
-				batch = make([]Item, 0, chunk)
-				return nil
-			case <-rctx.Done():
-				return rctx.Err()
-			}
-		}
-		srcErr = src(func(it Item) error {
-			if err := rctx.Err(); err != nil {
-				return err
-			}
-			batch = append(batch, it)
-			if len(batch) == chunk {
-				return send()
-			}
-			return nil
-		})
-		if srcErr == nil && len(batch) > 0 {
-			srcErr = send()
-		}
-	}()
-	done := 0
-	for items := range chunks {
-		if err == nil {
-			err = x.applyFresh(ctx, items)
-		}
-		if err != nil {
-			cancel() // stops the reader; drain until it closes chunks
-			continue
-		}
-		done += len(items)
-		if progress != nil {
-			progress(done)
-		}
-	}
-	if err == nil {
-		err = srcErr
-	}
+	err = x.fill(ctx, src, progress)
 	if err == nil {
 		err = x.compact(ctx)
 	}
@@ -622,14 +572,74 @@ func (x *Index) Segments() (files, memory uint64) {
 	return files, memory
 }
 
-// applyFresh indexes items into an index being built. A source lists
-// each item once (a repeated ID is resolved within one chunk only).
-func (x *Index) applyFresh(ctx context.Context, items []Item) error {
-	changes := make([]Change, len(items))
-	for i := range items {
-		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
+// fill indexes src into an index being built, which holds neither these
+// items nor tombstones. Reading the source (the database) overlaps with
+// indexing: a reader goroutine cuts it into batches, and one writer per
+// core builds a bleve batch (its segment is built on the calling
+// goroutine) as soon as one is read, without waiting for the others. A
+// source lists each item once (a repeated ID is resolved within one batch
+// only).
+func (x *Index) fill(ctx context.Context, src Source, progress func(done int)) error {
+	size := x.opts.batchSize()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	batches := make(chan []Change, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srcErr error
+	go func() {
+		defer close(batches)
+		batch := make([]Change, 0, size)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]Change, 0, size)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		srcErr = src(func(it Item) error {
+			batch = append(batch, Change{ItemID: it.ID, Item: &it})
+			if len(batch) == size {
+				return send()
+			}
+			return nil
+		})
+		if srcErr == nil && len(batch) > 0 {
+			srcErr = send()
+		}
+	}()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				err := ctx.Err()
+				if err == nil {
+					err = x.with(func(bi bleve.Index) error { return writeOps(bi, x.docs, reduce(b), true) })
+				}
+				mu.Lock()
+				if err != nil {
+					firstErr = cmp.Or(firstErr, err)
+					cancel() // stops the reader; drain until it closes batches
+				} else if firstErr == nil {
+					done += len(b)
+					if progress != nil {
+						progress(done)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return x.apply(ctx, changes, true)
+	wg.Wait()
+	return cmp.Or(firstErr, srcErr)
 }
 
 func stagingDir(dir string) string { return dir + ".new" }
