@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	jsoniter "github.com/json-iterator/go"
@@ -57,9 +56,6 @@ type Server struct {
 	proxies []*net.IPNet
 	// csp is the Content-Security-Policy header (securityHeaders).
 	csp string
-	// jsonBufs are buffers for the search API's answers (*[]byte; the
-	// answer is copied into the response).
-	jsonBufs sync.Pool
 	// searchNames are the category and unit names shown in facets.
 	searchNames nameCache
 }

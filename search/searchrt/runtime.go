@@ -294,6 +294,11 @@ func (rt *Runtime) Lag(ctx context.Context) (int64, error) {
 	return rt.Syncer.Lag(ctx)
 }
 
+// Search answers a public search from the index.
+func (rt *Runtime) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	return rt.Index.Search(ctx, q)
+}
+
 // Notify asks for an early poll (after a publish on this instance).
 func (rt *Runtime) Notify() { rt.Syncer.Notify() }
 
