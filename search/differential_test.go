@@ -128,6 +128,9 @@ func diffCorpus(t *testing.T, r *rand.Rand, n int, seen *diffCoverage) {
 		t.Fatalf("the corpus of %d items is in %d segments; the test needs several", n, segs)
 	}
 	queries := 60 + r.IntN(40)
+	if raceEnabled {
+		queries /= 3
+	}
 	for i := 0; i < queries; i++ {
 		q := randomQuery(r)
 		diffQuery(t, idx, q, seen)
