@@ -47,6 +47,9 @@ func TestEngineMatchesBleve(t *testing.T) {
 	// A small corpus, and one above commonMinDocs so that common-term
 	// pruning and the frequent-syllable rules are in play.
 	sizes := []int{300 + r.IntN(500), commonMinDocs + 500 + r.IntN(1500)}
+	if raceEnabled {
+		sizes[1] = commonMinDocs + 100 + r.IntN(300)
+	}
 	var seen diffCoverage
 	for round := 0; round < rounds; round++ {
 		for _, n := range sizes {
