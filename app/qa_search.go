@@ -26,19 +26,7 @@ func (s *Server) searchReadiness(ctx context.Context, checks map[string]any) boo
 	if s.Search == nil {
 		return true
 	}
-	lag, err := s.Search.Lag(ctx)
-	checks["search_lag"] = lag
-	switch {
-	case s.Search.Building():
-		checks["search"] = "building"
-		return false
-	case err != nil:
-		checks["search"] = err.Error()
-		return false
-	case lag > 0:
-		checks["search"] = "catching up"
-		return false
-	}
-	checks["search"] = "ok"
-	return true
+	r := s.Search.Readiness(ctx)
+	checks["search_lag"], checks["search"] = r.Lag, r.State
+	return r.Ready
 }

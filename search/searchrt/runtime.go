@@ -299,6 +299,27 @@ func (rt *Runtime) Search(ctx context.Context, q search.Query) (search.Result, e
 	return rt.Index.Search(ctx, q)
 }
 
+// Readiness is the index's state for /readyz.
+type Readiness struct {
+	Ready bool   // caught up with the database (lag zero)
+	State string // "ok", "building", "catching up" or the error
+	Lag   int64  // committed changes not yet in the index (-1 while building)
+}
+
+// Readiness tells whether the index has caught up with the database.
+func (rt *Runtime) Readiness(ctx context.Context) Readiness {
+	lag, err := rt.Lag(ctx)
+	switch {
+	case rt.Building():
+		return Readiness{State: "building", Lag: lag}
+	case err != nil:
+		return Readiness{State: err.Error(), Lag: lag}
+	case lag > 0:
+		return Readiness{State: "catching up", Lag: lag}
+	}
+	return Readiness{Ready: true, State: "ok", Lag: lag}
+}
+
 // Notify asks for an early poll (after a publish on this instance).
 func (rt *Runtime) Notify() { rt.Syncer.Notify() }
 
