@@ -111,9 +111,9 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	base := s.csrfBase(c)
-	sent := c.FormValue("_csrf")
+	sent := csrfFromBody(c)
 	if sent == "" {
-		sent = c.Get("X-CSRF-Token")
+		sent = strings.Clone(c.Get("X-CSRF-Token"))
 	}
 	if base == "" || sent == "" || !hmac.Equal([]byte(sent), []byte(s.signCSRF(base))) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")

@@ -105,11 +105,13 @@ func New(d Deps) (*Server, error) {
 		cfg.TrustedProxies = d.Config.TrustedProxies
 	}
 	s.app = fiber.New(cfg)
+	s.app.Server().HeaderReceived = headerReceived
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.Log.Error("panic", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(requestBodies)
 	s.app.Use(s.language)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
