@@ -22,7 +22,7 @@ import (
 func useTarget(t *testing.T, tg testdb.Target) {
 	t.Setenv("PAKN_DATA_DIR", tg.DataDir)
 	t.Setenv("PAKN_DATABASE_URL", tg.URL)
-	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef")
+	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef-0123")
 	t.Setenv("PAKN_LOG_LEVEL", "error")
 }
 
@@ -143,7 +143,7 @@ func TestLoadConfig(t *testing.T) {
 	c, err = loadConfig(env(
 		"PAKN_SUBMIT_LIMIT", "100/h", "PAKN_LOOKUP_LIMIT", "0", "PAKN_SCHEDULER", "off",
 		"PAKN_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1", "PAKN_FRAME_ANCESTORS", "https://dichvucong.gov.vn",
-		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length",
+		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length-0123",
 		"PAKN_BASE_URL", "https://pakn.longan.gov.vn/", "PAKN_LOG_LEVEL", "debug", "PAKN_LOG_FORMAT", "json",
 	))
 	if err != nil {
@@ -188,7 +188,7 @@ func TestSecretGeneratedOnceWithSQLite(t *testing.T) {
 	if err != nil || string(a) != string(b) {
 		t.Fatalf("second read %q != %q (%v)", b, a, err)
 	}
-	if _, err := (config{Secret: "short"}).secret(); err == nil {
+	if _, err := (config{Secret: "aaaaaaaaaaaaaaaa"}).secret(); err == nil {
 		t.Fatal("a short PAKN_SECRET is accepted")
 	}
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	jsoniter "github.com/json-iterator/go"
 	"html/template"
@@ -68,8 +67,8 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	if len(d.Config.Secret) < 16 {
-		return nil, errors.New("app: the secret must have at least 16 bytes")
+	if err := CheckSecret(d.Config.Secret); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	cat, err := views.LoadCatalog()
 	if err != nil {

@@ -109,7 +109,7 @@ func runLoad(o options) error {
 	}
 	base := "http://" + addr
 	env := append(os.Environ(),
-		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789",
+		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789-abcdef",
 		"PAKN_ADDR="+addr, "PAKN_BASE_URL="+base, "PAKN_DATA_DIR="+filepath.Join(work, "data"),
 		"PAKN_SUBMIT_LIMIT=0", "PAKN_LOOKUP_LIMIT=0", "PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn",
 	)

@@ -185,7 +185,7 @@ func httpPhase(ctx context.Context, bin, dataDir, dbURL string, cache, clients i
 	srv.Env = append(os.Environ(), "PAKN_DATA_DIR="+dataDir, "PAKN_ADDR="+addr, "PAKN_BASE_URL=http://"+addr,
 		"PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn", "PAKN_DATABASE_URL="+dbURL, "PAKN_SEARCH_CACHE="+cacheEnv(cache))
 	if dbURL != "" {
-		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789")
+		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789-abcdef")
 	}
 	srv.Env = append(srv.Env, serverEnv...)
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dataDir), "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

@@ -75,7 +75,7 @@ func New(t testing.TB, tg testdb.Target, opts ...Options) *Env {
 		}
 	}
 	cfg := app.Config{
-		BaseURL: "http://pakn.test", Secret: []byte("test-secret-0123456789abcdef"),
+		BaseURL: "http://pakn.test", Secret: []byte("test-secret-0123456789abcdef-0123"),
 		Province: "Ủy ban nhân dân tỉnh Long An",
 	}
 	if o.Configure != nil {
