@@ -15,23 +15,27 @@ import (
 	"strings"
 
 	"pakn/app"
+	"pakn/models"
 )
 
 // config is the process configuration, read from the environment only.
 type config struct {
-	DatabaseURL    string
-	DataDir        string
-	Addr           string
-	BaseURL        string
-	Secret         string
-	SMTPURL        string
-	MailFrom       string
-	PortalURL      string
-	PortalToken    string
-	SMSURL         string
-	SMSToken       string
-	Scheduler      bool
-	SubmitLimit    app.Rate
+	DatabaseURL string
+	DataDir     string
+	Addr        string
+	BaseURL     string
+	Secret      string
+	SMTPURL     string
+	MailFrom    string
+	PortalURL   string
+	PortalToken string
+	SMSURL      string
+	SMSToken    string
+	Scheduler   bool
+	SubmitLimit app.Rate
+	// DeskMaxAgeDays is PAKN_DESK_MAX_AGE_DAYS: how far back a desk may
+	// date a petition.
+	DeskMaxAgeDays int
 	LookupLimit    app.Rate
 	TrustedProxies []string
 	FrameAncestors []string
@@ -88,6 +92,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, cidr)
 	}
 	c.FrameAncestors = splitList(getenv("PAKN_FRAME_ANCESTORS"))
+	if c.DeskMaxAgeDays, err = strconv.Atoi(get("PAKN_DESK_MAX_AGE_DAYS", strconv.Itoa(models.DefaultDeskMaxAgeDays))); err != nil || c.DeskMaxAgeDays < 0 {
+		errs = append(errs, fmt.Errorf("PAKN_DESK_MAX_AGE_DAYS: want a number of days, got %q", get("PAKN_DESK_MAX_AGE_DAYS", "")))
+	}
 	switch v := get("PAKN_SEARCH_CACHE", ""); v {
 	case "":
 	case "off", "0":

@@ -137,7 +137,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.DataDir != "./data" || c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || !c.Scheduler ||
 		c.SubmitLimit != (app.Rate{N: 10, Per: time.Minute}) || c.LookupLimit != (app.Rate{N: 60, Per: time.Minute}) ||
-		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 {
+		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.DeskMaxAgeDays != 60 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = loadConfig(env(
@@ -165,6 +165,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad proxy", []string{"PAKN_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"}, "PAKN_TRUSTED_PROXIES"},
 		{"bad scheduler", []string{"PAKN_SCHEDULER", "sometimes"}, "PAKN_SCHEDULER"},
 		{"bad log level", []string{"PAKN_LOG_LEVEL", "loud"}, "PAKN_LOG_LEVEL"},
+		{"bad desk age", []string{"PAKN_DESK_MAX_AGE_DAYS", "-1"}, "PAKN_DESK_MAX_AGE_DAYS"},
+		{"weak secret", []string{"PAKN_SECRET", "aaaaaaaaaaaaaaaa"}, "PAKN_SECRET"},
 	}
 	for _, b := range bad {
 		if _, err := loadConfig(env(b.env...)); err == nil || !strings.Contains(err.Error(), b.want) {

@@ -178,10 +178,7 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 	v := in.validate()
 
 	now := s.now()
-	received := now
-	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
-		received = in.ReceivedAt.UTC()
-	}
+	received := s.receivedAt(v, in.ReceivedAt, now)
 	day := received.In(VietnamLocation()).Format("060102")
 	// Invalid input and files take the ordinary way.
 	oneStatement := s.Dialect == Postgres && len(in.Attachments) == 0 && len(v.Fields) == 0
