@@ -24,6 +24,7 @@ func all() []*gormigrate.Migration {
 		m0050IntakeIndexes(),
 		m0060PublishedIndexes(),
 		m0080SignInAttempts(),
+		m0081AttachmentNames(),
 	}
 }
 
