@@ -8,7 +8,7 @@
 //	go run ./cmd/loadbody -c 16 -mb 50 -path /admin/login -type application/x-www-form-urlencoded
 //	go run ./cmd/loadbody -bin /tmp/pakn-old    # an older build, for comparison
 //
-// Run it from the module root. Everything stays on the loopback interface.
+// Everything stays on the loopback interface.
 package main
 
 import (
@@ -25,7 +25,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"pakn/internal/loadtest"
@@ -60,15 +59,9 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := o.Bin
-	if bin == "" {
-		bin = filepath.Join(work, "pakn")
-		fmt.Println("building pakn …")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build (run from the module root): %w", err)
-		}
+	bin, err := loadtest.BuildPakn(o.Bin, work)
+	if err != nil {
+		return err
 	}
 	addr, err := loadtest.FreeAddr()
 	if err != nil {
@@ -82,17 +75,7 @@ func run(o options) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
-	}()
+	defer loadtest.Stop(srv, 20*time.Second)
 	if err := loadtest.WaitReady("http://"+addr, 2*time.Minute); err != nil {
 		return err
 	}

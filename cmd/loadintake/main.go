@@ -85,16 +85,9 @@ func runLoad(o options) error {
 	}
 	defer os.RemoveAll(work)
 
-	bin := o.Bin
-	if bin == "" {
-		bin = filepath.Join(work, "pakn")
-		fmt.Println("building pakn …")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = moduleRoot()
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
+	bin, err := loadtest.BuildPakn(o.Bin, work)
+	if err != nil {
+		return err
 	}
 
 	dbURL, dropDB, err := freshDatabase(o.AdminURL, "pakn_load")
@@ -127,16 +120,7 @@ func runLoad(o options) error {
 	if err := server.Start(); err != nil {
 		return fmt.Errorf("start server: %w", err)
 	}
-	defer func() {
-		_ = server.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = server.Process.Kill()
-		}
-	}()
+	defer loadtest.Stop(server, 10*time.Second)
 	if err := loadtest.WaitReady(base, 60*time.Second); err != nil {
 		return fmt.Errorf("%w\nserver log:\n%s", err, serverLog.String())
 	}
@@ -542,18 +526,6 @@ func scrapeMetrics(base string, names ...string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-func moduleRoot() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

@@ -29,7 +29,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"pakn/internal/loadtest"
@@ -98,13 +97,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}
 
 	// 2. Server.
-	if bin == "" {
-		bin = filepath.Join(tmp, "pakn")
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
-		}
+	bin, err := loadtest.BuildPakn(bin, tmp)
+	if err != nil {
+		return err
 	}
 	var rounds []round
 	for r := 1; r <= nRounds; r++ {
@@ -204,15 +199,7 @@ func httpPhase(ctx context.Context, bin, dataDir, dbURL string, cache, clients i
 			return
 		}
 		stopped = true
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
+		loadtest.Stop(srv, 30*time.Second)
 	}
 	defer stop()
 	base := "http://" + addr
