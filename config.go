@@ -39,6 +39,7 @@ type config struct {
 	LookupLimit    app.Rate
 	TrustedProxies []string
 	FrameAncestors []string
+	CORSOrigins    []string
 	// SearchCache is PAKN_SEARCH_CACHE: results kept (0 = default 1024, "off" = none).
 	SearchCache int
 	LogLevel    slog.Level
@@ -91,7 +92,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, cidr)
 	}
-	c.FrameAncestors = splitList(getenv("PAKN_FRAME_ANCESTORS"))
+	origins := func(name string) []string {
+		list := splitList(getenv(name))
+		for _, o := range list {
+			if !app.ValidOrigin(o) {
+				errs = append(errs, fmt.Errorf("%s: %q is not an origin such as https://dichvucong.longan.gov.vn", name, o))
+			}
+		}
+		return list
+	}
+	c.FrameAncestors = origins("PAKN_FRAME_ANCESTORS")
+	c.CORSOrigins = origins("PAKN_CORS_ORIGINS")
 	if c.DeskMaxAgeDays, err = strconv.Atoi(get("PAKN_DESK_MAX_AGE_DAYS", strconv.Itoa(models.DefaultDeskMaxAgeDays))); err != nil || c.DeskMaxAgeDays < 0 {
 		errs = append(errs, fmt.Errorf("PAKN_DESK_MAX_AGE_DAYS: want a number of days, got %q", get("PAKN_DESK_MAX_AGE_DAYS", "")))
 	}
