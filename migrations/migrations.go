@@ -24,6 +24,8 @@ func all() []*gormigrate.Migration {
 		m0050IntakeIndexes(),
 		m0060PublishedIndexes(),
 		m0140PublicTitle(),
+		m0150HeldUploads(),
+		m0070PersonalData(),
 		m0080SignInAttempts(),
 		m0081AttachmentNames(),
 	}
