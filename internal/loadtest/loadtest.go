@@ -5,6 +5,7 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -99,6 +101,24 @@ func MachineCPU() time.Duration {
 	return busy
 }
 
+// SyncBuffer collects a child process's output while others read it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // BuildPakn returns bin, or when it is empty builds the pakn command from
 // the module root into dir and returns its path.
 func BuildPakn(bin, dir string) (string, error) {
@@ -114,20 +134,6 @@ func BuildPakn(bin, dir string) (string, error) {
 		return "", fmt.Errorf("build: %w", err)
 	}
 	return bin, nil
-}
-
-// ModuleRoot is the nearest folder up from the working one with a go.mod
-// (the working folder when there is none).
-func ModuleRoot() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }
 
 // Stop asks a started server to stop (SIGTERM: it finishes what is in
