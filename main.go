@@ -122,6 +122,7 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 		st.Close()
 		return nil, err
 	}
+	st.DeskMaxAgeDays = cfg.DeskMaxAgeDays
 	return st, nil
 }
 
