@@ -23,6 +23,9 @@ type Config struct {
 	Province string
 	// SecureCookies marks cookies Secure (when BaseURL is https).
 	SecureCookies bool
+	// MailConfigured: PAKN_SMTP_URL is set, so reset links go by e-mail
+	// (else they are shown once to the administrator).
+	MailConfigured bool
 }
 
 // Rate is a request limit: N requests per Per; N == 0 turns it off.

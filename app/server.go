@@ -55,6 +55,9 @@ type Server struct {
 	proxies []*net.IPNet
 	// csp is the Content-Security-Policy header (securityHeaders).
 	csp string
+	// totpBox and resetBox seal authenticator keys and reset links
+	// (account_official.go).
+	totpBox, resetBox *models.SecretBox
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
@@ -77,6 +80,12 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	if s.totpBox, err = models.NewSecretBox(d.Config.Secret, models.BoxTOTP); err != nil {
+		return nil, err
+	}
+	if s.resetBox, err = models.NewSecretBox(d.Config.Secret, models.BoxResetLink); err != nil {
+		return nil, err
+	}
 	s.csp = s.contentSecurityPolicy()
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
@@ -111,7 +120,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.language)
-	s.app.Use("/admin", s.loadSession)
+	s.app.Use("/admin", s.loadSession, s.accountGate)
 	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
@@ -146,6 +155,7 @@ func (s *Server) routes() {
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
+	s.accountRoutes()
 	s.adminRoutes()
 	s.qaRoutes()
 
