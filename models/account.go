@@ -63,6 +63,24 @@ func IsCommonPassword(p string) bool {
 	return ok
 }
 
+// commonWithSuffix tells whether a password is a common one, or a common
+// one (of four characters or more) with digits and punctuation added at
+// the end ("iloveyou2026!", "123456789012").
+func commonWithSuffix(p string) bool {
+	if IsCommonPassword(p) {
+		return true
+	}
+	for i := len(p) - 1; i >= 4; i-- {
+		if !strings.ContainsRune("0123456789!.?@#$%&*-_ ", rune(p[i])) {
+			return false
+		}
+		if IsCommonPassword(p[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // foldCompact keeps only letters and digits, lower case, without
 // diacritics (đ → d): "Trần Thư-Ký" → "tranthuky".
 func foldCompact(s string) string {
@@ -88,7 +106,7 @@ func CheckNewPassword(v *ValidationError, field, password, email, name string) {
 		v.Add(field, "err.too_short", map[string]any{"min": MinOwnPasswordLen})
 		return
 	}
-	if IsCommonPassword(password) || IsCommonPassword(strings.TrimRight(password, "0123456789!.")) {
+	if commonWithSuffix(password) {
 		v.Add(field, "err.password_common", nil)
 		return
 	}
