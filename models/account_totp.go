@@ -46,9 +46,9 @@ type RecoveryCode struct {
 // SignInChallenge is a sign-in waiting for its second factor: the password
 // was right, no session exists yet.
 type SignInChallenge struct {
-	TokenHash string `gorm:"primaryKey;size:64"`
-	UserID    int64  `gorm:"index;not null"`
-	Next      string `gorm:"size:500"`
+	TokenHash string    `gorm:"primaryKey;size:64"`
+	UserID    int64     `gorm:"index;not null"`
+	Next      string    `gorm:"size:500"`
 	ExpiresAt time.Time `gorm:"index;not null"`
 	Attempts  int       `gorm:"not null;default:0"`
 }
