@@ -376,3 +376,38 @@ func TestRoleChangeEndsSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminTurnsTwoFactorOff(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		st := seeded(t, tg)
+		ctx := context.Background()
+		box, _ := models.NewSecretBox([]byte("test-secret-0123456789abcdef"), models.BoxTOTP)
+		u, toks := officialWithSessions(t, st, "huong.le@longan.gov.vn", "bốn mùa hoa nở trên đồi")
+		if err := st.BeginTwoFactor(ctx, u, "PAKN", box); err != nil {
+			t.Fatal(err)
+		}
+		key, _ := st.PendingTwoFactorKey(ctx, u, box)
+		c, _ := totp.GenerateCodeCustom(key.Secret(), time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if _, err := st.ConfirmTwoFactor(ctx, u, c, box); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.BeginTwoFactor(ctx, u, "PAKN", box); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("a second set-up replaced a confirmed key: %v", err)
+		}
+		if err := st.AdminDisableTwoFactor(ctx, viewerOf(t, st, "coordinator@demo.pakn.vn"), u.ID); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a coordinator turned two steps off: %v", err)
+		}
+		if err := st.AdminDisableTwoFactor(ctx, viewerOf(t, st, "admin@demo.pakn.vn"), u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if on, _ := st.HasTwoFactor(ctx, u.ID); on {
+			t.Fatal("still on")
+		}
+		assertSignedOut(t, st, toks)
+		var left int64
+		st.DB.Model(&models.RecoveryCode{}).Where("user_id = ?", u.ID).Count(&left)
+		if left != 0 {
+			t.Fatalf("%d recovery codes left", left)
+		}
+	})
+}
