@@ -55,6 +55,16 @@ func checkWCAG(t *testing.T, ctx context.Context, page string) {
 	}
 }
 
+// stepper runs named browser steps, failing the test on the first error.
+func stepper(t *testing.T, ctx context.Context) func(string, ...chromedp.Action[chromedp.Void]) {
+	return func(step string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
 // An official turns on two-step sign-in in a real browser: the QR code is
 // an image the browser decodes, the key typed from the page confirms it,
 // the recovery codes show once, and the next sign-in asks for a code.
@@ -64,12 +74,7 @@ func TestBrowserTwoFactorEnrolment(t *testing.T) {
 	e := testenv.New(t, testdb.SQLite(t))
 	base := e.Listen()
 	u, _ := newOfficial(t, e)
-	do := func(step string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	do := stepper(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -137,12 +142,7 @@ func TestBrowserResetPagesWCAG(t *testing.T) {
 	e := testenv.New(t, testdb.SQLite(t))
 	base := e.Listen()
 	u, _ := newOfficial(t, e)
-	do := func(step string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	do := stepper(t, ctx)
 	do("admin signs in",
 		chromedp.Navigate(base+"/admin/login"),
 		chromedp.WaitVisible(chromedp.ID("email")),

@@ -72,6 +72,24 @@ func officialWithSessions(t *testing.T, st *models.Store, email, password string
 	return u, toks
 }
 
+func testBox(t *testing.T, purpose string) *models.SecretBox {
+	t.Helper()
+	box, err := models.NewSecretBox([]byte("test-secret-0123456789abcdef"), purpose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
+func totpAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func assertSignedOut(t *testing.T, st *models.Store, toks []string) {
 	t.Helper()
 	for _, tok := range toks {
@@ -145,10 +163,7 @@ func TestPasswordResetLink(t *testing.T) {
 		ctx := context.Background()
 		admin := viewerOf(t, st, "admin@demo.pakn.vn")
 		u, toks := officialWithSessions(t, st, "huong.le@longan.gov.vn", "bốn mùa hoa nở trên đồi")
-		box, err := models.NewSecretBox([]byte("test-secret-0123456789abcdef"), models.BoxResetLink)
-		if err != nil {
-			t.Fatal(err)
-		}
+		box := testBox(t, models.BoxResetLink)
 		if _, err := st.IssuePasswordReset(ctx, viewerOf(t, st, "leader.stnmt@demo.pakn.vn"), u.ID, "http://pakn.test", true, box); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a leader issued a reset link: %v", err)
 		}
@@ -211,10 +226,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
 		st.Now = func() time.Time { return now }
-		box, err := models.NewSecretBox([]byte("test-secret-0123456789abcdef"), models.BoxTOTP)
-		if err != nil {
-			t.Fatal(err)
-		}
+		box := testBox(t, models.BoxTOTP)
 		u, _ := officialWithSessions(t, st, "huong.le@longan.gov.vn", "bốn mùa hoa nở trên đồi")
 		if err := st.BeginTwoFactor(ctx, u, "PAKN", box); err != nil {
 			t.Fatal(err)
@@ -227,13 +239,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 		if err := st.DB.First(&stored, "user_id = ?", u.ID).Error; err != nil || strings.Contains(stored.SecretEnc, key.Secret()) {
 			t.Fatalf("the key is stored in clear (or not at all): %v", err)
 		}
-		code := func(at time.Time) string {
-			c, err := totp.GenerateCodeCustom(key.Secret(), at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
+		code := func(at time.Time) string { return totpAt(t, key.Secret(), at) }
 		if on, _ := st.HasTwoFactor(ctx, u.ID); on {
 			t.Fatal("on before confirmation")
 		}
@@ -381,14 +387,13 @@ func TestAdminTurnsTwoFactorOff(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		st := seeded(t, tg)
 		ctx := context.Background()
-		box, _ := models.NewSecretBox([]byte("test-secret-0123456789abcdef"), models.BoxTOTP)
+		box := testBox(t, models.BoxTOTP)
 		u, toks := officialWithSessions(t, st, "huong.le@longan.gov.vn", "bốn mùa hoa nở trên đồi")
 		if err := st.BeginTwoFactor(ctx, u, "PAKN", box); err != nil {
 			t.Fatal(err)
 		}
 		key, _ := st.PendingTwoFactorKey(ctx, u, box)
-		c, _ := totp.GenerateCodeCustom(key.Secret(), time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if _, err := st.ConfirmTwoFactor(ctx, u, c, box); err != nil {
+		if _, err := st.ConfirmTwoFactor(ctx, u, totpAt(t, key.Secret(), time.Now()), box); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.BeginTwoFactor(ctx, u, "PAKN", box); !errors.Is(err, models.ErrConflict) {
