@@ -161,13 +161,16 @@ func (s *Store) ObligationsOf(ctx context.Context, u *User) (SignInObligations, 
 	if u.Demo {
 		return SignInObligations{}, nil
 	}
+	// Every admin request asks: one read of the setting, and of the key
+	// only for a role that must use two factors.
 	o := SignInObligations{ChangePassword: u.MustChangePassword}
-	st, err := s.TwoFactorStateOf(ctx, u)
-	if err != nil {
+	roles, err := s.TwoFactorRoles(ctx)
+	if err != nil || !slices.Contains(roles, u.Role) {
 		return o, err
 	}
-	o.EnrolTwoFactor = st.Required && !st.Enabled
-	return o, nil
+	on, err := s.HasTwoFactor(ctx, u.ID)
+	o.EnrolTwoFactor = !on
+	return o, err
 }
 
 // BeginTwoFactor starts (or restarts) setting up an authenticator: a new
