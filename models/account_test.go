@@ -279,6 +279,9 @@ func TestTwoFactorSignIn(t *testing.T) {
 		if _, _, err := st.CompleteSignInChallenge(ctx, tok2, rc, box); err != nil {
 			t.Fatalf("recovery code: %v", err)
 		}
+		if types := eventTypes(t, st, "user:"+u.Email); types[len(types)-1] != "recovery_code_used" {
+			t.Fatalf("recovery code not audited: %v", types)
+		}
 		tok3, _ := st.StartSignInChallenge(ctx, u.ID, "")
 		if _, _, err := st.CompleteSignInChallenge(ctx, tok3, codes[3], box); !errors.Is(err, models.ErrBadCode) {
 			t.Fatalf("recovery code used twice: %v", err)
@@ -308,7 +311,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 			t.Fatal("still on")
 		}
 		got2 := strings.Join(eventTypes(t, st, "user:"+u.Email), ",")
-		if !strings.HasSuffix(got2, "two_factor_enabled,two_factor_disabled") {
+		if got2 != "user_created,two_factor_enabled,recovery_code_used,two_factor_disabled" {
 			t.Fatalf("audit: %s", got2)
 		}
 	})

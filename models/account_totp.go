@@ -278,6 +278,7 @@ func dropTwoFactor(tx *gorm.DB, userID int64) error {
 
 // verifySecondFactor accepts a current authenticator code (once) or an
 // unused recovery code (used up) of a confirmed authenticator.
+// A used recovery code is audited.
 func (s *Store) verifySecondFactor(tx *gorm.DB, userID int64, code string, box *SecretBox, now time.Time) error {
 	var t UserTOTP
 	if err := tx.Where("user_id = ? AND confirmed_at IS NOT NULL", userID).First(&t).Error; err != nil {
@@ -297,7 +298,13 @@ func (s *Store) verifySecondFactor(tx *gorm.DB, userID int64, code string, box *
 	if res.RowsAffected != 1 {
 		return ErrBadCode
 	}
-	return nil
+	// A recovery code in use may mean a lost phone: the security officer
+	// sees it in the audit trail.
+	var u User
+	if err := tx.First(&u, userID).Error; err != nil {
+		return err
+	}
+	return userEvent(tx, &u, u.ID, u.Name, "recovery_code_used", "", now)
 }
 
 // useTOTP accepts a code of the previous, current or next 30-second step,
