@@ -53,8 +53,9 @@ type Server struct {
 	limiters map[string]fiber.Handler
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
-	// csp is the Content-Security-Policy header (securityHeaders).
-	csp string
+	// csp and cspEmbed are the Content-Security-Policy headers of every
+	// page and of the /embed/ pages (securityHeaders).
+	csp, cspEmbed string
 	// totpBox and resetBox seal authenticator keys and reset links
 	// (account_official.go).
 	totpBox, resetBox *models.SecretBox
@@ -86,7 +87,8 @@ func New(d Deps) (*Server, error) {
 	if s.resetBox, err = models.NewSecretBox(d.Config.Secret, models.BoxResetLink); err != nil {
 		return nil, err
 	}
-	s.csp = s.contentSecurityPolicy()
+	s.csp = contentSecurityPolicy(nil)
+	s.cspEmbed = contentSecurityPolicy(d.Config.FrameAncestors)
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
 	engine.AddFuncMap(s.templateFuncs())
@@ -140,6 +142,7 @@ func (s *Server) Catalog() *views.Catalog { return s.cat }
 
 func (s *Server) routes() {
 	a := s.app
+	s.useCORS()
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metricsHandler())
@@ -166,6 +169,7 @@ func (s *Server) routes() {
 	api.Get("/units", s.apiUnits)
 	api.Get("/areas", s.apiAreas)
 	s.publicationRoutes()
+	s.portalRoutes()
 }
 
 // isAPI tells whether a path answers in JSON.
