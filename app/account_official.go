@@ -82,7 +82,7 @@ func (s *Server) secondStep(c *fiber.Ctx, u *models.User, password, next string)
 	if err != nil {
 		return false, err
 	}
-	c.Cookie(&fiber.Cookie{Name: challengeCookie, Value: tok, Path: "/", MaxAge: int(models.ChallengeValidity.Seconds()),
+	c.Cookie(&fiber.Cookie{Name: challengeCookie, Value: tok, Path: "/admin", MaxAge: int(models.ChallengeValidity.Seconds()),
 		HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
 	return true, c.Redirect("/admin/login/code", fiber.StatusSeeOther)
 }
@@ -127,7 +127,7 @@ func (s *Server) loginCodePost(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: challengeCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
+	c.Cookie(&fiber.Cookie{Name: challengeCookie, Value: "", Path: "/admin", MaxAge: -1, HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
 	return s.startSession(c, u, next)
 }
 
