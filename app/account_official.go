@@ -151,7 +151,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, verr *models.Validation
 	if done == "2fa_off" || done == "2fa_on" {
 		notice = "account.done." + done
 	}
-	return s.renderAdmin(c, status, "admin_account", s.t(c, "account.heading"), fiber.Map{
+	return s.renderAdmin(c, status, "admin_account", s.t(c, "signin.heading"), fiber.Map{
 		"TwoFactor": tf, "Obligations": o, "Errors": s.fieldErrors(c, verr), "Notice": notice,
 		"MinLen": models.MinOwnPasswordLen,
 	})
