@@ -63,16 +63,18 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			BaseURL: cfg.BaseURL, Secret: secret, Province: province,
 			SubmitLimit: cfg.SubmitLimit, LookupLimit: cfg.LookupLimit,
 			TrustedProxies: cfg.TrustedProxies, FrameAncestors: cfg.FrameAncestors,
-			CORSOrigins:    cfg.CORSOrigins,
-			FiguresTTL:     time.Minute,
-			SecureCookies:  strings.HasPrefix(cfg.BaseURL, "https://"),
+			CORSOrigins:   cfg.CORSOrigins,
+			FiguresTTL:    time.Minute,
+			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+			MaxInFlight:   cfg.MaxInFlight, MetricsToken: cfg.MetricsToken, MetricsOpen: demo,
+			OIDC:           citizenSignIn(cfg, demo),
 			MailConfigured: cfg.SMTPURL != "",
 		},
 	})
 	if err != nil {
 		return err
 	}
-	stopJobs, err := startScheduler(cfg, st)
+	stopJobs, err := startScheduler(cfg, st, reg)
 	if err != nil {
 		return err
 	}
@@ -109,4 +111,12 @@ func servePprof(addr string) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		slog.Error("profiler stopped", "addr", addr, "err", err)
 	}
+}
+
+// citizenSignIn is the citizens' sign-in: the configured provider, or with
+// --demo and none the demo provider at /demo-idp/.
+func citizenSignIn(cfg config, demo bool) app.OIDCConfig {
+	o := cfg.OIDC
+	o.Demo = demo && o.Issuer == ""
+	return o
 }

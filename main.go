@@ -33,6 +33,9 @@ Usage:
                                import FAQ entries (.xlsx, .csv, .jsonl), upserting by id
   pakn faq export FILE.xlsx    export the FAQ
   pakn reindex                 rebuild the search index from the database
+  pakn backup DIR              SQLite: a consistent copy of the data folder into DIR
+                               (PostgreSQL: explains pg_dump and exits non-zero)
+  pakn healthcheck             exit 0 when the local server answers /readyz with 200
 Configuration comes from the environment (see README.md).
 `
 
@@ -95,6 +98,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return faqCommand(ctx, cfg, args, stdout)
 	case "reindex":
 		return reindexCommand(ctx, cfg, args, stdout)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout)
+	case "healthcheck":
+		return healthcheckCommand(ctx, cfg, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -127,4 +134,5 @@ func printDemoAccounts(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-28s %s%s\n", u.Email, u.Role, unit)
 	}
+	fmt.Fprintln(w, "Demo citizens: sign in from /submit or /account through the demo identity provider at /demo-idp/ (unless PAKN_OIDC_ISSUER is set).")
 }

@@ -22,10 +22,10 @@ const challengeCookie = "pakn_signin"
 // totpIssuer names PAKN in authenticator apps.
 const totpIssuer = "PAKN"
 
-func (s *Server) accountRoutes() {
+func (s *Server) officialAccountRoutes() {
 	a := s.app
 	user := s.requireUser()
-	a.Get("/admin/account", user, s.accountPage)
+	a.Get("/admin/account", user, s.officialAccountPage)
 	a.Post("/admin/account/password", limitBody(LimitForm), user, s.accountPassword)
 	a.Post("/admin/account/2fa/setup", limitBody(LimitForm), user, s.accountTOTPSetup)
 	a.Get("/admin/account/2fa", user, s.accountTOTPPage)
@@ -132,11 +132,11 @@ func (s *Server) loginCodePost(c *fiber.Ctx) error {
 }
 
 // accountPage shows the official's sign-in settings.
-func (s *Server) accountPage(c *fiber.Ctx) error {
-	return s.renderAccount(c, fiber.StatusOK, nil, strings.Clone(c.Query("done")))
+func (s *Server) officialAccountPage(c *fiber.Ctx) error {
+	return s.renderOfficialAccount(c, fiber.StatusOK, nil, strings.Clone(c.Query("done")))
 }
 
-func (s *Server) renderAccount(c *fiber.Ctx, status int, verr *models.ValidationError, done string) error {
+func (s *Server) renderOfficialAccount(c *fiber.Ctx, status int, verr *models.ValidationError, done string) error {
 	u := currentUser(c)
 	ctx := c.UserContext()
 	tf, err := s.Store.TwoFactorStateOf(ctx, u)
@@ -161,7 +161,7 @@ func (s *Server) accountPassword(c *fiber.Ctx) error {
 	f := formOf(c, "current", "new", "confirm")
 	err := s.Store.ChangeOwnPassword(c.UserContext(), currentUser(c).ID, models.ChangeOwnPasswordInput{Current: f["current"], New: f["new"], Confirm: f["confirm"]})
 	if verr, ok := models.AsValidation(err); ok {
-		return s.renderAccount(c, fiber.StatusBadRequest, verr, "")
+		return s.renderOfficialAccount(c, fiber.StatusBadRequest, verr, "")
 	}
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func (s *Server) accountTOTPConfirm(c *fiber.Ctx) error {
 func (s *Server) accountTOTPDisable(c *fiber.Ctx) error {
 	err := s.Store.DisableTwoFactor(c.UserContext(), currentUser(c), strings.Clone(c.FormValue("code")), s.totpBox)
 	if errors.Is(err, models.ErrBadCode) {
-		return s.renderAccount(c, fiber.StatusBadRequest, &models.ValidationError{Fields: []models.FieldError{{Field: "code", Key: "err.code_wrong"}}}, "")
+		return s.renderOfficialAccount(c, fiber.StatusBadRequest, &models.ValidationError{Fields: []models.FieldError{{Field: "code", Key: "err.code_wrong"}}}, "")
 	}
 	if err != nil {
 		return err

@@ -5,15 +5,16 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
-	jsoniter "github.com/json-iterator/go"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/search/searchrt"
 	"pakn/views"
 )
 
@@ -40,7 +42,7 @@ type Deps struct {
 	// Ready adds checks to /readyz (e.g. the search index has caught up).
 	Ready []func(context.Context) error
 	// Search is the public Q&A index and its syncer (nil: search answers 503).
-	Search *SearchRuntime
+	Search *searchrt.Runtime
 }
 
 // Server is the HTTP application.
@@ -53,21 +55,27 @@ type Server struct {
 	assetVersion string
 	// limiters are the per-IP rate limiters by name (see rateLimit).
 	limiters map[string]fiber.Handler
+	// inFlight counts the requests being handled (boundInFlight).
+	inFlight atomic.Int64
+	// lastPrune is when this instance last dropped ended shared rate-limit
+	// windows (UnixNano; see pruneRequestCounts).
+	lastPrune atomic.Int64
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
 	// csp and cspEmbed are the Content-Security-Policy headers of every
 	// page and of the /embed/ pages (securityHeaders).
 	csp, cspEmbed string
+	// acct is the citizens' sign-in (nil when off; account.go).
+	acct *accounts
 	// receipts seals the receipt cookie (receipt.go).
 	receipts cipher.AEAD
 	// figures are the current year's statistics, shared by / and /stats.
 	figures figures
+	// searchNames are the category and unit names shown in facets.
+	searchNames nameCache
 	// totpBox and resetBox seal authenticator keys and reset links
 	// (account_official.go).
 	totpBox, resetBox *models.SecretBox
-	// jsonBufs are buffers for the search API's answers (*[]byte; the
-	// answer is copied into the response).
-	jsonBufs sync.Pool
 }
 
 // New builds the Fiber application with every route.
@@ -87,6 +95,24 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pakn_http_requests_in_flight",
+		Help: "Requests being handled by this instance (bounded by PAKN_MAX_IN_FLIGHT).",
+	}, func() float64 { return float64(s.inFlight.Load()) }))
+	if d.Search != nil {
+		d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pakn_search_index_lag",
+			Help: "Published changes this instance's search index has not applied yet (-1 while it is being built).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			lag, err := d.Search.Lag(ctx)
+			if err != nil && lag >= 0 {
+				return -1
+			}
+			return float64(lag)
+		}))
+	}
 	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
 		return nil, err
 	}
@@ -132,7 +158,11 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.compress())
 	s.app.Use(s.language)
+	s.app.Use(s.boundInFlight)
 	s.app.Use("/admin", s.loadSession, s.accountGate)
+	if err := s.setupAccounts(); err != nil {
+		return nil, err
+	}
 	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
@@ -155,7 +185,7 @@ func (s *Server) routes() {
 	s.useCORS()
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsHandler())
+	a.Get("/metrics", s.metricsAuth, s.metricsHandler())
 	a.Get("/favicon.ico", favicon)
 	a.Use("/static", staticCacheControl, s.static())
 
@@ -166,11 +196,12 @@ func (s *Server) routes() {
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
 	s.citizenRoutes()
+	s.accountRoutes()
 
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
-	s.accountRoutes()
+	s.officialAccountRoutes()
 	s.adminRoutes()
 	s.qaRoutes()
 

@@ -151,6 +151,9 @@ type Runner struct {
 	sms    SMSSender // nil: no gateway configured
 	render *Renderer
 	jobs   []Job
+	// OnRun, when set, hears of every scheduled run this instance did
+	// (after taking the job's lock): metrics.
+	OnRun func(job string, took time.Duration, err error)
 }
 
 // New builds the runner with the standard jobs registered.
@@ -295,7 +298,11 @@ func (r *Runner) Start(only ...string) (*Scheduler, error) {
 		run, name := j.Run, j.Name
 		task := func(ctx context.Context) {
 			start := time.Now()
-			if err := run(ctx, r.Store.Now()); err != nil && ctx.Err() == nil {
+			err := run(ctx, r.Store.Now())
+			if r.OnRun != nil {
+				r.OnRun(name, time.Since(start), err)
+			}
+			if err != nil && ctx.Err() == nil {
 				r.Log.Error("job failed", "job", name, "err", err)
 				return
 			}
@@ -333,6 +340,9 @@ func (r *Runner) Digest(ctx context.Context, now time.Time) error {
 
 // Retention is the anonymisation job.
 func (r *Runner) Retention(ctx context.Context, now time.Time) error {
+	if err := r.eraseStaleCitizenAccounts(ctx, now); err != nil {
+		return err
+	}
 	cutoff := r.cfg.Retention.Before(now)
 	n, err := r.Store.AnonymisePetitioners(ctx, cutoff, now)
 	if err != nil {
