@@ -19,6 +19,8 @@ const (
 	ActExtend      = "extend"
 	ActNote        = "note"
 	ActAttach      = "attach"
+	// ActReferences corrects the dossier and procedure codes.
+	ActReferences = "references"
 
 	// The citizen's steps (with code and secret, no role).
 	ActSupplyInfo = "supply-info"
@@ -78,6 +80,8 @@ func workflowTable(action string) (transition, bool) {
 	case ActUnpublish:
 		return transition{[]string{StatusPublished}, StatusAnswered, []string{RoleLeader, RoleCoordinator}}, true
 	case ActNote:
+		return transition{nil, "", triageRoles}, true
+	case ActReferences:
 		return transition{nil, "", triageRoles}, true
 	case ActAttach:
 		return transition{[]string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}, "", unitRoles}, true
