@@ -61,8 +61,8 @@ type InboxFilter struct {
 	Query    string // code, phone or name; a dossier or procedure code exactly
 	// Procedure is a procedure code (the coordinator's list per procedure).
 	Procedure string
-	Page     int
-	PerPage  int
+	Page      int
+	PerPage   int
 }
 
 // InboxPage is one page of an inbox.
