@@ -250,7 +250,7 @@ func (s *Server) rulesPage(c *fiber.Ctx, status int, form map[string]string, ver
 	}
 	data := fiber.Map{"Rules": rules, "Units": units, "Categories": cats, "Areas": areas, "Form": form,
 		"CatCodes": catCodes, "AreaCodes": areaCodes, "UnitCodes": unitCodes,
-		"Targets": []string{models.TargetUnit, models.TargetAreaUnit, models.TargetCategoryUnit}}
+		"Targets": []string{models.TargetUnit, models.TargetAreaUnit, models.TargetCategoryUnit, models.TargetProcedureUnit}}
 	// The preview: where would a sample petition go?
 	if pc := strings.Clone(c.Query("p_category")); pc != "" {
 		preview := map[string]string{"category": pc, "area": strings.Clone(c.Query("p_area")), "kind": strings.Clone(c.Query("p_kind"))}

@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
 	s.adminRoutes()
+	s.procedureRoutes()
 	s.qaRoutes()
 
 	api := a.Group("/api/v1")

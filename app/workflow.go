@@ -61,6 +61,8 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	}
 	prefill("public_answer", a)
 	prefill("reply_number", p.ReplyNumber)
+	prefill("dossier_code", p.DossierCode)
+	prefill("procedure_code", p.ProcedureCode)
 	if p.ReplyDate != nil {
 		prefill("reply_date", p.ReplyDate.In(models.VietnamLocation()).Format("2006-01-02"))
 	}
@@ -72,6 +74,11 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	can["note"] = models.RoleMay(u.Role, models.ActNote)
 	_, attachOK := models.NextState(models.ActAttach, p.Status)
 	can["attach"] = models.RoleMay(u.Role, models.ActAttach) && attachOK == nil
+	can["references"] = models.RoleMay(u.Role, models.ActReferences)
+	procName, err := s.Store.ProcedureNames(ctx, p.ProcedureCode)
+	if err != nil {
+		return err
+	}
 	cal, err := s.Store.Calendar(ctx)
 	if err != nil {
 		return err
@@ -83,8 +90,9 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	return s.renderAdmin(c, status, "admin_petition", p.Code, fiber.Map{
 		"AssigneeID": assignee,
 		"D":          d, "P": p, "Form": form, "Errors": errs, "Can": can, "Units": units,
-		"Deadline":  models.DeadlineState(cal, p.DueAt, s.Store.Now()),
-		"MaxExtend": models.DefaultExtensionMaxDays,
+		"Deadline":      models.DeadlineState(cal, p.DueAt, s.Store.Now()),
+		"MaxExtend":     models.DefaultExtensionMaxDays,
+		"ProcedureName": procName[p.ProcedureCode], "Procedures": s.procedureChoices(c),
 	})
 }
 
@@ -146,6 +154,8 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 		_, err = s.Store.ExtendDeadline(ctx, v, code, days, fv("reason"))
 	case models.ActNote:
 		err = s.Store.AddNote(ctx, v, code, fv("body"))
+	case models.ActReferences:
+		_, err = s.Store.CorrectReferences(ctx, v, code, fv("dossier_code"), fv("procedure_code"))
 	case models.ActAttach:
 		var files []models.AttachmentInput
 		files, err = readFiles(c, "files")
