@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -369,6 +370,7 @@ func (s *Store) CorrectReferences(ctx context.Context, v Viewer, code, dossier, 
 // or not, so that an old petition still shows its procedure's name).
 func (s *Store) ProcedureNames(ctx context.Context, codes ...string) (map[string]string, error) {
 	out := map[string]string{}
+	codes = slices.DeleteFunc(codes, func(c string) bool { return c == "" })
 	if len(codes) == 0 {
 		return out, nil
 	}
