@@ -42,6 +42,10 @@ func TestProcedureJourney(t *testing.T) {
 		if resp, _ := uploadTo(t, admin, "/admin/procedures/import", "danh-muc.txt", csv); resp.StatusCode != 400 {
 			t.Fatalf("a .txt file: %d, want 400", resp.StatusCode)
 		}
+		// The routing preview: the procedure's unit takes it (the demo's first rule).
+		if _, body := admin.Get("/admin/rules?p_kind=complaint&p_category=dat-dai&p_area=TAN-AN&p_procedure=1.004222"); !contains(body, "(CA)") {
+			t.Fatal("the rule preview does not route a residence procedure to CA")
+		}
 		if code, _ := e.Login("coordinator@demo.pakn.vn").Get("/admin/procedures"); code != 404 {
 			t.Fatalf("a coordinator on /admin/procedures: %d, want 404", code)
 		}

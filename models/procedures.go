@@ -366,6 +366,19 @@ func (s *Store) CorrectReferences(ctx context.Context, v Viewer, code, dossier, 
 	})
 }
 
+// ProcedureByCode returns an active procedure of the list, or ErrNotFound.
+func (s *Store) ProcedureByCode(ctx context.Context, code string) (*Procedure, error) {
+	var p Procedure
+	err := s.DB.WithContext(ctx).Where("code = ? AND active = ?", NormalizeProcedureCode(code), true).First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("procedure %s: %w", code, err)
+	}
+	return &p, nil
+}
+
 // ProcedureNames maps codes to names for display (every procedure, active
 // or not, so that an old petition still shows its procedure's name).
 func (s *Store) ProcedureNames(ctx context.Context, codes ...string) (map[string]string, error) {
