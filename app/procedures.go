@@ -47,19 +47,11 @@ func (s *Server) renderProcedures(c *fiber.Ctx, status int, data fiber.Map) erro
 	if err != nil {
 		return err
 	}
-	units, err := s.Store.ListUnits(ctx)
-	if err != nil {
-		return err
-	}
-	names := map[int64]string{}
-	for _, u := range units {
-		names[u.ID] = u.Name
-	}
 	hist, err := s.Store.ConfigHistory(ctx, "procedure", 20)
 	if err != nil {
 		return err
 	}
-	data["Procedures"], data["UnitNames"], data["Query"], data["Limit"] = procs, names, q, procedureListLimit
+	data["Procedures"], data["Query"], data["Limit"] = procs, q, procedureListLimit
 	data["History"] = hist
 	return s.renderAdmin(c, status, "admin_procedures", s.t(c, "proc.heading"), data)
 }
@@ -123,19 +115,11 @@ func (s *Server) apiProcedures(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.Store.ListUnits(ctx)
-	if err != nil {
-		return err
-	}
-	codes := map[int64]string{}
-	for _, u := range units {
-		codes[u.ID] = u.Code
-	}
 	out := make([]procedureJSON, 0, len(procs))
 	for _, p := range procs {
 		j := procedureJSON{Code: p.Code, Name: p.Name, Field: p.Field}
-		if p.UnitID != nil {
-			j.Unit = codes[*p.UnitID]
+		if p.Unit != nil {
+			j.Unit = p.Unit.Code
 		}
 		out = append(out, j)
 	}

@@ -85,11 +85,10 @@ func (s *Store) ListProcedures(ctx context.Context) ([]Procedure, error) {
 }
 
 // SearchProcedures finds active procedures whose code or name contains q
-// (case-insensitive; at most limit), for the form's filter without
-// JavaScript.
+// (case-insensitive; at most limit), with their units.
 func (s *Store) SearchProcedures(ctx context.Context, q string, limit int) ([]Procedure, error) {
 	q = strings.ToLower(CleanLine(q))
-	db := s.DB.WithContext(ctx).Where("active = ?", true)
+	db := s.DB.WithContext(ctx).Preload("Unit").Where("active = ?", true)
 	if q != "" {
 		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
 		db = db.Where("LOWER(code) LIKE ? OR LOWER(name) LIKE ?", like, like)
