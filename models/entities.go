@@ -173,8 +173,11 @@ type Petition struct {
 	Answer         string
 	PublicQuestion string
 	PublicAnswer   string
-	AnsweredAt     *time.Time
-	PublishedAt    *time.Time
+	// PublicTitle is the answer's title in public view (migration 0140):
+	// the reviewer's, else the redacted petition title at publication.
+	PublicTitle string `gorm:"not null;default:''"`
+	AnsweredAt  *time.Time
+	PublishedAt *time.Time
 
 	EnteredByID *int64 `gorm:"index:,where:entered_by_id IS NOT NULL"` // a clerk who entered it on someone's behalf
 
