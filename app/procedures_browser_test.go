@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"pakn/internal/axe"
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
@@ -14,7 +15,8 @@ import (
 // TestBrowserProcedureChoice: in a real browser the procedure field is bound
 // to the province's list (a datalist, no script of ours), a petition sent
 // with a procedure goes to that procedure's unit, and /stats draws the
-// procedure chart.
+// procedure chart. The pages this issue added to or changed pass axe-core's
+// WCAG 2.1 A/AA rules.
 func TestBrowserProcedureChoice(t *testing.T) {
 	ctx := browser(t)
 	e := testenv.New(t, testdb.SQLite(t))
@@ -74,4 +76,38 @@ func TestBrowserProcedureChoice(t *testing.T) {
 	if err != nil || bars != 1 {
 		t.Fatalf("/stats procedure chart: %d bars, %v", bars, err)
 	}
+
+	if err := axe.BypassCSP(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(path string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		vs, err := axe.Check(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: %s", path, v)
+		}
+	}
+	check("/submit?lang=vi")
+	check("/submit?lang=en")
+	check("/stats?lang=vi")
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/admin/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "admin@demo.pakn.vn"),
+		chromedp.SendKeys(chromedp.ID("password"), models.DemoPassword),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/procedures"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	check("/admin/procedures?lang=vi")
+	check("/admin/procedures?lang=en&q=khai")
+	check("/admin/petitions/" + strings.TrimSpace(code) + "?lang=vi")
 }
