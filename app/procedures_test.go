@@ -127,6 +127,9 @@ func TestProcedureJourney(t *testing.T) {
 		if !contains(page, "Mã hồ sơ được sửa") || !contains(page, "Đăng ký thành lập hộ kinh doanh") {
 			t.Fatalf("the correction is not on the page or in the timeline")
 		}
+		if _, inbox := officer.Get("/admin?procedure=1.001612"); !contains(inbox, web.Code) || !contains(inbox, `id="procedure-filter"`) {
+			t.Errorf("the inbox filtered by procedure does not list %s", web.Code)
+		}
 		for _, q := range []string{"000.00.17.h42-250312-0004", "1.001612"} {
 			if _, inbox := officer.Get("/admin?q=" + url.QueryEscape(q)); !contains(inbox, web.Code) {
 				t.Errorf("inbox search %q does not find %s", q, web.Code)

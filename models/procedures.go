@@ -10,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -84,20 +86,42 @@ func (s *Store) ListProcedures(ctx context.Context) ([]Procedure, error) {
 	return out, nil
 }
 
-// SearchProcedures finds active procedures whose code or name contains q
-// (case-insensitive; at most limit), with their units.
+// SearchProcedures finds active procedures whose code or name contains q,
+// ignoring case and Vietnamese marks ("dang ky" finds "Đăng ký"), at most
+// limit, with their units. A province's list has a few thousand entries:
+// it is filtered here, where folding is the same on both databases (SQLite's
+// LOWER knows only ASCII).
 func (s *Store) SearchProcedures(ctx context.Context, q string, limit int) ([]Procedure, error) {
-	q = strings.ToLower(CleanLine(q))
-	db := s.DB.WithContext(ctx).Preload("Unit").Where("active = ?", true)
-	if q != "" {
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
-		db = db.Where("LOWER(code) LIKE ? OR LOWER(name) LIKE ?", like, like)
-	}
-	var out []Procedure
-	if err := db.Order("code").Limit(limit).Find(&out).Error; err != nil {
+	var all []Procedure
+	if err := s.DB.WithContext(ctx).Preload("Unit").Where("active = ?", true).Order("code").Find(&all).Error; err != nil {
 		return nil, fmt.Errorf("search procedures: %w", err)
 	}
+	q = foldSearch(CleanLine(q))
+	out := all[:0]
+	for _, p := range all {
+		if len(out) == limit {
+			break
+		}
+		if q == "" || strings.Contains(p.Code, q) || strings.Contains(foldSearch(p.Name), q) {
+			out = append(out, p)
+		}
+	}
 	return out, nil
+}
+
+// foldSearch lower-cases s and drops Vietnamese marks (đ → d).
+func foldSearch(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ' || r == 'Đ':
+			b.WriteRune('d')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }
 
 // ProcedureImportOptions tune ImportProcedures.

@@ -175,9 +175,26 @@ func testProcedureImport(t *testing.T, st *models.Store) {
 	if _, err := st.SubmitPetition(ctx, in); fieldKeys(err)["procedure_code"] != "err.unknown_procedure" {
 		t.Fatalf("a deactivated procedure: %v", err)
 	}
-	found, err := st.SearchProcedures(ctx, "THỬ NGHIỆM", 10)
-	if err != nil || len(found) != 1 || found[0].Code != "1.000001" {
-		t.Fatalf("search: %v %v", found, err)
+	for _, tc := range []struct {
+		q     string
+		limit int
+		want  []string
+	}{
+		{"THỬ NGHIỆM", 10, []string{"1.000001"}},
+		{"thu nghiem", 10, []string{"1.000001"}},
+		{"Đăng ký khai", 10, []string{"1.000656", "1.001193"}},
+		{"dang ky", 2, []string{"1.000656", "1.000894"}},
+		{"1.0042", 10, []string{"1.004222"}},
+		{"không có thủ tục này", 10, nil},
+	} {
+		found, err := st.SearchProcedures(ctx, tc.q, tc.limit)
+		var codes []string
+		for _, p := range found {
+			codes = append(codes, p.Code)
+		}
+		if err != nil || strings.Join(codes, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("search %q: %v %v, want %v", tc.q, codes, err, tc.want)
+		}
 	}
 }
 
