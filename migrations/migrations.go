@@ -24,6 +24,7 @@ func all() []*gormigrate.Migration {
 		m0050IntakeIndexes(),
 		m0060PublishedIndexes(),
 		m0140PublicTitle(),
+		m0150HeldUploads(),
 		m0090Procedures(),
 	}
 }
