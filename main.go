@@ -35,6 +35,9 @@ Usage:
   pakn procedures import FILE  import the province's administrative procedures (.xlsx, .csv:
                                code, name, unit, field), upserting by code
   pakn reindex                 rebuild the search index from the database
+  pakn backup DIR              SQLite: a consistent copy of the data folder into DIR
+                               (PostgreSQL: explains pg_dump and exits non-zero)
+  pakn healthcheck             exit 0 when the local server answers /readyz with 200
 Configuration comes from the environment (see README.md).
 `
 
@@ -99,6 +102,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return procedureCommand(ctx, cfg, args, stdout)
 	case "reindex":
 		return reindexCommand(ctx, cfg, args, stdout)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout)
+	case "healthcheck":
+		return healthcheckCommand(ctx, cfg, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -589,7 +589,10 @@ func TestSearchImportedCorpus(t *testing.T) {
 		defer f.Close()
 		res, err := e.Store.ImportFAQ(context.Background(), f, models.FAQFormatJSONL, models.FAQImportOptions{
 			Actor: models.Viewer{Role: models.RoleCoordinator, Name: "test"}})
-		if err != nil || res.Created != 160 || len(res.Errors) != 0 {
+		// The corpus holds one real-looking name in a question ("hộ ông
+		// Trần Văn Hùng"): the publication guard reports that row and skips it.
+		if err != nil || res.Created != 159 || len(res.Errors) != 1 || res.Errors[0].Ref != "faq-043" ||
+			res.Errors[0].Key != "err.personal_data" || res.Errors[0].Field != "question" {
 			t.Fatalf("import: %+v %v", res, err)
 		}
 		syncOnce(t, rt)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,6 +54,11 @@ type Server struct {
 	assetVersion string
 	// limiters are the per-IP rate limiters by name (see rateLimit).
 	limiters map[string]fiber.Handler
+	// inFlight counts the requests being handled (boundInFlight).
+	inFlight atomic.Int64
+	// lastPrune is when this instance last dropped ended shared rate-limit
+	// windows (UnixNano; see pruneRequestCounts).
+	lastPrune atomic.Int64
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
 	// csp and cspEmbed are the Content-Security-Policy headers of every
@@ -84,6 +90,24 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pakn_http_requests_in_flight",
+		Help: "Requests being handled by this instance (bounded by PAKN_MAX_IN_FLIGHT).",
+	}, func() float64 { return float64(s.inFlight.Load()) }))
+	if d.Search != nil {
+		d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pakn_search_index_lag",
+			Help: "Published changes this instance's search index has not applied yet (-1 while it is being built).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			lag, err := d.Search.Lag(ctx)
+			if err != nil && lag >= 0 {
+				return -1
+			}
+			return float64(lag)
+		}))
+	}
 	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
 		return nil, err
 	}
@@ -123,6 +147,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.compress())
 	s.app.Use(s.language)
+	s.app.Use(s.boundInFlight)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
 	s.routes()
@@ -146,7 +171,7 @@ func (s *Server) routes() {
 	s.useCORS()
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsHandler())
+	a.Get("/metrics", s.metricsAuth, s.metricsHandler())
 	a.Get("/favicon.ico", favicon)
 	a.Use("/static", staticCacheControl, s.static())
 

@@ -58,8 +58,13 @@ type PublishedChange struct {
 
 // PublishItemTx inserts or updates a published item with the next version,
 // appends it to the change feed and queues its portal push, all in the
-// caller's transaction. Text fields must already be the public versions.
+// caller's transaction. Text fields must already be the public versions:
+// the publication guard refuses (PersonalDataError) an item in whose public
+// fields the personal-data detector finds anything not released.
 func PublishItemTx(tx *gorm.DB, item PublishedItem, now time.Time) (PublishedItem, error) {
+	if err := guardPublicationTx(tx, item.ID, item.PublicFields()); err != nil {
+		return item, err
+	}
 	var prev PublishedItem
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", item.ID).First(&prev).Error
 	switch {
