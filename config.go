@@ -44,6 +44,9 @@ type config struct {
 	MaxInFlight int
 	// MetricsToken is PAKN_METRICS_TOKEN (unset: /metrics off but in a demo).
 	MetricsToken string
+	// SearchBleveOnly is PAKN_SEARCH_EXECUTOR=off: every search through
+	// bleve's own searchers (the safe fallback), not the executor.
+	SearchBleveOnly bool
 	// PprofAddr is PAKN_PPROF_ADDR: where Go's profiler listens (off when
 	// empty); a loopback address, never the public one.
 	PprofAddr string
@@ -120,6 +123,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PAKN_SEARCH_CACHE: want a number of results or off, got %q", v))
 		}
 		c.SearchCache = n
+	}
+	switch v := get("PAKN_SEARCH_EXECUTOR", "on"); v {
+	case "on":
+	case "off":
+		c.SearchBleveOnly = true
+	default:
+		errs = append(errs, fmt.Errorf("PAKN_SEARCH_EXECUTOR: want on or off, got %q", v))
 	}
 	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))

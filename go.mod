@@ -4,6 +4,11 @@ go 1.26.8
 
 require (
 	github.com/RoaringBitmap/roaring/v2 v2.14.5
+	// bleve is pinned: search/internal/engine reads scorch's snapshots and
+	// segments directly (with scorch_segment_api, vellum, roaring below) and
+	// must give bleve's own results. Before upgrading any of them run
+	//   PAKN_DIFF_ROUNDS=20 go test -run 'TestEngine|TestSearchQuality' -v ./search ./search/internal/...
+	// and, if it fails, fix the engine or run with PAKN_SEARCH_EXECUTOR=off.
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/blevesearch/scorch_segment_api/v2 v2.4.11
@@ -19,6 +24,7 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/template/html/v2 v2.1.3
 	github.com/gorilla/feeds v1.2.0
+	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/jackc/pgx/v5 v5.10.0
 	github.com/jonboulle/clockwork v0.5.0
 	github.com/json-iterator/go v1.1.12

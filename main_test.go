@@ -139,7 +139,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.DataDir != "./data" || c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || !c.Scheduler ||
 		c.SubmitLimit != (app.Rate{N: 10, Per: time.Minute}) || c.LookupLimit != (app.Rate{N: 60, Per: time.Minute}) ||
-		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.MaxInFlight != 256 || c.MetricsToken != "" {
+		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.MaxInFlight != 256 || c.MetricsToken != "" || c.SearchBleveOnly {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = loadConfig(env(
@@ -147,7 +147,7 @@ func TestLoadConfig(t *testing.T) {
 		"PAKN_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1", "PAKN_FRAME_ANCESTORS", "https://dichvucong.gov.vn",
 		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length",
 		"PAKN_BASE_URL", "https://pakn.longan.gov.vn/", "PAKN_LOG_LEVEL", "debug", "PAKN_LOG_FORMAT", "json",
-		"PAKN_MAX_IN_FLIGHT", "64", "PAKN_METRICS_TOKEN", "scrape-me",
+		"PAKN_MAX_IN_FLIGHT", "64", "PAKN_METRICS_TOKEN", "scrape-me", "PAKN_SEARCH_EXECUTOR", "off",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestLoadConfig(t *testing.T) {
 	if c.SubmitLimit != (app.Rate{N: 100, Per: time.Hour}) || !c.LookupLimit.Off() || c.Scheduler ||
 		strings.Join(c.TrustedProxies, "|") != "10.0.0.0/8|192.168.1.1" || c.FrameAncestors[0] != "https://dichvucong.gov.vn" ||
 		c.BaseURL != "https://pakn.longan.gov.vn" || c.LogFormat != "json" || c.LogLevel.String() != "DEBUG" ||
-		c.MaxInFlight != 64 || c.MetricsToken != "scrape-me" {
+		c.MaxInFlight != 64 || c.MetricsToken != "scrape-me" || !c.SearchBleveOnly {
 		t.Fatalf("parsed: %+v", c)
 	}
 	bad := []struct {
@@ -170,6 +170,7 @@ func TestLoadConfig(t *testing.T) {
 		{"bad scheduler", []string{"PAKN_SCHEDULER", "sometimes"}, "PAKN_SCHEDULER"},
 		{"bad log level", []string{"PAKN_LOG_LEVEL", "loud"}, "PAKN_LOG_LEVEL"},
 		{"bad in-flight bound", []string{"PAKN_MAX_IN_FLIGHT", "-1"}, "PAKN_MAX_IN_FLIGHT"},
+		{"bad executor switch", []string{"PAKN_SEARCH_EXECUTOR", "maybe"}, "PAKN_SEARCH_EXECUTOR"},
 	}
 	for _, b := range bad {
 		if _, err := loadConfig(env(b.env...)); err == nil || !strings.Contains(err.Error(), b.want) {

@@ -11,6 +11,7 @@ import (
 
 	"pakn/models"
 	"pakn/search"
+	"pakn/search/searchrt"
 )
 
 // LimitImport caps an uploaded FAQ file.
@@ -366,7 +367,7 @@ func (s *Server) adminSynonymsSave(c *fiber.Ctx) error {
 		return s.renderAdmin(c, fiber.StatusBadRequest, "admin_synonyms", s.t(c, "admin.synonyms.heading"), fiber.Map{
 			"Text": text, "Error": err.Error()})
 	}
-	if err := s.Store.ReplaceSynonyms(c.UserContext(), viewerOf(c), synonymRules(parsed)); err != nil {
+	if err := s.Store.ReplaceSynonyms(c.UserContext(), viewerOf(c), searchrt.SynonymRules(parsed)); err != nil {
 		return err
 	}
 	if s.Search != nil {

@@ -5,16 +5,16 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
-	jsoniter "github.com/json-iterator/go"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/search/searchrt"
 	"pakn/views"
 )
 
@@ -41,7 +42,7 @@ type Deps struct {
 	// Ready adds checks to /readyz (e.g. the search index has caught up).
 	Ready []func(context.Context) error
 	// Search is the public Q&A index and its syncer (nil: search answers 503).
-	Search *SearchRuntime
+	Search *searchrt.Runtime
 }
 
 // Server is the HTTP application.
@@ -68,9 +69,8 @@ type Server struct {
 	receipts cipher.AEAD
 	// figures are the current year's statistics, shared by / and /stats.
 	figures figures
-	// jsonBufs are buffers for the search API's answers (*[]byte; the
-	// answer is copied into the response).
-	jsonBufs sync.Pool
+	// searchNames are the category and unit names shown in facets.
+	searchNames nameCache
 }
 
 // New builds the Fiber application with every route.
