@@ -23,6 +23,25 @@ type Rating struct {
 // TableName names the ratings table.
 func (Rating) TableName() string { return "petition_ratings" }
 
+// petitionByCodeSecret finds a petition by tracking code and secret; a
+// wrong code and a wrong secret are the same ErrNotFound, in about the
+// same time.
+func petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
+	var p Petition
+	err := q.Where("code = ?", code).First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		checkSecret(code, secret, "")
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !checkSecret(p.Code, secret, p.SecretHash) {
+		return nil, ErrNotFound
+	}
+	return &p, nil
+}
+
 // citizenAct runs one step of the citizen (code and secret) in one
 // transaction, with the same 404 for a wrong code or secret.
 func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error)) (*Petition, error) {
@@ -33,22 +52,15 @@ func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn 
 	code = NormalizeCode(code)
 	var out Petition
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		var p Petition
-		q := tx.Where("code = ?", code)
+		q := tx
 		if s.Dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		err := q.First(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			checkSecret(code, secret, "")
-			return ErrNotFound
-		}
+		pp, err := petitionByCodeSecret(q, code, secret)
 		if err != nil {
 			return err
 		}
-		if !checkSecret(p.Code, secret, p.SecretHash) {
-			return ErrNotFound
-		}
+		p := *pp
 		to, err := NextState(action, p.Status)
 		if err != nil {
 			return err
