@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"pakn/models"
 )
@@ -71,23 +68,9 @@ func faqImport(ctx context.Context, cfg config, args []string, stdout io.Writer)
 		return err
 	}
 	defer st.Close()
-	var bar *progressbar.ProgressBar
-	opts := models.FAQImportOptions{Actor: cliActor, Draft: *draft}
-	if !*quiet {
-		opts.Progress = func(done, total int) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdout),
-					progressbar.OptionSetDescription("import"), progressbar.OptionShowCount(),
-					progressbar.OptionThrottle(100*time.Millisecond))
-			}
-			_ = bar.Set(done)
-		}
-	}
-	res, err := st.ImportFAQ(ctx, f, format, opts)
-	if bar != nil {
-		_ = bar.Finish()
-		fmt.Fprintln(stdout)
-	}
+	bar := newImportBar(stdout, *quiet)
+	res, err := st.ImportFAQ(ctx, f, format, models.FAQImportOptions{Actor: cliActor, Draft: *draft, Progress: bar.progress})
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ Usage:
   pakn faq import FILE [--draft]
                                import FAQ entries (.xlsx, .csv, .jsonl), upserting by id
   pakn faq export FILE.xlsx    export the FAQ
+  pakn procedures import FILE  import the province's administrative procedures (.xlsx, .csv:
+                               code, name, unit, field), upserting by code
   pakn reindex                 rebuild the search index from the database
   pakn backup DIR              SQLite: a consistent copy of the data folder into DIR
                                (PostgreSQL: explains pg_dump and exits non-zero)
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return jobsCommand(ctx, cfg, args, stdout)
 	case "faq":
 		return faqCommand(ctx, cfg, args, stdout)
+	case "procedures":
+		return procedureCommand(ctx, cfg, args, stdout)
 	case "reindex":
 		return reindexCommand(ctx, cfg, args, stdout)
 	case "backup":

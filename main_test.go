@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +71,7 @@ func TestCommands(t *testing.T) {
 			t.Fatalf("seed-demo: %v %q", err, out)
 		}
 		first := counts()
-		if first[0] < 30 || first[1] != int64(len(models.DemoUsers())) || first[2] != 3 || first[3] < 30 {
+		if first[0] < 30 || first[1] != int64(len(models.DemoUsers())) || first[2] != 4 || first[3] < 30 {
 			t.Fatalf("seeded units, users, rules, holidays: %v", first)
 		}
 		if _, err := runCmd(t, "", "seed-demo"); err != nil {
@@ -274,6 +276,39 @@ func TestGracefulShutdown(t *testing.T) {
 	if !strings.Contains(out.String(), "PAKN is running at http://"+addr) {
 		t.Errorf("start-up message: %q", out.String())
 	}
+}
+
+func TestProcedureImportCommand(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		useTarget(t, tg)
+		if _, err := runCmd(t, "", "migrate"); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		file := filepath.Join(dir, "thu-tuc.csv")
+		csv := "Mã thủ tục,Tên thủ tục,Đơn vị,Lĩnh vực\n1.000201,Thủ tục một,,\n1.000202,Thủ tục hai,,\n1.2,Mã sai,,\n"
+		if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCmd(t, "", "procedures", "import", file)
+		if err != nil || !strings.Contains(out, "3 rows: 2 created, 0 updated, 0 unchanged, 1 skipped") ||
+			!strings.Contains(out, "skipped line 4 (id 1.2): code:") || !strings.Contains(out, "import") || !strings.Contains(out, "3/3") {
+			t.Fatalf("procedures import: %v\n%s", err, out)
+		}
+		out, err = runCmd(t, "", "procedures", "import", file, "--quiet")
+		if err != nil || !strings.Contains(out, "0 created, 0 updated, 2 unchanged") || strings.Contains(out, "3/3") {
+			t.Fatalf("procedures import again: %v\n%s", err, out)
+		}
+		if _, err := runCmd(t, "", "procedures", "import", filepath.Join(dir, "x.txt")); err == nil || !strings.Contains(err.Error(), "want a .xlsx or .csv") {
+			t.Fatalf("a .txt file: %v", err)
+		}
+		st := openTarget(t, tg)
+		var n int64
+		st.DB.Model(&models.Procedure{}).Where("code IN ?", []string{"1.000201", "1.000202"}).Count(&n)
+		if n != 2 {
+			t.Fatalf("%d procedures stored", n)
+		}
+	})
 }
 
 // startServe runs `pakn serve ARGS` with the test's environment on a free

@@ -46,6 +46,7 @@ func (s *Server) adminNav(u *models.User) []navLink {
 			navLink{"/admin/areas", "cfg.nav.areas"},
 			navLink{"/admin/categories", "cfg.nav.categories"},
 			navLink{"/admin/rules", "cfg.nav.rules"},
+			navLink{"/admin/procedures", "proc.nav"},
 			navLink{"/admin/holidays", "cfg.nav.holidays"},
 			navLink{"/admin/policies", "policies.heading"},
 			navLink{"/admin/users", "cfg.nav.users"},
@@ -79,6 +80,7 @@ func (s *Server) adminInbox(c *fiber.Ctx) error {
 	f := models.InboxFilter{
 		Status: q("status"), Category: q("category"), Area: q("area"), Deadline: q("deadline"),
 		Mine: q("mine") != "", Flagged: q("flagged") != "", Query: q("q"), Page: c.QueryInt("page", 1),
+		Procedure: q("procedure"),
 	}
 	ctx := c.UserContext()
 	page, err := s.Store.Inbox(ctx, models.ViewerOf(u), f)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -250,10 +251,11 @@ func (s *Server) rulesPage(c *fiber.Ctx, status int, form map[string]string, ver
 	}
 	data := fiber.Map{"Rules": rules, "Units": units, "Categories": cats, "Areas": areas, "Form": form,
 		"CatCodes": catCodes, "AreaCodes": areaCodes, "UnitCodes": unitCodes,
-		"Targets": []string{models.TargetUnit, models.TargetAreaUnit, models.TargetCategoryUnit}}
+		"Targets": []string{models.TargetUnit, models.TargetAreaUnit, models.TargetCategoryUnit, models.TargetProcedureUnit}}
 	// The preview: where would a sample petition go?
 	if pc := strings.Clone(c.Query("p_category")); pc != "" {
-		preview := map[string]string{"category": pc, "area": strings.Clone(c.Query("p_area")), "kind": strings.Clone(c.Query("p_kind"))}
+		preview := map[string]string{"category": pc, "area": strings.Clone(c.Query("p_area")), "kind": strings.Clone(c.Query("p_kind")),
+			"procedure": strings.Clone(c.Query("p_procedure"))}
 		data["Preview"] = preview
 		var catID int64
 		for _, k := range cats {
@@ -272,7 +274,17 @@ func (s *Server) rulesPage(c *fiber.Ctx, status int, form map[string]string, ver
 			if kind == "" {
 				kind = models.KindComplaint
 			}
-			d, err := s.Store.PreviewRoute(ctx, models.RouteRequest{Kind: kind, CategoryID: catID, AreaID: areaID})
+			r := models.RouteRequest{Kind: kind, CategoryID: catID, AreaID: areaID}
+			if preview["procedure"] != "" {
+				p, err := s.Store.ProcedureByCode(ctx, preview["procedure"])
+				if err != nil && !errors.Is(err, models.ErrNotFound) {
+					return err
+				}
+				if p != nil {
+					r.ProcedureUnitID = p.UnitID
+				}
+			}
+			d, err := s.Store.PreviewRoute(ctx, r)
 			if err != nil {
 				return err
 			}

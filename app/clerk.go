@@ -40,6 +40,7 @@ func (s *Server) renderClerk(c *fiber.Ctx, status int, form clerkFormData, verr 
 	errs := s.fieldErrors(c, verr)
 	return s.renderAdmin(c, status, "admin_submit", s.t(c, "wf.submit.heading"), fiber.Map{
 		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "Channels": deskChannels,
+		"Procedures": s.procedureChoices(c),
 	})
 }
 
@@ -55,6 +56,7 @@ func (s *Server) clerkPost(c *fiber.Ctx) error {
 			Name: fv("name"), Phone: fv("phone"), Email: fv("email"),
 			Address: fv("petitioner_address"), Organization: fv("organization"),
 		},
+		DossierCode: fv("dossier_code"), ProcedureCode: fv("procedure_code"),
 		Channel: fv("channel"), Language: "vi", EnteredByID: &u.ID, ActorName: u.Name,
 	}
 	form := clerkFormData{SubmitInput: in, ReceivedDate: fv("received_at")}

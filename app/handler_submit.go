@@ -52,6 +52,7 @@ func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, ver
 	}
 	data := fiber.Map{
 		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "ErrorList": list,
+		"Procedures": s.procedureChoices(c),
 	}
 	s.submitAccount(c, data)
 	return s.render(c, status, "submit", s.t(c, "submit.heading"), data)
@@ -79,6 +80,7 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 			Name: fv("name"), Phone: fv("phone"), Email: fv("email"),
 			Address: fv("petitioner_address"), Organization: fv("organization"),
 		},
+		DossierCode: fv("dossier_code"), ProcedureCode: fv("procedure_code"),
 		Channel: models.ChannelWeb, Language: langOf(c),
 		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
 		AccountID: citizenAccountID(c),

@@ -249,6 +249,19 @@ func (s *Server) open311ServiceDefinition(c *fiber.Ctx) error {
 				{Key: models.KindRecommendation, Name: s.t(c, "kind.recommendation")},
 			}},
 	}}
+	procs, err := s.Store.ListProcedures(ctx)
+	if err != nil {
+		return s.open311Fail(c, err)
+	}
+	procValues := make([]o311Value, 0, len(procs))
+	for _, p := range procs {
+		procValues = append(procValues, o311Value{Key: p.Code, Name: p.Name})
+	}
+	d.Attributes = append(d.Attributes,
+		o311Attribute{Variable: true, Code: "procedure_code", Datatype: "singlevaluelist", Required: false, Order: 3,
+			DatatypeDescription: s.t(c, "open311.attr.procedure_code.datatype"), Description: s.t(c, "open311.attr.procedure_code"), Values: procValues},
+		o311Attribute{Variable: true, Code: "dossier_code", Datatype: "string", Required: false, Order: 4,
+			DatatypeDescription: s.t(c, "open311.attr.dossier_code.datatype"), Description: s.t(c, "open311.attr.dossier_code"), Values: []o311Value{}})
 	return s.open311Send(c, format, d, d)
 }
 
@@ -485,6 +498,7 @@ var open311Fields = map[string]string{
 	"area": "attribute[area]", "address": "address_string", "lat": "lat", "long": "long",
 	"petitioner.name": "first_name, last_name", "petitioner.phone": "phone", "petitioner.email": "email",
 	"petitioner.address": "address", "petitioner.organization": "organization",
+	"dossier_code": "attribute[dossier_code]", "procedure_code": "attribute[procedure_code]",
 }
 
 // open311Create is POST requests.json: an ordinary petition, routed,
@@ -525,6 +539,7 @@ func (s *Server) open311Create(c *fiber.Ctx) error {
 			Name:  strings.TrimSpace(fv("first_name") + " " + fv("last_name")),
 			Phone: fv("phone"), Email: fv("email"),
 		},
+		DossierCode: fv("attribute[dossier_code]"), ProcedureCode: fv("attribute[procedure_code]"),
 		Channel: models.ChannelOpen311, Language: langOf(c), OptionalAddress: true,
 	}
 	if len(bad) > 0 {

@@ -78,7 +78,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		{"leader.ben-luc@demo.pakn.vn", []string{"/admin", "/admin/petitions/" + code, "/admin/faq"}},
 		{"clerk@demo.pakn.vn", []string{"/admin", "/admin/submit"}},
 		{"coordinator@demo.pakn.vn", []string{"/admin", "/admin/embed", "/admin/synonyms"}},
-		{"admin@demo.pakn.vn", []string{"/admin/units", "/admin/areas", "/admin/categories", "/admin/rules", "/admin/holidays", "/admin/policies", "/admin/users", "/admin/keys", "/admin/outbox"}},
+		{"admin@demo.pakn.vn", []string{"/admin/units", "/admin/areas", "/admin/categories", "/admin/rules", "/admin/holidays", "/admin/policies", "/admin/users", "/admin/keys", "/admin/outbox", "/admin/procedures"}},
 	} {
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(base+"/admin/login"),

@@ -280,6 +280,12 @@ func testOpenAPI(t *testing.T, e *testenv.Env, open *models.Submission) {
 		{"areas", http.MethodGet, "/api/v1/areas", "", nil, 200},
 		{"latest answers", http.MethodGet, "/api/v1/answers/latest?limit=3", "", nil, 200},
 		{"latest answers bad limit", http.MethodGet, "/api/v1/answers/latest?limit=0", "", nil, 400},
+		{"create with dossier and procedure", http.MethodPost, "/api/v1/petitions", strings.Replace(good, `"area"`, `"dossier_code":"000.00.17.H42-250312-0003","procedure_code":"1.001612","area"`, 1), nil, 201},
+		{"create with a bad procedure", http.MethodPost, "/api/v1/petitions", strings.Replace(good, `"area"`, `"procedure_code":"1612","area"`, 1), nil, 400},
+		{"procedures", http.MethodGet, "/api/v1/procedures?q=khai", "", nil, 200},
+		{"stats", http.MethodGet, "/api/v1/stats", "", nil, 200},
+		{"stats of a unit", http.MethodGet, "/api/v1/stats?unit=BEN-LUC", "", nil, 200},
+		{"stats of no unit", http.MethodGet, "/api/v1/stats?unit=NOPE", "", nil, 404},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -346,17 +346,8 @@ func (s *Server) adminFAQImport(c *fiber.Ctx) error {
 	if res.Published > 0 {
 		s.notifySearch()
 	}
-	lang := langOf(c)
-	errs := make([]importErrorView, 0, len(res.Errors))
-	for _, e := range res.Errors {
-		msg := s.cat.TMap(lang, e.Key, e.Params)
-		if d, ok := e.Params["detail"]; ok {
-			msg += " (" + fmt.Sprint(d) + ")"
-		}
-		errs = append(errs, importErrorView{Line: e.Line, Ref: e.Ref, Field: e.Field, Message: msg})
-	}
 	data["Result"] = res
-	data["Errors"] = errs
+	data["Errors"] = s.importErrorViews(c, res.Errors)
 	return s.renderAdmin(c, fiber.StatusOK, "admin_faq_import", s.t(c, "admin.faq.import"), data)
 }
 

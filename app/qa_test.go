@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -240,17 +239,8 @@ func TestFAQRights(t *testing.T) {
 func upload(t *testing.T, c *testenv.Client, name, content string) (int, string) {
 	t.Helper()
 	c.Get("/admin/faq")
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("_csrf", c.CSRF)
-	fw, _ := mw.CreateFormFile("file", name)
-	_, _ = fw.Write([]byte(content))
-	mw.Close()
-	req := httptest.NewRequest(http.MethodPost, "/admin/faq/import", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp := c.Send(req)
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	resp, body := uploadTo(t, c, "/admin/faq/import", name, content)
+	return resp.StatusCode, body
 }
 
 func TestSearchFollowsDatabase(t *testing.T) {

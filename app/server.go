@@ -204,6 +204,7 @@ func (s *Server) routes() {
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
 	s.officialAccountRoutes()
 	s.adminRoutes()
+	s.procedureRoutes()
 	s.qaRoutes()
 
 	api := a.Group("/api/v1")

@@ -44,7 +44,8 @@ func (s *Server) statsPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "stats", s.t(c, "stats.heading"), fiber.Map{
 		"Stats": st, "Units": units, "UnitCode": unitCode,
 		"VolumeChart": s.volumeChart(c, st), "TimelinessChart": s.timelinessChart(c, st),
-		"MonthNames": s.monthNames(c),
+		"MonthNames": s.monthNames(c), "ProcedureChart": s.procedureChart(c, st),
+		"TopProcedures": min(len(st.Procedures), topProcedures),
 	})
 }
 
@@ -277,6 +278,17 @@ func (s *Server) statsWorkbook(c *fiber.Ctx, st *models.Statistics) ([]byte, err
 	if err := write(units, s.t(c, "stats.unit"), ul); err != nil {
 		return nil, fmt.Errorf("stats workbook: %w", err)
 	}
+	procs := s.t(c, "proc.stats.sheet")
+	if _, err := x.NewSheet(procs); err != nil {
+		return nil, err
+	}
+	var pl [][]any
+	for _, p := range st.Procedures {
+		pl = append(pl, append([]any{procedureLabel(p.Procedure)}, row(p.StatsRow)...))
+	}
+	if err := write(procs, s.t(c, "proc.stats.procedure"), pl); err != nil {
+		return nil, fmt.Errorf("stats workbook: %w", err)
+	}
 	if err := x.SetDocProps(&excelize.DocProperties{Title: s.t(c, "stats.heading") + " " + strconv.Itoa(st.Year),
 		Creator: "PAKN", Created: time.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return nil, err
@@ -289,3 +301,106 @@ func (s *Server) statsWorkbook(c *fiber.Ctx, st *models.Statistics) ([]byte, err
 }
 
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
+
+// procedureLabel is "code — name", or the code alone for a code no longer
+// in the list.
+func procedureLabel(p models.Procedure) string {
+	if p.Name == "" {
+		return p.Code
+	}
+	return p.Code + " — " + p.Name
+}
+
+// topProcedures is how many procedures the chart on /stats shows.
+const topProcedures = 10
+
+// procedureChart draws the procedures that drew the most petitions in the
+// year: received, and of the answers given, those on time and late.
+func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+	top := st.Procedures[:min(len(st.Procedures), topProcedures)]
+	if len(top) == 0 {
+		return ""
+	}
+	recv, on, late := s.t(c, "stats.received"), s.t(c, "stats.on_time"), s.t(c, "stats.late")
+	groups := make([][]svgBar, len(top))
+	labels := make([]string, len(top))
+	for i, p := range top {
+		name := procedureLabel(p.Procedure)
+		labels[i] = p.Procedure.Code
+		groups[i] = []svgBar{
+			{p.Received, "bar-received", fmt.Sprintf("%s · %s: %d", name, recv, p.Received)},
+			{p.OnTime, "bar-ontime", fmt.Sprintf("%s · %s: %d", name, on, p.OnTime)},
+			{p.Late, "bar-late", fmt.Sprintf("%s · %s: %d", name, late, p.Late)},
+		}
+	}
+	first := top[0]
+	desc := s.t(c, "proc.stats.chart.desc", "n", len(top), "year", st.Year, "first", procedureLabel(first.Procedure), "received", first.Received)
+	return svgChart("chart-procedures", s.t(c, "proc.stats.chart", "n", len(top), "year", st.Year), desc, groups, labels, false,
+		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
+}
+
+// statsFiguresJSON are the figures of one row of GET /api/v1/stats.
+type statsFiguresJSON struct {
+	Received       int      `json:"received"`
+	Answered       int      `json:"answered"`
+	OnTime         int      `json:"on_time"`
+	Late           int      `json:"late"`
+	OverdueNow     int      `json:"overdue_now"`
+	AvgWorkingDays float64  `json:"avg_working_days"`
+	Satisfaction   *float64 `json:"satisfaction"` // null when nobody rated
+}
+
+func statsFigures(r models.StatsRow) statsFiguresJSON {
+	out := statsFiguresJSON{Received: r.Received, Answered: r.Answered, OnTime: r.OnTime, Late: r.Late,
+		OverdueNow: r.OverdueNow, AvgWorkingDays: round1(r.AvgHandlingDays())}
+	if r.Ratings > 0 {
+		v := round1(r.AvgRating())
+		out.Satisfaction = &v
+	}
+	return out
+}
+
+type statsMonthJSON struct {
+	Month int `json:"month"`
+	statsFiguresJSON
+}
+
+type statsNamedJSON struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	statsFiguresJSON
+}
+
+type statsJSON struct {
+	Year int     `json:"year"`
+	Unit *string `json:"unit"`
+	statsFiguresJSON
+	Months     []statsMonthJSON `json:"months"`
+	Units      []statsNamedJSON `json:"units"`
+	Procedures []statsNamedJSON `json:"procedures"`
+}
+
+// apiStats is GET /api/v1/stats?year=&unit=: what /stats shows.
+func (s *Server) apiStats(c *fiber.Ctx) error {
+	st, err := s.Store.Statistics(c.UserContext(), statsFilter(c))
+	if err != nil {
+		return err
+	}
+	out := statsJSON{Year: st.Year, statsFiguresJSON: statsFigures(st.Total),
+		Months: make([]statsMonthJSON, 0, len(st.Months)), Units: make([]statsNamedJSON, 0, len(st.Units)),
+		Procedures: make([]statsNamedJSON, 0, len(st.Procedures))}
+	if st.Unit != nil {
+		out.Unit = &st.Unit.Code
+	}
+	for _, m := range st.Months {
+		out.Months = append(out.Months, statsMonthJSON{Month: int(m.Month), statsFiguresJSON: statsFigures(m.StatsRow)})
+	}
+	for _, u := range st.Units {
+		out.Units = append(out.Units, statsNamedJSON{Code: u.Unit.Code, Name: u.Unit.Name, statsFiguresJSON: statsFigures(u.StatsRow)})
+	}
+	for _, p := range st.Procedures {
+		out.Procedures = append(out.Procedures, statsNamedJSON{Code: p.Procedure.Code, Name: p.Procedure.Name, statsFiguresJSON: statsFigures(p.StatsRow)})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(out)
+}

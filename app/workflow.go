@@ -82,6 +82,8 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	}
 	prefill("public_answer", a)
 	prefill("reply_number", p.ReplyNumber)
+	prefill("dossier_code", p.DossierCode)
+	prefill("procedure_code", p.ProcedureCode)
 	if p.ReplyDate != nil {
 		prefill("reply_date", p.ReplyDate.In(models.VietnamLocation()).Format("2006-01-02"))
 	}
@@ -93,6 +95,11 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	can["note"] = models.RoleMay(u.Role, models.ActNote)
 	_, attachOK := models.NextState(models.ActAttach, p.Status)
 	can["attach"] = models.RoleMay(u.Role, models.ActAttach) && attachOK == nil
+	can["references"] = models.RoleMay(u.Role, models.ActReferences)
+	procName, err := s.Store.ProcedureNames(ctx, p.ProcedureCode)
+	if err != nil {
+		return err
+	}
 	_, releaseOK := models.NextState(models.ActRelease, p.Status)
 	releaseURL := ""
 	if models.RoleMay(u.Role, models.ActRelease) && releaseOK == nil {
@@ -117,6 +124,7 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 		"Done":     s.actionDone(c), "Refusal": c.Locals(localRefusal),
 		"PD":        personalDataView(models.PetitionPublicFields(p), d.PersonalData, refused, releaseURL),
 		"MaxExtend": models.DefaultExtensionMaxDays, "Similar": similar,
+		"ProcedureName": procName[p.ProcedureCode], "Procedures": s.procedureChoices(c),
 	})
 }
 
@@ -185,6 +193,8 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 		_, err = s.Store.ExtendDeadline(ctx, v, code, days, fv("reason"))
 	case models.ActNote:
 		err = s.Store.AddNote(ctx, v, code, fv("body"))
+	case models.ActReferences:
+		_, err = s.Store.CorrectReferences(ctx, v, code, fv("dossier_code"), fv("procedure_code"))
 	case models.ActAttach:
 		var files []models.AttachmentInput
 		files, err = readFiles(c, "files")

@@ -414,7 +414,7 @@ func TestRetention(t *testing.T) {
 		e := testenv.New(t, tg)
 		now := vn(2026, 12, 7, 9, 0)
 		fixedClock(e.Store, now)
-		old := e.Submit(models.SubmitInput{}).Petition
+		old := e.Submit(models.SubmitInput{DossierCode: "000.00.17.H42-211206-0001", ProcedureCode: "1.001612"}).Petition
 		recent := e.Submit(models.SubmitInput{}).Petition
 		openOld := e.Submit(models.SubmitInput{}).Petition
 		set := func(id int64, status string, closed time.Time) {
@@ -437,6 +437,9 @@ func TestRetention(t *testing.T) {
 		p := get(old.ID)
 		if p.AnonymisedAt == nil || p.PetitionerName != models.AnonymisedName || p.PetitionerEmail != "" || p.PetitionerPhone != "" || p.PetitionerAddress != "" {
 			t.Errorf("old closed petition not anonymised: %+v", p)
+		}
+		if p.DossierCode != "" || p.ProcedureCode != "1.001612" {
+			t.Errorf("anonymised petition keeps dossier %q, procedure %q; want the dossier erased, the procedure kept", p.DossierCode, p.ProcedureCode)
 		}
 		for _, id := range []int64{recent.ID, openOld.ID} {
 			if p := get(id); p.AnonymisedAt != nil || p.PetitionerName == models.AnonymisedName {

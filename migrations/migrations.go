@@ -31,6 +31,7 @@ func all() []*gormigrate.Migration {
 		m0080SignInAttempts(),
 		m0081AttachmentNames(),
 		m0100AccountSecurity(),
+		m0090Procedures(),
 	}
 }
 

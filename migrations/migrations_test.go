@@ -134,6 +134,7 @@ func TestReferenceVersionTriggers(t *testing.T) {
 			"categories":        &models.Category{Code: "t", Name: "Thử", Active: true},
 			"routing_rules":     &models.RoutingRule{Position: 1, Target: models.TargetCategoryUnit},
 			"deadline_policies": &models.DeadlinePolicy{TriageDays: 5, AnswerDays: 20, ExtensionMaxDays: 10, InfoWaitDays: 15},
+			"procedures":        &models.Procedure{Code: "1.001612", Name: "Thử", Active: true},
 		}
 		for table, row := range rows {
 			for _, op := range []struct {

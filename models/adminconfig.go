@@ -215,7 +215,7 @@ func (s *Store) SaveRule(ctx context.Context, v Viewer, in RuleInput) error {
 			if unit == nil && !bad.Has("unit") {
 				bad.Add("unit", "err.required", nil)
 			}
-		case TargetAreaUnit, TargetCategoryUnit:
+		case TargetAreaUnit, TargetCategoryUnit, TargetProcedureUnit:
 			unit = nil
 		default:
 			bad.Add("target", "err.unknown_code", nil)

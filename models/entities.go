@@ -65,6 +65,9 @@ const (
 	TargetUnit         = "unit"          // a fixed unit
 	TargetAreaUnit     = "area_unit"     // the unit of the petition's area
 	TargetCategoryUnit = "category_unit" // the category's department
+	// TargetProcedureUnit: the unit that handles the procedure the
+	// petition names (migration 0090).
+	TargetProcedureUnit = "procedure_unit"
 )
 
 // RoutingRule is one ordered rule; the first that applies and yields a unit wins.
@@ -185,6 +188,11 @@ type Petition struct {
 	InfoRequest  string
 	ReplyNumber  string `gorm:"size:64"`
 	ReplyDate    *time.Time
+
+	// The one-stop dossier and the administrative procedure the petition
+	// concerns (migration 0090); "" when it names none.
+	DossierCode   string `gorm:"size:40;not null;default:''"`
+	ProcedureCode string `gorm:"size:32;not null;default:''"`
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

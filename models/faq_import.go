@@ -3,7 +3,6 @@ package models
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,10 +133,8 @@ func (s *Store) ImportFAQ(ctx context.Context, r io.Reader, format string, opts 
 	var rows []faqRow
 	var err error
 	switch format {
-	case FAQFormatXLSX:
-		rows, err = readFAQXLSX(r, res)
-	case FAQFormatCSV:
-		rows, err = readFAQCSV(r, res)
+	case FAQFormatXLSX, FAQFormatCSV:
+		rows, err = readFAQTable(r, format, res)
 	case FAQFormatJSONL:
 		rows, err = readFAQJSONL(r, res)
 	default:
@@ -296,94 +293,34 @@ func blank(cols []string) bool {
 	return true
 }
 
-func readFAQXLSX(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	f, err := openFAQWorkbook(r, res)
-	if err != nil {
-		return nil, fmt.Errorf("faq import: read workbook: %w", err)
-	}
-	if f == nil {
-		return nil, nil
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		res.Errors = append(res.Errors, FAQRowError{Line: 1, Key: "faq.import.nosheet"})
-		return nil, nil
-	}
-	it, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, fmt.Errorf("faq import: read sheet %s: %w", sheets[0], err)
-	}
-	defer it.Close()
+// readFAQTable reads a workbook or CSV file: a header row, then entries.
+func readFAQTable(r io.Reader, format string, res *FAQImportResult) ([]faqRow, error) {
 	var out []faqRow
 	var idx map[string]int
-	for line := 1; it.Next(); line++ {
-		cols, err := it.Columns()
-		if err != nil {
-			return nil, fmt.Errorf("faq import: row %d: %w", line, err)
-		}
-		if blank(cols) {
-			continue
-		}
+	headerOK := true
+	err := readTable(r, format, func(line int, cols []string) bool {
 		if idx == nil {
-			var ok bool
-			if idx, ok = headerIndex(cols, line, res); !ok {
-				return nil, nil
-			}
-			continue
-		}
-		if tooManyRows(out, line, res) {
-			return nil, nil
+			idx, headerOK = headerIndex(cols, line, res)
+			return headerOK
 		}
 		out = append(out, rowFrom(cols, idx, line))
-	}
-	if idx == nil {
-		res.Errors = append(res.Errors, FAQRowError{Line: 1, Key: "faq.import.nosheet"})
-	}
-	return out, nil
-}
-
-func readFAQCSV(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	c := newCapped(r)
-	cr := csv.NewReader(c)
-	cr.FieldsPerRecord = -1
-	var out []faqRow
-	var idx map[string]int
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			res.Errors = append(res.Errors, FAQRowError{Line: pe.StartLine, Key: "faq.import.csv", Params: map[string]any{"detail": pe.Err.Error()}})
-			if len(res.Errors) > 1000 {
-				return nil, fmt.Errorf("faq import: too many CSV errors: %w", err)
-			}
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("faq import: read CSV: %w", err)
-		}
-		if blank(rec) {
-			continue
-		}
-		if idx == nil {
-			var ok bool
-			if idx, ok = headerIndex(rec, line, res); !ok {
-				return nil, nil
-			}
-			continue
-		}
-		if tooManyRows(out, line, res) {
-			return nil, nil
-		}
-		out = append(out, rowFrom(rec, idx, line))
-	}
-	if c.over() {
-		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.file_size", FAQImportMaxBytes))
+		return true
+	}, func(line int, key, detail string) {
+		res.Errors = append(res.Errors, FAQRowError{Line: line, Key: key, Params: map[string]any{"detail": detail}})
+	})
+	if lim, ok := asTableLimit(err); ok {
+		// Beyond a limit the file is refused whole.
+		res.Errors = append(res.Errors[:0], faqLimitError(max(lim.Line, 1), lim.Key, lim.Max))
 		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("faq import: %w", err)
+	}
+	if !headerOK {
+		return nil, nil
+	}
+	if idx == nil && format == FAQFormatXLSX {
+		res.Errors = append(res.Errors, FAQRowError{Line: 1, Key: "faq.import.nosheet"})
 	}
 	return out, nil
 }

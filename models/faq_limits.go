@@ -3,6 +3,8 @@ package models
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -54,17 +56,32 @@ func (c *capped) Read(p []byte) (int, error) { return c.lr.Read(p) }
 
 func (c *capped) over() bool { return c.lr.N <= 0 }
 
-// openFAQWorkbook reads a workbook within the limits; a broken limit is
-// reported in res and gives a nil workbook.
-func openFAQWorkbook(r io.Reader, res *FAQImportResult) (*excelize.File, error) {
+// tableLimit is a file refused whole for a limit it breaks: Key names the
+// limit in the catalog.
+type tableLimit struct {
+	Line int // where it broke; 0 for the whole file
+	Key  string
+	Max  int64
+}
+
+func (l *tableLimit) Error() string { return l.Key + ": over " + formatBytesOrCount(l.Key, l.Max) }
+
+func asTableLimit(err error) (*tableLimit, bool) {
+	var l *tableLimit
+	ok := errors.As(err, &l)
+	return l, ok
+}
+
+// openLimitedWorkbook reads a workbook within the limits; a broken limit
+// is a *tableLimit.
+func openLimitedWorkbook(r io.Reader) (*excelize.File, error) {
 	c := newCapped(r)
 	data, err := io.ReadAll(c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read workbook: %w", err)
 	}
 	if c.over() {
-		res.Errors = append(res.Errors, faqLimitError(1, "faq.import.file_size", FAQImportMaxBytes))
-		return nil, nil
+		return nil, &tableLimit{Key: "faq.import.file_size", Max: FAQImportMaxBytes}
 	}
 	// The sizes the zip declares; archive/zip refuses to read an entry
 	// past its declared size, so they bind.
@@ -74,20 +91,22 @@ func openFAQWorkbook(r io.Reader, res *FAQImportResult) (*excelize.File, error) 
 			total += f.UncompressedSize64
 			name := strings.ToLower(f.Name)
 			if strings.HasSuffix(name, ".xml") && f.UncompressedSize64 > FAQImportMaxXML {
-				res.Errors = append(res.Errors, faqLimitError(1, "faq.import.xml_size", FAQImportMaxXML))
-				return nil, nil
+				return nil, &tableLimit{Key: "faq.import.xml_size", Max: FAQImportMaxXML}
 			}
 			if total > FAQImportMaxUnzipped {
-				res.Errors = append(res.Errors, faqLimitError(1, "faq.import.unzip_size", FAQImportMaxUnzipped))
-				return nil, nil
+				return nil, &tableLimit{Key: "faq.import.unzip_size", Max: FAQImportMaxUnzipped}
 			}
 		}
 	}
 	// excelize enforces the same bound itself, and unpacks large parts to
 	// temporary files rather than memory.
-	return excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit: FAQImportMaxUnzipped, UnzipXMLSizeLimit: faqImportXMLInMemory,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("read workbook: %w", err)
+	}
+	return f, nil
 }
 
 // tooManyRows reports the row limit on line when out is already full.

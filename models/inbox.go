@@ -58,9 +58,11 @@ type InboxFilter struct {
 	Deadline string // DeadlineOnTime | DeadlineSoon | DeadlineOverdue
 	Mine     bool   // assigned to the viewer
 	Flagged  bool   // transferred more than once
-	Query    string // code, phone or name
-	Page     int
-	PerPage  int
+	Query    string // code, phone or name; a dossier or procedure code exactly
+	// Procedure is a procedure code (the coordinator's list per procedure).
+	Procedure string
+	Page      int
+	PerPage   int
 }
 
 // InboxPage is one page of an inbox.
@@ -125,6 +127,9 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	if f.Area != "" {
 		q = q.Where("petitions.area_id IN (?)", db.Model(&Area{}).Select("id").Where("code = ?", f.Area))
 	}
+	if f.Procedure != "" {
+		q = q.Where("petitions.procedure_code = ?", NormalizeProcedureCode(f.Procedure))
+	}
 	if f.Mine {
 		q = q.Where("petitions.assignee_id = ?", v.ID)
 	}
@@ -143,7 +148,9 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	}
 	if t := CleanLine(f.Query); t != "" {
 		like := "%" + strings.ToLower(strings.NewReplacer("%", "", "_", "").Replace(t)) + "%"
-		cond := db.Where("LOWER(petitions.code) LIKE ?", like)
+		cond := db.Where("LOWER(petitions.code) LIKE ?", like).
+			Or("petitions.dossier_code = ?", NormalizeDossierCode(t)).
+			Or("petitions.procedure_code = ?", NormalizeProcedureCode(t))
 		// A confidential petitioner is found by name or phone only by the
 		// Service Center, who alone may see who they are.
 		personal := db.Where("LOWER(petitions.petitioner_name) LIKE ?", like)

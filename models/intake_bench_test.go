@@ -16,6 +16,19 @@ import (
 //
 //	go test -run '^$' -bench SubmitPetition ./models/
 func BenchmarkSubmitPetition(b *testing.B) {
+	benchSubmit(b, func(*models.SubmitInput, int64) {})
+}
+
+// BenchmarkSubmitPetitionWithProcedure is BenchmarkSubmitPetition for
+// petitions that name a one-stop dossier and a procedure (routed by the
+// procedure's unit, two more values written, two partial indexes).
+func BenchmarkSubmitPetitionWithProcedure(b *testing.B) {
+	benchSubmit(b, func(in *models.SubmitInput, n int64) {
+		in.DossierCode, in.ProcedureCode = fmt.Sprintf("000.00.17.H42-250312-%04d", n%10000), "1.004222"
+	})
+}
+
+func benchSubmit(b *testing.B, edit func(*models.SubmitInput, int64)) {
 	targets := []struct {
 		name string
 		tg   func(testing.TB) testdb.Target
@@ -31,8 +44,10 @@ func BenchmarkSubmitPetition(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
+					n := i.Add(1)
 					in := validInput()
-					in.Title = fmt.Sprintf("Phản ánh đo hiệu năng số %d", i.Add(1))
+					in.Title = fmt.Sprintf("Phản ánh đo hiệu năng số %d", n)
+					edit(&in, n)
 					if _, err := st.SubmitPetition(ctx, in); err != nil {
 						b.Error(err)
 						return

@@ -176,8 +176,8 @@ ON CONFLICT (day) DO UPDATE SET last = GREATEST(code_sequences.last, EXCLUDED.la
 // for $41…$48 (with the submission's ordinal, $41). A submission is written
 // only if the reference data is still at the stamp it was planned with
 // ($4); it then takes its day's number from the day's sequence ($5, $6) and
-// gets its petition ($7…$31), its notice ($32…$40) and its audit events (in
-// order). The statement returns the ordinal, id and code of each
+// gets its petition ($7…$31, and $49, $50: its dossier and procedure
+// codes), its notice ($32…$40) and its audit events (in order). The statement returns the ordinal, id and code of each
 // submission it wrote.
 //
 // The code exists only inside the statement, so what contains it is built
@@ -199,23 +199,24 @@ const submitSQL = `WITH k AS (
 		status, channel, language, publish_consent, confidential_identity,
 		petitioner_name, petitioner_phone, petitioner_email, petitioner_address, petitioner_organization,
 		received_at, due_at, due_stage, transfers, answer, public_question, public_answer, entered_by_id,
-		extended_days, info_request, reply_number, created_at, updated_at)
+		extended_days, info_request, reply_number, dossier_code, procedure_code, created_at, updated_at)
 	SELECT k.code, encode(sha256($1::bytea || convert_to(k.code, 'UTF8') || v.hash_tail), 'hex'),
 		v.kind, v.title, v.content, v.category_id, v.area_id, v.unit_id, v.address, v.lat, v.long,
 		v.status, v.channel, v.language, v.publish_consent, v.confidential_identity,
 		v.petitioner_name, v.petitioner_phone, v.petitioner_email, v.petitioner_address, v.petitioner_organization,
 		v.received_at, v.due_at, v.due_stage, 0, '', '', '', v.entered_by_id,
-		0, '', '', v.created_at, v.created_at
+		0, '', '', v.dossier_code, v.procedure_code, v.created_at, v.created_at
 	FROM k JOIN unnest($7::bytea[],
 		$8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[], $15::float8[], $16::float8[],
 		$17::text[], $18::text[], $19::text[], $20::boolean[], $21::boolean[],
 		$22::text[], $23::text[], $24::text[], $25::text[], $26::text[],
-		$27::timestamptz[], $28::timestamptz[], $29::text[], $30::bigint[], $31::timestamptz[])
+		$27::timestamptz[], $28::timestamptz[], $29::text[], $30::bigint[], $31::timestamptz[],
+		$49::text[], $50::text[])
 	WITH ORDINALITY AS v (hash_tail,
 		kind, title, content, category_id, area_id, unit_id, address, lat, long,
 		status, channel, language, publish_consent, confidential_identity,
 		petitioner_name, petitioner_phone, petitioner_email, petitioner_address, petitioner_organization,
-		received_at, due_at, due_stage, entered_by_id, created_at, ord) ON v.ord = k.ord
+		received_at, due_at, due_stage, entered_by_id, created_at, dossier_code, procedure_code, ord) ON v.ord = k.ord
 	RETURNING id, code
 ), pc AS (
 	SELECT k.ord, p.id, p.code FROM p JOIN k ON k.code = p.code
@@ -301,6 +302,7 @@ func submitArgs(items []*intakeItem) []any {
 		keyTail, nChannel, nRecipient, nTemplate, dTail = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		nStatus                                         = make([]string, n)
 		nNext, nCreated                                 = make([]time.Time, n), make([]time.Time, n)
+		dossier, procedure                              = make([]string, n), make([]string, n)
 
 		pord, evActorID = make([]int64, 0, 3*n), make([]*int64, 0, 3*n)
 		evAt            = make([]time.Time, 0, 3*n)
@@ -318,6 +320,7 @@ func submitArgs(items []*intakeItem) []any {
 		publish[i], confidential[i] = p.PublishConsent, p.ConfidentialIdentity
 		pName[i], pPhone[i], pEmail[i], pAddress[i], pOrg[i] = p.PetitionerName, p.PetitionerPhone, p.PetitionerEmail, p.PetitionerAddress, p.PetitionerOrganization
 		received[i], due[i], dueStage[i], enteredBy[i], created[i] = p.ReceivedAt, p.DueAt, p.DueStage, p.EnteredByID, p.CreatedAt
+		dossier[i], procedure[i] = p.DossierCode, p.ProcedureCode
 		if m := it.notice; m != nil {
 			hasNotice[i] = true
 			keyTail[i] = strings.TrimPrefix(m.DedupeKey, noticeKeyHead)
@@ -343,6 +346,7 @@ func submitArgs(items []*intakeItem) []any {
 		received, due, dueStage, enteredBy, created,
 		hasNotice, keyTail, nChannel, nRecipient, nTemplate, dTail, nStatus, nNext, nCreated,
 		pord, evAt, evActorID, evName, evType, evTo, evNote, evPublic,
+		dossier, procedure,
 	}
 }
 

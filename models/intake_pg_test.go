@@ -291,6 +291,7 @@ func testSameRowsAsTheTransaction(t *testing.T, st *Store) {
 	in.Lat, in.Long, in.EnteredByID, in.ActorName = &lat, &long, &clerk, "Cán bộ tiếp nhận"
 	in.Channel, in.Language, in.PublishConsent, in.ConfidentialIdentity = ChannelPostOffice, "en", true, true
 	in.Petitioner.Organization = "Hợp tác xã"
+	in.DossierCode, in.ProcedureCode = "000.00.17.H42-270203-0001", "1.001612"
 	one, err := st.SubmitPetition(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -331,6 +332,9 @@ func testSameRowsAsTheTransaction(t *testing.T, st *Store) {
 		}
 		if len(a) == 0 {
 			t.Errorf("%s: no rows", tc.table)
+		}
+		if tc.table == "petitions" && len(a) > 0 && (a[0]["dossier_code"] != in.DossierCode || a[0]["procedure_code"] != in.ProcedureCode) {
+			t.Errorf("the statement wrote dossier %v, procedure %v", a[0]["dossier_code"], a[0]["procedure_code"])
 		}
 	}
 }

@@ -10,14 +10,14 @@ import (
 )
 
 // intakeRef is the reference data every submission reads: categories,
-// areas, routing rules, units and deadline policies. Loading it takes five
-// queries; intake keeps one copy per store and checks on each submission
+// areas, routing rules, units, deadline policies and procedures. Loading it
+// takes six queries; intake keeps one copy per store and checks on each submission
 // that it is current by reading one row, reference_version, which triggers
-// on those five tables bump on every change (migration 0005). An
+// on those tables bump on every change (migrations 0005, 0090). An
 // administrator's edit on any instance, even by hand in SQL, is therefore
 // seen by the next submission everywhere, and the hot path pays one
 // one-row read (folded into the tracking-number statement on PostgreSQL)
-// instead of seven queries. As a safety net against lost triggers, a copy
+// instead of eight queries. As a safety net against lost triggers, a copy
 // older than refMaxAge is reloaded anyway.
 type intakeRef struct {
 	stamp      string
@@ -28,6 +28,7 @@ type intakeRef struct {
 	units      map[int64]Unit      // active ones, by id
 	center     *Unit               // the first Service Center unit
 	policies   []DeadlinePolicy
+	procedures map[string]Procedure // active ones, by code
 }
 
 // intakeRefCache holds the store's copy.
@@ -88,7 +89,7 @@ func (s *Store) intakeRefFor(ctx context.Context, stamp string) (*intakeRef, err
 }
 
 func loadIntakeRef(db *gorm.DB) (*intakeRef, error) {
-	ref := &intakeRef{categories: map[string]Category{}, areas: map[string]Area{}, units: map[int64]Unit{}}
+	ref := &intakeRef{categories: map[string]Category{}, areas: map[string]Area{}, units: map[int64]Unit{}, procedures: map[string]Procedure{}}
 	var cats []Category
 	if err := db.Where("active = ?", true).Find(&cats).Error; err != nil {
 		return nil, fmt.Errorf("load categories: %w", err)
@@ -120,6 +121,13 @@ func loadIntakeRef(db *gorm.DB) (*intakeRef, error) {
 	}
 	if err := db.Find(&ref.policies).Error; err != nil {
 		return nil, fmt.Errorf("load deadline policies: %w", err)
+	}
+	var procs []Procedure
+	if err := db.Where("active = ?", true).Find(&procs).Error; err != nil {
+		return nil, fmt.Errorf("load procedures: %w", err)
+	}
+	for _, p := range procs {
+		ref.procedures[p.Code] = p
 	}
 	return ref, nil
 }

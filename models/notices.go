@@ -201,6 +201,8 @@ func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time)
 				res := tx.Model(&Petition{}).Where("id = ? AND anonymised_at IS NULL", p.ID).Updates(map[string]any{
 					"petitioner_name": AnonymisedName, "petitioner_phone": "", "petitioner_email": "",
 					"petitioner_address": "", "petitioner_organization": "", "anonymised_at": now.UTC(),
+					// The one-stop dossier leads to the person: erased too.
+					"dossier_code": "",
 				})
 				if res.Error != nil {
 					return fmt.Errorf("retention %s: %w", p.Code, res.Error)
@@ -213,6 +215,10 @@ func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time)
 						Update("actor_name", AnonymisedName).Error; err != nil {
 						return fmt.Errorf("retention %s: events: %w", p.Code, err)
 					}
+				}
+				if err := tx.Model(&Event{}).Where("petition_id = ? AND type = ?", p.ID, "dossier_corrected").
+					Updates(map[string]any{"from_value": "", "to_value": ""}).Error; err != nil {
+					return fmt.Errorf("retention %s: dossier events: %w", p.Code, err)
 				}
 				// Pending notices keep their address so they can still go.
 				if err := tx.Model(&OutboxMessage{}).Where("petition_id = ? AND status <> ? AND channel IN ?", p.ID, OutboxPending, []string{OutboxEmail, OutboxSMS}).

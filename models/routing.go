@@ -13,6 +13,9 @@ type RouteRequest struct {
 	Kind       string
 	CategoryID int64
 	AreaID     *int64
+	// ProcedureUnitID is the unit that handles the procedure the petition
+	// names (nil: none, or a procedure without a unit).
+	ProcedureUnitID *int64
 }
 
 // RouteDecision says which unit gets a petition and which rule decided.
@@ -78,6 +81,8 @@ func decideRoute(rules []RoutingRule, r RouteRequest, cat Category, area *Area,
 			}
 		case TargetCategoryUnit:
 			unitID = cat.DepartmentID
+		case TargetProcedureUnit:
+			unitID = r.ProcedureUnitID
 		}
 		if unitID == nil {
 			continue

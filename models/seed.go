@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -20,6 +21,10 @@ var (
 	seedUnits []byte
 	//go:embed seed/categories.json
 	seedCategories []byte
+	// A short list of procedures of the national database, of the kinds
+	// the demo units handle (README: which codes to check).
+	//go:embed seed/procedures.csv
+	seedProcedures []byte
 )
 
 // DemoPassword is the password of every demo official. Demo only.
@@ -135,6 +140,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		if n == 0 {
 			center := byCode[units.Center.Code]
 			rules := []RoutingRule{
+				{Position: 5, Name: "Thủ tục hành chính có đơn vị giải quyết → đơn vị đó", Target: TargetProcedureUnit},
 				{Position: 10, Name: "Lĩnh vực địa phương có địa bàn → UBND cấp huyện của địa bàn", OnlyLocal: true, RequireArea: true, Target: TargetAreaUnit},
 				{Position: 20, Name: "Theo lĩnh vực → sở, ngành phụ trách", Target: TargetCategoryUnit},
 				{Position: 30, Name: "Còn lại → Trung tâm Phục vụ Hành chính công", Target: TargetUnit, UnitID: &center},
@@ -183,6 +189,14 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 	}
 	if err := s.seedDemoAPIKeys(ctx); err != nil {
 		return err
+	}
+	res, err := s.ImportProcedures(ctx, bytes.NewReader(seedProcedures), FAQFormatCSV,
+		ProcedureImportOptions{Actor: Viewer{Role: RoleAdmin, Name: "seed-demo"}, OnlyNew: true})
+	if err != nil {
+		return fmt.Errorf("seed demo procedures: %w", err)
+	}
+	if len(res.Errors) > 0 {
+		return fmt.Errorf("seed demo procedures: %s", res.Errors[0])
 	}
 	return s.seedDemoFAQ(ctx)
 }

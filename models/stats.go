@@ -76,13 +76,23 @@ type StatsUnit struct {
 	StatsRow
 }
 
+// StatsProcedure is one procedure's year: what the province's plan for
+// online public services asks which procedures draw the most petitions.
+type StatsProcedure struct {
+	Procedure Procedure // Code, Name (Name "" for a code not in the list)
+	StatsRow
+}
+
 // Statistics are the public figures for a year.
 type Statistics struct {
 	Year   int
 	Unit   *Unit // nil = every unit
 	Months []StatsMonth
 	Units  []StatsUnit
-	Total  StatsRow
+	// Procedures are the procedures petitions of the period named, most
+	// received first.
+	Procedures []StatsProcedure
+	Total      StatsRow
 	// Years that have petitions, newest first (for the filter).
 	Years []int
 	// AsOf is when "overdue now" was measured.
@@ -90,14 +100,15 @@ type Statistics struct {
 }
 
 type statsPetition struct {
-	ID          int64
-	UnitID      int64
-	Status      string
-	ReceivedAt  time.Time
-	AnsweredAt  *time.Time
-	DueAt       *time.Time
-	DueStage    string
-	AnswerDueAt *time.Time
+	ID            int64
+	UnitID        int64
+	Status        string
+	ReceivedAt    time.Time
+	AnsweredAt    *time.Time
+	DueAt         *time.Time
+	DueStage      string
+	AnswerDueAt   *time.Time
+	ProcedureCode string
 }
 
 // Statistics computes the public figures of a year from the petitions. It
@@ -129,7 +140,7 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 		}
 	}
 	q := db.Model(&Petition{}).
-		Select("id, unit_id, status, received_at, answered_at, due_at, due_stage, answer_due_at").
+		Select("id, unit_id, status, received_at, answered_at, due_at, due_stage, answer_due_at, procedure_code").
 		Where("(received_at >= ? AND received_at < ?) OR (answered_at >= ? AND answered_at < ?)", start, end, start, end)
 	if unitID != nil {
 		q = q.Where("unit_id = ?", *unitID)
@@ -156,17 +167,28 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 		}
 		return r
 	}
+	perProc := map[string]*StatsRow{}
 	inYear := func(t time.Time) bool { return !t.Before(start) && t.Before(end) }
 	for _, p := range rows {
 		u := unitRow(p.UnitID)
+		rs := []*StatsRow{u}
+		if p.ProcedureCode != "" {
+			pr, ok := perProc[p.ProcedureCode]
+			if !ok {
+				pr = &StatsRow{}
+				perProc[p.ProcedureCode] = pr
+			}
+			rs = append(rs, pr)
+		}
 		if inYear(p.ReceivedAt) {
 			m := p.ReceivedAt.In(loc).Month() - 1
-			months[m].Received++
-			u.Received++
 			open := (&Petition{Status: p.Status}).Open()
-			if open && p.DueAt != nil && p.DueStage != StageInfo && cal.IsOverdue(*p.DueAt, now) {
-				months[m].OverdueNow++
-				u.OverdueNow++
+			overdue := open && p.DueAt != nil && p.DueStage != StageInfo && cal.IsOverdue(*p.DueAt, now)
+			for _, r := range append(rs, &months[m]) {
+				r.Received++
+				if overdue {
+					r.OverdueNow++
+				}
 			}
 		}
 		if p.AnsweredAt != nil && inYear(*p.AnsweredAt) {
@@ -178,7 +200,7 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 			onTime := due == nil || !cal.IsOverdue(*due, *p.AnsweredAt)
 			days := max(0, cal.WorkingDaysBetween(p.ReceivedAt, *p.AnsweredAt))
 			score, rated := scores[p.ID]
-			for _, r := range []*StatsRow{&months[m], u} {
+			for _, r := range append(rs, &months[m]) {
 				r.Answered++
 				r.HandlingDays += days
 				if rated {
@@ -211,6 +233,9 @@ func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, err
 		out.Units = append(out.Units, StatsUnit{Unit: u, StatsRow: *r})
 	}
 	sort.SliceStable(out.Units, func(i, j int) bool { return out.Units[i].Received > out.Units[j].Received })
+	if err := s.statsProcedures(ctx, out, perProc); err != nil {
+		return nil, err
+	}
 	years, err := s.statsYears(ctx)
 	if err != nil {
 		return nil, err
@@ -261,4 +286,28 @@ func (s *Store) ratingsOf(ctx context.Context, rows []statsPetition) (map[int64]
 		}
 	}
 	return out, nil
+}
+
+// statsProcedures lists the procedures' rows with their names, most
+// received first (then by code).
+func (s *Store) statsProcedures(ctx context.Context, out *Statistics, perProc map[string]*StatsRow) error {
+	codes := make([]string, 0, len(perProc))
+	for c := range perProc {
+		codes = append(codes, c)
+	}
+	names, err := s.ProcedureNames(ctx, codes...)
+	if err != nil {
+		return err
+	}
+	for _, c := range codes {
+		out.Procedures = append(out.Procedures, StatsProcedure{Procedure: Procedure{Code: c, Name: names[c]}, StatsRow: *perProc[c]})
+	}
+	sort.Slice(out.Procedures, func(i, j int) bool {
+		a, b := out.Procedures[i], out.Procedures[j]
+		if a.Received != b.Received {
+			return a.Received > b.Received
+		}
+		return a.Procedure.Code < b.Procedure.Code
+	})
+	return nil
 }

@@ -38,6 +38,10 @@ type SubmitInput struct {
 	Long           *float64        `json:"long"`
 	PublishConsent bool            `json:"publish_consent"`
 	Petitioner     PetitionerInput `json:"petitioner"`
+	// DossierCode and ProcedureCode name the one-stop dossier and the
+	// administrative procedure the petition concerns (both optional).
+	DossierCode   string `json:"dossier_code"`
+	ProcedureCode string `json:"procedure_code"`
 
 	// Set by the channel, not by the sender.
 	Channel  string `json:"-"`
@@ -85,6 +89,8 @@ func (in *SubmitInput) normalise() {
 	in.Category = CleanLine(in.Category)
 	in.Area = CleanLine(in.Area)
 	in.Address = CleanLine(in.Address)
+	in.DossierCode = NormalizeDossierCode(in.DossierCode)
+	in.ProcedureCode = NormalizeProcedureCode(in.ProcedureCode)
 	p := &in.Petitioner
 	p.Name = CleanLine(p.Name)
 	p.Phone = CleanLine(p.Phone)
@@ -151,6 +157,7 @@ func (in *SubmitInput) validate() *ValidationError {
 	if p.Email != "" && !validEmail(p.Email) {
 		v.Add("petitioner.email", "err.email", nil)
 	}
+	validateReferences(v, "dossier_code", in.DossierCode, "procedure_code", in.ProcedureCode)
 	if in.RequireConsent && !in.PrivacyConsent {
 		v.Add("privacy_consent", "err.consent", nil)
 	}
@@ -264,6 +271,14 @@ func (s *Store) planSubmission(ctx context.Context, in *SubmitInput, v *Validati
 		}
 		area = &a
 	}
+	var procUnit *int64
+	if in.ProcedureCode != "" && !verr.Has("procedure_code") {
+		proc, ok := ref.procedures[in.ProcedureCode]
+		if !ok {
+			verr.Add("procedure_code", "err.unknown_procedure", nil)
+		}
+		procUnit = proc.UnitID
+	}
 	if len(in.Attachments) > 0 {
 		verr.Fields = append(verr.Fields, ValidateAttachments(in.Attachments, "files", 0).Fields...)
 	}
@@ -278,7 +293,7 @@ func (s *Store) planSubmission(ctx context.Context, in *SubmitInput, v *Validati
 	if area != nil {
 		areaID = &area.ID
 	}
-	dec, err := ref.route(RouteRequest{Kind: in.Kind, CategoryID: cat.ID, AreaID: areaID}, cat, area)
+	dec, err := ref.route(RouteRequest{Kind: in.Kind, CategoryID: cat.ID, AreaID: areaID, ProcedureUnitID: procUnit}, cat, area)
 	if err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
@@ -298,7 +313,8 @@ func (s *Store) planSubmission(ctx context.Context, in *SubmitInput, v *Validati
 		PetitionerOrganization: in.Petitioner.Organization,
 		ReceivedAt:             received, DueAt: &due, DueStage: StageTriage,
 		EnteredByID: in.EnteredByID,
-		CreatedAt:   created, UpdatedAt: created,
+		DossierCode: in.DossierCode, ProcedureCode: in.ProcedureCode,
+		CreatedAt: created, UpdatedAt: created,
 	}
 	actor := in.ActorName
 	if actor == "" {

@@ -19,6 +19,8 @@ const (
 	ActExtend      = "extend"
 	ActNote        = "note"
 	ActAttach      = "attach"
+	// ActReferences corrects the dossier and procedure codes.
+	ActReferences = "references"
 	// ActRelease releases one exact finding of the publication guard.
 	ActRelease = "release"
 
@@ -83,6 +85,8 @@ func workflowTable(action string) (transition, bool) {
 	case ActRelease:
 		return transition{[]string{StatusDrafted, StatusAnswered}, "", []string{RoleLeader}}, true
 	case ActNote:
+		return transition{nil, "", triageRoles}, true
+	case ActReferences:
 		return transition{nil, "", triageRoles}, true
 	case ActAttach:
 		return transition{[]string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}, "", unitRoles}, true
