@@ -130,22 +130,25 @@ type Petition struct {
 	ID         int64  `gorm:"primaryKey"`
 	Code       string `gorm:"uniqueIndex;size:32;not null"`
 	SecretHash string `gorm:"size:64;not null"`
-	Kind       string `gorm:"size:16;not null"`
-	Title      string `gorm:"not null"`
-	Content    string `gorm:"not null"`
-	CategoryID int64  `gorm:"not null"`
-	Category   *Category
-	AreaID     *int64
-	Area       *Area
-	UnitID     int64 `gorm:"index;not null"`
-	Unit       *Unit
-	AssigneeID *int64 `gorm:"index:,where:assignee_id IS NOT NULL"`
-	Address    string
-	Lat        *float64
-	Long       *float64
-	Status     string `gorm:"size:16;index;not null"`
-	Channel    string `gorm:"size:16;not null"`
-	Language   string `gorm:"size:5;not null;default:vi"`
+	// PendingSecretHash is a reissued secret's hash (migration 0075): it
+	// works beside SecretHash and replaces it when first used.
+	PendingSecretHash string `gorm:"size:64;not null;default:''"`
+	Kind              string `gorm:"size:16;not null"`
+	Title             string `gorm:"not null"`
+	Content           string `gorm:"not null"`
+	CategoryID        int64  `gorm:"not null"`
+	Category          *Category
+	AreaID            *int64
+	Area              *Area
+	UnitID            int64 `gorm:"index;not null"`
+	Unit              *Unit
+	AssigneeID        *int64 `gorm:"index:,where:assignee_id IS NOT NULL"`
+	Address           string
+	Lat               *float64
+	Long              *float64
+	Status            string `gorm:"size:16;index;not null"`
+	Channel           string `gorm:"size:16;not null"`
+	Language          string `gorm:"size:5;not null;default:vi"`
 
 	PublishConsent bool `gorm:"not null;default:false"`
 	// ConfidentialIdentity keeps the petitioner visible to the Service Center only.
@@ -223,6 +226,7 @@ const (
 	OutboxSent          = "sent"
 	OutboxFailed        = "failed"        // gave up or permanent error
 	OutboxUndeliverable = "undeliverable" // no transport configured
+	OutboxCancelled     = "cancelled"     // erased before it went (retention, privacy erase)
 )
 
 // OutboxMessage is a notice or push to deliver, written in the same

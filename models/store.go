@@ -34,6 +34,9 @@ type Store struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	Log *slog.Logger
+	// Delivery says which channels can reach a citizen and seals secrets
+	// sent through the outbox (resend.go).
+	Delivery Delivery
 
 	// calendar is the working-day calendar's copy (deadlines.go).
 	calendar calendarCache
