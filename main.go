@@ -33,6 +33,10 @@ Usage:
                                import FAQ entries (.xlsx, .csv, .jsonl), upserting by id
   pakn faq export FILE.xlsx    export the FAQ
   pakn reindex                 rebuild the search index from the database
+  pakn privacy export CODE [--by NAME]
+                               print the petitioner's data and the petition's history as JSON
+  pakn privacy erase CODE [--by NAME]
+                               erase the petitioner's data now (refused while the petition is open)
 Configuration comes from the environment (see README.md).
 `
 
@@ -95,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return faqCommand(ctx, cfg, args, stdout)
 	case "reindex":
 		return reindexCommand(ctx, cfg, args, stdout)
+	case "privacy":
+		return privacyCommand(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -115,6 +121,17 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 		st.Close()
 		return nil, err
 	}
+	secret, err := cfg.secret()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	sealer, err := models.NewSealer(secret)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Delivery = models.Delivery{Email: cfg.SMTPURL != "", SMS: cfg.SMSURL != "", Sealer: sealer}
 	return st, nil
 }
 

@@ -140,7 +140,7 @@ func (e *Env) fillTextColumns(table, where string, arg any, skip []string, text,
 	// Only columns still empty: what the workflow wrote stays as it is.
 	for col := range upd {
 		var n int64
-		if err := e.Store.DB.Table(table).Where(where, arg).Where(col+" <> ''").Count(&n).Error; err != nil {
+		if err := e.Store.DB.Table(table).Where(where, arg).Where(col + " <> ''").Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
