@@ -131,7 +131,7 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 		st.Close()
 		return nil, err
 	}
-	st.Delivery = models.Delivery{Email: cfg.SMTPURL != "", SMS: cfg.SMSURL != "", Sealer: sealer}
+	st.Delivery = models.Delivery{Email: cfg.SMTPURL != "", SMS: cfg.SMSURL != "", Sealer: sealer, ResendTime: models.DefaultResendTime}
 	return st, nil
 }
 

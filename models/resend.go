@@ -16,7 +16,15 @@ import (
 type Delivery struct {
 	Email, SMS bool
 	Sealer     *Sealer
+	// ResendTime is how long every resend takes at least, whatever it
+	// found (0: DefaultResendTime; negative: no padding, for tests).
+	ResendTime time.Duration
 }
+
+// DefaultResendTime is far above the work of a resend (about 1 ms, see
+// BENCHMARKS.md), so that the padded time is the same for every branch
+// even on a loaded server.
+const DefaultResendTime = time.Second
 
 // ResendOutcome is what the resend page may say: it depends only on the
 // contact typed and the configuration, never on the petition.
@@ -40,9 +48,12 @@ const templateSecret = "citizen_secret"
 // one out). The secret exists only sealed in its outbox row.
 //
 // Every call does the same work whatever it finds — the same statements in
-// the same order, writing nothing when it should not — so neither the
-// answer nor its time tells whether the code or contact matched.
+// the same order, writing nothing when it should not — and then waits until
+// Delivery.ResendTime has passed since it began (the rows written still
+// differ in cost), so neither the answer nor its time tells whether the
+// code or contact matched.
 func (s *Store) ResendSecret(ctx context.Context, code, contact string) (ResendOutcome, error) {
+	defer padTo(ctx, time.Now(), s.Delivery.ResendTime)
 	code = NormalizeCode(code)
 	contact = strings.ToLower(CleanLine(contact))
 	channel, can := OutboxSMS, s.Delivery.SMS
@@ -92,6 +103,23 @@ SELECT ?, ?, ?, ?, ?, id, ?, ?, 0, '', ? FROM petitions WHERE id = ? ON CONFLICT
 		return outcome, fmt.Errorf("resend secret %s: %w", code, err)
 	}
 	return outcome, nil
+}
+
+// padTo waits until d has passed since start (or ctx ends).
+func padTo(ctx context.Context, start time.Time, d time.Duration) {
+	if d == 0 {
+		d = DefaultResendTime
+	}
+	left := time.Until(start.Add(d))
+	if d < 0 || left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // resendMatch compares the typed contact with the one on file for the
