@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -23,6 +25,16 @@ func TestRetentionLeavesNoTrace(t *testing.T) {
 		person := testenv.KnownPerson()
 		f := e.FillPetition(person)
 		other := e.Submit(models.SubmitInput{}) // another petitioner, open: untouched
+
+		// A notice that failed, its error naming the address.
+		var failed models.OutboxMessage
+		if err := e.Store.DB.Where("petition_id = ? AND template = ?", f.ID, "citizen_received").First(&failed).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Store.DB.Model(&failed).Updates(map[string]any{"status": models.OutboxFailed,
+			"last_error": "550 5.1.1 <" + person.Email + ">: mailbox unavailable"}).Error; err != nil {
+			t.Fatal(err)
+		}
 
 		before := e.FindValues(person.Values())
 		seen := map[string]bool{}
@@ -60,6 +72,9 @@ func TestRetentionLeavesNoTrace(t *testing.T) {
 		e.Store.DB.Model(&models.OutboxMessage{}).Where("petition_id = ? AND template = ? AND status = ?", f.ID, "citizen_secret", models.OutboxCancelled).Count(&secretRows)
 		if pending != 0 || secretRows != 1 {
 			t.Errorf("pending notices of the erased petition: %d pending, %d secret rows cancelled", pending, secretRows)
+		}
+		if err := e.Store.RetryOutbox(context.Background(), failed.ID, e.Viewer("admin@demo.pakn.vn")); !errors.Is(err, models.ErrConflict) {
+			t.Errorf("retry of an erased notice: %v", err)
 		}
 		var viewed int64
 		e.Store.DB.Model(&models.Event{}).Where("type = ?", "details_viewed").Count(&viewed)
