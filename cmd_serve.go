@@ -63,6 +63,7 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			BaseURL: cfg.BaseURL, Secret: secret, Province: province,
 			SubmitLimit: cfg.SubmitLimit, LookupLimit: cfg.LookupLimit,
 			TrustedProxies: cfg.TrustedProxies, FrameAncestors: cfg.FrameAncestors,
+			CORSOrigins:   cfg.CORSOrigins,
 			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		},
 	})

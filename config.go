@@ -35,6 +35,7 @@ type config struct {
 	LookupLimit    app.Rate
 	TrustedProxies []string
 	FrameAncestors []string
+	CORSOrigins    []string
 	// SearchCache is PAKN_SEARCH_CACHE: results kept (0 = default 1024, "off" = none).
 	SearchCache int
 	LogLevel    slog.Level
@@ -87,7 +88,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, cidr)
 	}
-	c.FrameAncestors = splitList(getenv("PAKN_FRAME_ANCESTORS"))
+	origins := func(name string) []string {
+		list := splitList(getenv(name))
+		for _, o := range list {
+			if !app.ValidOrigin(o) {
+				errs = append(errs, fmt.Errorf("%s: %q is not an origin such as https://dichvucong.longan.gov.vn", name, o))
+			}
+		}
+		return list
+	}
+	c.FrameAncestors = origins("PAKN_FRAME_ANCESTORS")
+	c.CORSOrigins = origins("PAKN_CORS_ORIGINS")
 	switch v := get("PAKN_SEARCH_CACHE", ""); v {
 	case "":
 	case "off", "0":

@@ -60,6 +60,9 @@ func (s *Server) adminNav(u *models.User) []navLink {
 	if v.SeesAllUnits() {
 		out = append(out, navLink{"/admin/synonyms", "nav.admin_synonyms"})
 	}
+	if u.Role == models.RoleAdmin || u.Role == models.RoleCoordinator {
+		out = append(out, navLink{"/admin/embed", "nav.admin_embed"})
+	}
 	if u.Role != models.RoleClerk {
 		out = append(out, navLink{"/admin/stats.xlsx", "stats.xlsx"})
 	}

@@ -2,60 +2,20 @@ package app_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"pakn/internal/browsertest"
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // browser starts a headless chromium with a fresh profile, or skips the test
 // when there is none (fails under CI=true).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			path = p
-		} else {
-			if testdb.CI() {
-				t.Fatalf("chromium is missing at %s under CI=true (apt-get install -y chromium)", chromiumPath)
-			}
-			t.Skipf("browser test skipped: chromium is not installed at %s (apt-get install -y chromium)", chromiumPath)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first call starts the browser and must not carry a timeout (it
-	// would end the browser); later calls get one from this context.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium at %s: %v", path, err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
+func browser(t *testing.T) context.Context { return browsertest.New(t) }
 
 // TestBrowserSubmitAndTrack fills in /submit in a real browser, reads the
 // receipt and follows the petition on /track with what it printed.

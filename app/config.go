@@ -17,8 +17,11 @@ type Config struct {
 	SubmitLimit    Rate
 	LookupLimit    Rate
 	TrustedProxies []string
-	// FrameAncestors are the origins allowed to frame our pages ('self' always).
+	// FrameAncestors are the origins allowed to frame the /embed/ pages
+	// (every other page: 'self' only).
 	FrameAncestors []string
+	// CORSOrigins may read the public read-only JSON APIs from a browser.
+	CORSOrigins []string
 	// Province is the name shown in the header (the root unit's name).
 	Province string
 	// SecureCookies marks cookies Secure (when BaseURL is https).

@@ -65,7 +65,7 @@ func (s *Server) answersFeed(c *fiber.Ctx) error {
 	if notModified(c, etag, state.LastModified) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	items, err := s.Store.LatestPublished(ctx, category, feedSize)
+	items, err := s.Store.LatestPublished(ctx, models.LatestFilter{Category: category, Limit: feedSize})
 	if err != nil {
 		return err
 	}

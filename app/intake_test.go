@@ -413,14 +413,19 @@ func testHealthAndMetrics(t *testing.T, e *testenv.Env) {
 	}
 }
 
-// TestFrameAncestorsFromConfig: the configured origins may frame our pages.
+// TestFrameAncestorsFromConfig: the configured origins may frame the
+// /embed/ pages, and no other page.
 func TestFrameAncestorsFromConfig(t *testing.T) {
 	e := testenv.New(t, testdb.SQLite(t), testenv.Options{NoSeed: true, Configure: func(c *app.Config) {
 		c.FrameAncestors = []string{"https://dichvucong.gov.vn"}
 	}})
-	resp := e.Do(httptest.NewRequest("GET", "/healthz", nil))
+	resp := e.Do(httptest.NewRequest("GET", "/embed/latest", nil))
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' https://dichvucong.gov.vn") {
-		t.Fatalf("CSP %q", csp)
+		t.Fatalf("/embed/latest CSP %q", csp)
+	}
+	resp = e.Do(httptest.NewRequest("GET", "/healthz", nil))
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'self'") {
+		t.Fatalf("/healthz CSP %q", csp)
 	}
 }
 

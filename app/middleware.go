@@ -48,19 +48,23 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// contentSecurityPolicy is the CSP header for the configured frame
-// ancestors.
-func (s *Server) contentSecurityPolicy() string {
+// contentSecurityPolicy is the CSP header for pages that the site itself
+// and the given origins may frame.
+func contentSecurityPolicy(frameAncestors []string) string {
 	frame := "'self'"
-	if len(s.Config.FrameAncestors) > 0 {
-		frame += " " + strings.Join(s.Config.FrameAncestors, " ")
+	if len(frameAncestors) > 0 {
+		frame += " " + strings.Join(frameAncestors, " ")
 	}
 	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors " + frame
 }
 
 // securityHeaders sends DESIGN.md's headers on every response.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
-	c.Set("Content-Security-Policy", s.csp)
+	if strings.HasPrefix(c.Path(), "/embed/") {
+		c.Set("Content-Security-Policy", s.cspEmbed)
+	} else {
+		c.Set("Content-Security-Policy", s.csp)
+	}
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")

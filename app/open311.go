@@ -321,7 +321,11 @@ func (s *Server) toO311(c *fiber.Ctx, p models.PublicRequest) o311Request {
 	}
 	r.StatusNotes = &notes
 	if p.Question != "" {
-		r.Description = strPtr(clip(p.Question, maxDescription))
+		d := p.Question
+		if p.Title != "" {
+			d = p.Title + "\n\n" + d // the spec has no title field
+		}
+		r.Description = strPtr(clip(d, maxDescription))
 	}
 	if r.Status == "open" && p.DueStage != models.StageInfo {
 		r.ExpectedDatetime = strPtr(formatTime(p.DueAt))

@@ -259,27 +259,7 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		return err
 	}
 	cats, units := s.Search.names(c.UserContext())
-	hits := make([]hitView, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		hv := hitView{Hit: h, Title: hitTitle(h.Item), Link: h.URL, Category: cats[h.Category], Unit: units[h.Unit],
-			TypeKey: "qa.type." + h.Type, Published: h.PublishedAt}
-		if hv.Category == "" {
-			hv.Category = h.CategoryName
-		}
-		if hv.Unit == "" {
-			hv.Unit = h.UnitName
-		}
-		for i, f := range h.Highlights {
-			if i == 2 {
-				break
-			}
-			// Only the search package's output, already escaped with
-			// <mark> as the only markup, is trusted as HTML.
-			hv.Fragments = append(hv.Fragments, template.HTML(f)) //nolint:gosec
-		}
-		hv.HasExcerpt = len(hv.Fragments) > 0
-		hits = append(hits, hv)
-	}
+	hits := s.hitViews(res.Hits, cats, units)
 	var groups []facetGroup
 	for _, g := range []struct {
 		name, key, current string
@@ -342,11 +322,47 @@ func (s *Server) qaItemPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	title := it.Title
-	if title == "" || it.Type == models.ItemFAQ {
-		title = models.FirstWords(it.Question, 14)
+	title := publicTitle(it)
+	data := fiber.Map{"Item": it, "Heading": title, "TypeKey": "qa.type." + it.Type, "JSONLD": s.qaJSONLD(it, title)}
+	if it.NoIndex {
+		data["NoIndex"] = true
+		c.Set("X-Robots-Tag", "noindex")
 	}
-	return s.render(c, fiber.StatusOK, "qa_item", title, fiber.Map{"Item": it, "Heading": title, "TypeKey": "qa.type." + it.Type})
+	return s.render(c, fiber.StatusOK, "qa_item", title, data)
+}
+
+// qaJSONLD is schema.org's description of an answer page (QAPage) or an
+// FAQ entry's (FAQPage), for search engines.
+func (s *Server) qaJSONLD(it *models.PublishedItem, title string) map[string]any {
+	at := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(models.VietnamLocation()).Format(time.RFC3339)
+	}
+	pageURL := s.Config.BaseURL + "/qa/" + url.PathEscape(it.ID)
+	answer := map[string]any{
+		"@type": "Answer", "text": it.Answer, "url": pageURL,
+		"author": map[string]any{"@type": "GovernmentOrganization", "name": it.UnitName},
+	}
+	question := map[string]any{
+		"@type": "Question", "name": title, "text": it.Question, "answerCount": 1,
+		"acceptedAnswer": answer,
+	}
+	if d := at(it.AnsweredAt); d != "" {
+		answer["datePublished"] = d
+	} else {
+		answer["datePublished"] = at(&it.PublishedAt)
+	}
+	if d := at(it.AskedAt); d != "" {
+		question["datePublished"] = d
+	} else {
+		question["datePublished"] = at(&it.PublishedAt)
+	}
+	if it.Type == models.ItemFAQ {
+		return map[string]any{"@context": "https://schema.org", "@type": "FAQPage", "url": pageURL, "mainEntity": []any{question}}
+	}
+	return map[string]any{"@context": "https://schema.org", "@type": "QAPage", "url": pageURL, "mainEntity": question}
 }
 
 type faqGroup struct {
@@ -380,4 +396,30 @@ func (s *Server) faqPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "faq", s.t(c, "faq.heading"), fiber.Map{
 		"Groups": groups, "Units": byUnit, "Categories": byCat, "Unit": unit, "Category": cat, "Count": len(items),
 	})
+}
+
+// hitViews are search hits as pages list them.
+func (s *Server) hitViews(res []search.Hit, cats, units map[string]string) []hitView {
+	hits := make([]hitView, 0, len(res))
+	for _, h := range res {
+		hv := hitView{Hit: h, Title: hitTitle(h.Item), Link: h.URL, Category: cats[h.Category], Unit: units[h.Unit],
+			TypeKey: "qa.type." + h.Type, Published: h.PublishedAt}
+		if hv.Category == "" {
+			hv.Category = h.CategoryName
+		}
+		if hv.Unit == "" {
+			hv.Unit = h.UnitName
+		}
+		for i, f := range h.Highlights {
+			if i == 2 {
+				break
+			}
+			// Only the search package's output, already escaped with
+			// <mark> as the only markup, is trusted as HTML.
+			hv.Fragments = append(hv.Fragments, template.HTML(f)) //nolint:gosec
+		}
+		hv.HasExcerpt = len(hv.Fragments) > 0
+		hits = append(hits, hv)
+	}
+	return hits
 }

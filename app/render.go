@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -45,7 +47,26 @@ func (s *Server) navExtra() []navLink {
 func (s *Server) render(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {
 	c.Status(status)
 	c.Type("html", "utf-8")
-	return c.Render(name, s.page(c, title, data))
+	data = s.page(c, title, data)
+	if _, ok := data["Canonical"]; !ok && status == fiber.StatusOK && !strings.HasPrefix(c.Path(), "/admin") {
+		data["Canonical"] = s.canonicalURL(c)
+	}
+	return c.Render(name, data)
+}
+
+// canonicalURL is the page's address without the language switch: one URL
+// per page for search engines (each language says so with hreflang).
+func (s *Server) canonicalURL(c *fiber.Ctx) string {
+	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		q = url.Values{}
+	}
+	q.Del("lang")
+	u := s.Config.BaseURL + c.Path()
+	if enc := q.Encode(); enc != "" {
+		u += "?" + enc
+	}
+	return u
 }
 
 // t translates in the request's language.

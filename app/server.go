@@ -53,8 +53,9 @@ type Server struct {
 	limiters map[string]fiber.Handler
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
-	// csp is the Content-Security-Policy header (securityHeaders).
-	csp string
+	// csp and cspEmbed are the Content-Security-Policy headers of every
+	// page and of the /embed/ pages (securityHeaders).
+	csp, cspEmbed string
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
@@ -77,7 +78,8 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
-	s.csp = s.contentSecurityPolicy()
+	s.csp = contentSecurityPolicy(nil)
+	s.cspEmbed = contentSecurityPolicy(d.Config.FrameAncestors)
 
 	engine := html.NewFileSystem(http.FS(views.Templates()), ".html")
 	engine.AddFuncMap(s.templateFuncs())
@@ -131,6 +133,7 @@ func (s *Server) Catalog() *views.Catalog { return s.cat }
 
 func (s *Server) routes() {
 	a := s.app
+	s.useCORS()
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metricsHandler())
@@ -156,6 +159,7 @@ func (s *Server) routes() {
 	api.Get("/units", s.apiUnits)
 	api.Get("/areas", s.apiAreas)
 	s.publicationRoutes()
+	s.portalRoutes()
 }
 
 // isAPI tells whether a path answers in JSON.

@@ -55,6 +55,11 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 		q = models.Redact(p.Content, subj)
 	}
 	prefill("public_question", q)
+	title := p.PublicTitle
+	if title == "" {
+		title = models.Redact(p.Title, subj)
+	}
+	prefill("public_title", title)
 	a := p.PublicAnswer
 	if a == "" && p.Answer != "" {
 		a = models.Redact(p.Answer, subj)
@@ -166,7 +171,7 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 }
 
 func (s *Server) draftAction(c *fiber.Ctx, v models.Viewer, code string, fv func(string) string) error {
-	in := models.DraftInput{Answer: fv("answer"), PublicQuestion: fv("public_question"), PublicAnswer: fv("public_answer"), ReplyNumber: fv("reply_number")}
+	in := models.DraftInput{Answer: fv("answer"), PublicQuestion: fv("public_question"), PublicAnswer: fv("public_answer"), PublicTitle: fv("public_title"), ReplyNumber: fv("reply_number")}
 	if d := strings.TrimSpace(fv("reply_date")); d != "" {
 		t, err := time.ParseInLocation("2006-01-02", d, models.VietnamLocation())
 		if err != nil {

@@ -174,7 +174,7 @@ func (d *PortalDeps) deliver(ctx context.Context, row models.PortalRow, now time
 // portalItem builds the payload from the item as it is now: public fields only.
 func (d *PortalDeps) portalItem(it *models.PublishedItem) delivery.PortalItem {
 	p := delivery.PortalItem{
-		ID: it.ID, Type: it.Type, Version: it.Version,
+		ID: it.ID, Type: it.Type, Version: it.Version, Title: it.Title,
 		Question: it.Question, Answer: it.Answer,
 		Category: it.CategoryCode, Unit: it.UnitCode,
 		PublishedAt: it.PublishedAt,

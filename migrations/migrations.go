@@ -23,6 +23,7 @@ func all() []*gormigrate.Migration {
 		m0040APIKeys(),
 		m0050IntakeIndexes(),
 		m0060PublishedIndexes(),
+		m0140PublicTitle(),
 		m0075Privacy(),
 	}
 }

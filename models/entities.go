@@ -130,25 +130,22 @@ type Petition struct {
 	ID         int64  `gorm:"primaryKey"`
 	Code       string `gorm:"uniqueIndex;size:32;not null"`
 	SecretHash string `gorm:"size:64;not null"`
-	// PendingSecretHash is a reissued secret's hash (migration 0075): it
-	// works beside SecretHash and replaces it when first used.
-	PendingSecretHash string `gorm:"size:64;not null;default:''"`
-	Kind              string `gorm:"size:16;not null"`
-	Title             string `gorm:"not null"`
-	Content           string `gorm:"not null"`
-	CategoryID        int64  `gorm:"not null"`
-	Category          *Category
-	AreaID            *int64
-	Area              *Area
-	UnitID            int64 `gorm:"index;not null"`
-	Unit              *Unit
-	AssigneeID        *int64 `gorm:"index:,where:assignee_id IS NOT NULL"`
-	Address           string
-	Lat               *float64
-	Long              *float64
-	Status            string `gorm:"size:16;index;not null"`
-	Channel           string `gorm:"size:16;not null"`
-	Language          string `gorm:"size:5;not null;default:vi"`
+	Kind       string `gorm:"size:16;not null"`
+	Title      string `gorm:"not null"`
+	Content    string `gorm:"not null"`
+	CategoryID int64  `gorm:"not null"`
+	Category   *Category
+	AreaID     *int64
+	Area       *Area
+	UnitID     int64 `gorm:"index;not null"`
+	Unit       *Unit
+	AssigneeID *int64 `gorm:"index:,where:assignee_id IS NOT NULL"`
+	Address    string
+	Lat        *float64
+	Long       *float64
+	Status     string `gorm:"size:16;index;not null"`
+	Channel    string `gorm:"size:16;not null"`
+	Language   string `gorm:"size:5;not null;default:vi"`
 
 	PublishConsent bool `gorm:"not null;default:false"`
 	// ConfidentialIdentity keeps the petitioner visible to the Service Center only.
@@ -173,8 +170,11 @@ type Petition struct {
 	Answer         string
 	PublicQuestion string
 	PublicAnswer   string
-	AnsweredAt     *time.Time
-	PublishedAt    *time.Time
+	// PublicTitle is the answer's title in public view (migration 0140):
+	// the reviewer's, else the redacted petition title at publication.
+	PublicTitle string `gorm:"not null;default:''"`
+	AnsweredAt  *time.Time
+	PublishedAt *time.Time
 
 	EnteredByID *int64 `gorm:"index:,where:entered_by_id IS NOT NULL"` // a clerk who entered it on someone's behalf
 
@@ -185,6 +185,10 @@ type Petition struct {
 	InfoRequest  string
 	ReplyNumber  string `gorm:"size:64"`
 	ReplyDate    *time.Time
+
+	// PendingSecretHash is a reissued secret's hash (migration 0075): it
+	// works beside SecretHash and replaces it when first used.
+	PendingSecretHash string `gorm:"size:64;not null;default:''"`
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

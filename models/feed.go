@@ -41,17 +41,32 @@ func (s *Store) PublishedFeedState(ctx context.Context, category string) (FeedSt
 	return st, nil
 }
 
+// LatestFilter narrows the newest public items.
+type LatestFilter struct {
+	Category, Unit string
+	Limit          int // 1..200, else 50
+	// Embeddable leaves out answers whose consent predates the portals
+	// (PublishedItem.NoIndex): the provincial portal's pages show PAKN's.
+	Embeddable bool
+}
+
 // LatestPublished returns the newest public items, newest first.
-func (s *Store) LatestPublished(ctx context.Context, category string, limit int) ([]PublishedItem, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 50
+func (s *Store) LatestPublished(ctx context.Context, f LatestFilter) ([]PublishedItem, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
 	}
 	q := s.DB.WithContext(ctx).Where("withdrawn = ?", false)
-	if category != "" {
-		q = q.Where("category_code = ?", category)
+	if f.Category != "" {
+		q = q.Where("category_code = ?", f.Category)
+	}
+	if f.Unit != "" {
+		q = q.Where("unit_code = ?", f.Unit)
+	}
+	if f.Embeddable {
+		q = q.Where("noindex = ?", false)
 	}
 	var out []PublishedItem
-	if err := q.Order("published_at DESC, id DESC").Limit(limit).Find(&out).Error; err != nil {
+	if err := q.Order("published_at DESC, id DESC").Limit(f.Limit).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("latest published: %w", err)
 	}
 	return out, nil

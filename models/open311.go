@@ -25,6 +25,7 @@ type PublicRequest struct {
 	UpdatedAt    time.Time
 	DueAt        *time.Time
 	DueStage     string
+	Title        string // the public title, once published
 	Question     string
 	Answer       string
 	Lat, Long    *float64
@@ -52,6 +53,7 @@ type publicRequestRow struct {
 	UpdatedAt      time.Time
 	DueAt          *time.Time
 	DueStage       string
+	PublicTitle    string
 	PublicQuestion string
 	PublicAnswer   string
 	Lat, Long      *float64
@@ -60,7 +62,7 @@ type publicRequestRow struct {
 // publicRequestColumns names every column read: nothing personal.
 const publicRequestColumns = `petitions.code, petitions.status, categories.code AS category_code,
 	categories.name AS category_name, units.name AS unit_name, petitions.received_at,
-	petitions.updated_at, petitions.due_at, petitions.due_stage, petitions.public_question,
+	petitions.updated_at, petitions.due_at, petitions.due_stage, petitions.public_title, petitions.public_question,
 	petitions.public_answer, petitions.lat, petitions.long`
 
 func (s *Store) publicRequests(ctx context.Context) *gorm.DB {
@@ -73,7 +75,7 @@ func (r publicRequestRow) public() PublicRequest {
 	p := PublicRequest{Code: r.Code, Status: r.Status, CategoryCode: r.CategoryCode, CategoryName: r.CategoryName,
 		UnitName: r.UnitName, ReceivedAt: r.ReceivedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt, DueStage: r.DueStage}
 	if r.Status == StatusPublished {
-		p.Question, p.Answer, p.Lat, p.Long = r.PublicQuestion, r.PublicAnswer, r.Lat, r.Long
+		p.Title, p.Question, p.Answer, p.Lat, p.Long = r.PublicTitle, r.PublicQuestion, r.PublicAnswer, r.Lat, r.Long
 	}
 	return p
 }

@@ -56,6 +56,7 @@ type ExportedPetition struct {
 	InfoRequest    string     `json:"info_request,omitempty"`
 	Answer         string     `json:"answer,omitempty"`
 	AnsweredAt     *time.Time `json:"answered_at,omitempty"`
+	PublicTitle    string     `json:"public_title,omitempty"`
 	PublicQuestion string     `json:"public_question,omitempty"`
 	PublicAnswer   string     `json:"public_answer,omitempty"`
 	PublishedAt    *time.Time `json:"published_at,omitempty"`
@@ -150,7 +151,7 @@ func exportTx(tx *gorm.DB, p *Petition, now time.Time) (*PersonalDataExport, err
 		Petition: ExportedPetition{Code: p.Code, Kind: p.Kind, Status: p.Status, Channel: p.Channel, Language: p.Language,
 			Title: p.Title, Content: p.Content, Category: cat.Name, Unit: unit.Name, Address: p.Address, Lat: p.Lat, Long: p.Long,
 			ReceivedAt: p.ReceivedAt, DueAt: p.DueAt, ClosedAt: p.ClosedAt, InfoRequest: p.InfoRequest, Answer: p.Answer,
-			AnsweredAt: p.AnsweredAt, PublicQuestion: p.PublicQuestion, PublicAnswer: p.PublicAnswer, PublishedAt: p.PublishedAt},
+			AnsweredAt: p.AnsweredAt, PublicTitle: p.PublicTitle, PublicQuestion: p.PublicQuestion, PublicAnswer: p.PublicAnswer, PublishedAt: p.PublishedAt},
 		History: []ExportedEvent{}, Notes: []ExportedNote{}, Attachments: []ExportedFile{}, Notices: []ExportedNotice{},
 	}
 	var evs []Event

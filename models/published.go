@@ -37,7 +37,12 @@ type PublishedItem struct {
 	AnsweredAt   *time.Time
 	PublishedAt  time.Time `gorm:"not null"` // indexed with the id (migration 0060)
 	Withdrawn    bool      `gorm:"not null;default:false"`
-	UpdatedAt    time.Time
+	// NoIndex marks an answer whose petitioner consented to publication
+	// before the consent named search engines and portals (migration
+	// 0140): it is kept out of the sitemap and the embedded pages, and its
+	// page asks search engines not to index it.
+	NoIndex   bool `gorm:"column:noindex;not null;default:false"`
+	UpdatedAt time.Time
 }
 
 // PublishedChange is one entry of the ordered change feed of published

@@ -145,3 +145,57 @@ func (s *Store) NameMaps(ctx context.Context) (cats, units map[string]string, er
 	}
 	return cats, units, nil
 }
+
+// NoIndexItems tells which of the given published items may not leave
+// PAKN's own pages (PublishedItem.NoIndex).
+func (s *Store) NoIndexItems(ctx context.Context, ids []string) (map[string]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var hidden []string
+	if err := s.DB.WithContext(ctx).Model(&PublishedItem{}).Where("id IN ? AND noindex = ?", ids, true).Pluck("id", &hidden).Error; err != nil {
+		return nil, fmt.Errorf("noindex items: %w", err)
+	}
+	out := make(map[string]bool, len(hidden))
+	for _, id := range hidden {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// sitemapItems are the published items a sitemap lists: public and
+// indexable.
+func (s *Store) sitemapItems(ctx context.Context) *gorm.DB {
+	return s.DB.WithContext(ctx).Model(&PublishedItem{}).Where("withdrawn = ? AND noindex = ?", false, false)
+}
+
+// CountSitemapItems counts the items of the sitemap.
+func (s *Store) CountSitemapItems(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.sitemapItems(ctx).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count sitemap items: %w", err)
+	}
+	return n, nil
+}
+
+// EachSitemapItem calls fn for limit items of the sitemap from offset, in
+// id order, reading rows one at a time (a sitemap file holds up to 50,000).
+func (s *Store) EachSitemapItem(ctx context.Context, offset, limit int, fn func(id string, updated time.Time)) error {
+	rows, err := s.sitemapItems(ctx).Select("id, updated_at").Order("id").Offset(offset).Limit(limit).Rows()
+	if err != nil {
+		return fmt.Errorf("sitemap items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var updated time.Time
+		if err := rows.Scan(&id, &updated); err != nil {
+			return fmt.Errorf("sitemap items: %w", err)
+		}
+		fn(id, updated)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sitemap items: %w", err)
+	}
+	return nil
+}

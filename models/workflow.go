@@ -332,8 +332,10 @@ type DraftInput struct {
 	Answer         string
 	PublicQuestion string
 	PublicAnswer   string
-	ReplyNumber    string
-	ReplyDate      *time.Time
+	// PublicTitle is optional: empty means the redacted petition title.
+	PublicTitle string
+	ReplyNumber string
+	ReplyDate   *time.Time
 }
 
 // DraftAnswer records (or rewrites) the answer and its public versions.
@@ -342,6 +344,7 @@ func (s *Store) DraftAnswer(ctx context.Context, v Viewer, code string, in Draft
 	in.Answer = CleanText(in.Answer)
 	in.PublicQuestion = CleanText(in.PublicQuestion)
 	in.PublicAnswer = CleanText(in.PublicAnswer)
+	in.PublicTitle = CleanLine(in.PublicTitle)
 	in.ReplyNumber = CleanLine(in.ReplyNumber)
 	bad := required("answer", in.Answer, MaxContent)
 	if utf8.RuneCountInString(in.PublicQuestion) > MaxContent {
@@ -349,6 +352,9 @@ func (s *Store) DraftAnswer(ctx context.Context, v Viewer, code string, in Draft
 	}
 	if utf8.RuneCountInString(in.PublicAnswer) > MaxContent {
 		bad.Add("public_answer", "err.too_long", map[string]any{"max": MaxContent})
+	}
+	if utf8.RuneCountInString(in.PublicTitle) > MaxTitle {
+		bad.Add("public_title", "err.too_long", map[string]any{"max": MaxTitle})
 	}
 	if len(in.ReplyNumber) > 64 {
 		bad.Add("reply_number", "err.too_long", map[string]any{"max": 64})
@@ -365,7 +371,10 @@ func (s *Store) DraftAnswer(ctx context.Context, v Viewer, code string, in Draft
 		if in.PublicAnswer == "" {
 			in.PublicAnswer = Redact(in.Answer, subj)
 		}
-		p.Answer, p.PublicQuestion, p.PublicAnswer = in.Answer, in.PublicQuestion, in.PublicAnswer
+		if in.PublicTitle == "" {
+			in.PublicTitle = Redact(p.Title, subj)
+		}
+		p.Answer, p.PublicQuestion, p.PublicAnswer, p.PublicTitle = in.Answer, in.PublicQuestion, in.PublicAnswer, in.PublicTitle
 		p.ReplyNumber, p.ReplyDate = in.ReplyNumber, in.ReplyDate
 		a.event("drafted", "", "", "", false)
 		return nil
@@ -450,12 +459,17 @@ func (s *Store) PublishAnswer(ctx context.Context, v Viewer, code string) (*Peti
 		}
 		item := PublishedItem{
 			ID: AnswerItemID(p.ID), Type: ItemAnswer,
-			Title:    FirstWords(p.PublicQuestion, 16),
+			Title:    PublicTitleOf(p),
 			Question: p.PublicQuestion, Answer: p.PublicAnswer,
 			CategoryCode: cat.Code, CategoryName: cat.Name,
 			UnitCode: unit.Code, UnitName: unit.Name, Level: unit.Level(),
 			AskedAt: &p.ReceivedAt, AnsweredAt: p.AnsweredAt, PublishedAt: a.now,
 		}
+		legacy, err := consentBeforeWiderReach(a.tx, p)
+		if err != nil {
+			return err
+		}
+		item.NoIndex = legacy
 		if _, err := PublishItemTx(a.tx, item, a.now); err != nil {
 			return err
 		}
@@ -463,6 +477,26 @@ func (s *Store) PublishAnswer(ctx context.Context, v Viewer, code string) (*Peti
 		a.event("published", "", AnswerItemID(p.ID), "", true)
 		return nil
 	})
+}
+
+// consentBeforeWiderReach tells whether the petitioner consented to
+// publication before the consent text named search engines and portals
+// (migration 0140): such a consent is honoured as it was given.
+func consentBeforeWiderReach(tx *gorm.DB, p *Petition) (bool, error) {
+	var changed time.Time
+	if err := tx.Raw(`SELECT changed_at FROM publication_consent WHERE id = 1`).Scan(&changed).Error; err != nil {
+		return false, fmt.Errorf("publication consent of %s: %w", p.Code, err)
+	}
+	return !changed.IsZero() && p.CreatedAt.Before(changed), nil
+}
+
+// PublicTitleOf is the title an answer is published under: the reviewer's,
+// or (answers drafted before titles existed) the redacted petition title.
+func PublicTitleOf(p *Petition) string {
+	if t := strings.TrimSpace(p.PublicTitle); t != "" {
+		return t
+	}
+	return Redact(p.Title, SubjectOf(p))
 }
 
 // AnswerItemID is the published item id of a petition's answer.

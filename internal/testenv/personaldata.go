@@ -89,6 +89,7 @@ func (e *Env) FillPetition(p Person) FilledPetition {
 	_, err = st.DraftAnswer(ctx, officer, code, models.DraftInput{
 		Answer:         "Trả lời bà " + p.Name + " (" + p.Address + ", " + p.Phone + "): đã sửa đường.",
 		PublicQuestion: "Đường liên xã bị sụt lún, đề nghị sửa chữa.", PublicAnswer: "Đơn vị đã sửa chữa đoạn đường.",
+		PublicTitle:    "Đường liên xã bị sụt lún",
 	})
 	must("draft", err)
 	_, err = st.ApproveAnswer(ctx, leader, code)
@@ -109,7 +110,7 @@ func (e *Env) FillPetition(p Person) FilledPetition {
 	// is covered without a change here. The public versions stay out: they
 	// are what an official reviewed for publication, and erasure keeps them.
 	structural := []string{"code", "secret_hash", "pending_secret_hash", "kind", "status", "channel",
-		"language", "due_stage", "public_question", "public_answer"}
+		"language", "due_stage", "public_question", "public_answer", "public_title"}
 	must("fill petition", e.fillTextColumns("petitions", "id = ?", id, structural, p.Mention(), p.Phone))
 	ev := models.Event{PetitionID: &id, At: time.Now().UTC(), ActorName: p.Name, Type: "test_filled"}
 	must("event", st.DB.Create(&ev).Error)

@@ -227,7 +227,7 @@ func TestNetworkErrorIsRetryable(t *testing.T) {
 func portalItem() PortalItem {
 	vn := time.FixedZone("ICT", 7*3600)
 	return PortalItem{
-		ID: "ans-PAKN-261126-0001", Type: PortalAnswer, Version: 2,
+		ID: "ans-PAKN-261126-0001", Type: PortalAnswer, Version: 2, Title: "Cấp giấy chứng nhận quyền sử dụng đất",
 		Question: "Thủ tục cấp giấy chứng nhận quyền sử dụng đất?", Answer: "Theo quy định …",
 		Category: "DAT-DAI", Unit: "STNMT",
 		AskedAt:     time.Date(2026, 11, 26, 1, 2, 3, 456, time.UTC), // 08:02:03 in Vietnam
@@ -242,7 +242,7 @@ func TestPortalItemJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"ans-PAKN-261126-0001","type":"answer","version":2,` +
+	want := `{"id":"ans-PAKN-261126-0001","type":"answer","version":2,"title":"Cấp giấy chứng nhận quyền sử dụng đất",` +
 		`"question":"Thủ tục cấp giấy chứng nhận quyền sử dụng đất?","answer":"Theo quy định …",` +
 		`"category":"DAT-DAI","unit":"STNMT","asked_at":"2026-11-26T08:02:03+07:00",` +
 		`"answered_at":"2026-12-03T16:30:00+07:00","published_at":"2026-12-04T09:00:00+07:00",` +

@@ -23,6 +23,7 @@ type PortalItem struct {
 	ID       string
 	Type     string // PortalFAQ or PortalAnswer
 	Version  int    // from 1; a new version is a new delivery
+	Title    string // the public title (issue 19), added to DESIGN.md's keys
 	Question string
 	Answer   string
 	Category string
@@ -40,6 +41,7 @@ type portalPayload struct {
 	ID          string  `json:"id"`
 	Type        string  `json:"type"`
 	Version     int     `json:"version"`
+	Title       string  `json:"title"`
 	Question    string  `json:"question"`
 	Answer      string  `json:"answer"`
 	Category    string  `json:"category"`
@@ -63,7 +65,7 @@ func vietnamTime(t time.Time) *string {
 // MarshalJSON writes the portal payload.
 func (it PortalItem) MarshalJSON() ([]byte, error) {
 	return json.Marshal(portalPayload{
-		ID: it.ID, Type: it.Type, Version: it.Version,
+		ID: it.ID, Type: it.Type, Version: it.Version, Title: it.Title,
 		Question: it.Question, Answer: it.Answer,
 		Category: it.Category, Unit: it.Unit,
 		AskedAt:     vietnamTime(it.AskedAt),
