@@ -89,7 +89,7 @@ func (e *Env) FillPetition(p Person) FilledPetition {
 	_, err = st.DraftAnswer(ctx, officer, code, models.DraftInput{
 		Answer:         "Trả lời bà " + p.Name + " (" + p.Address + ", " + p.Phone + "): đã sửa đường.",
 		PublicQuestion: "Đường liên xã bị sụt lún, đề nghị sửa chữa.", PublicAnswer: "Đơn vị đã sửa chữa đoạn đường.",
-		PublicTitle:    "Đường liên xã bị sụt lún",
+		PublicTitle: "Đường liên xã bị sụt lún",
 	})
 	must("draft", err)
 	_, err = st.ApproveAnswer(ctx, leader, code)
