@@ -64,6 +64,7 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			SubmitLimit: cfg.SubmitLimit, LookupLimit: cfg.LookupLimit,
 			TrustedProxies: cfg.TrustedProxies, FrameAncestors: cfg.FrameAncestors,
 			CORSOrigins:   cfg.CORSOrigins,
+			FiguresTTL:    time.Minute,
 			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		},
 	})

@@ -61,7 +61,7 @@ func (s *Server) apiCreatePetition(c *fiber.Ctx) error {
 	}
 	s.metrics.submitted(models.ChannelAPI)
 	c.Location("/api/v1/petitions/" + sub.Petition.Code)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	showsSecret(c)
 	return c.Status(fiber.StatusCreated).JSON(createdPetition{
 		Code: sub.Petition.Code, Secret: sub.Secret, Status: sub.Petition.Status,
 		Unit:  unitRef{Code: sub.Unit.Code, Name: sub.Unit.Name},

@@ -44,7 +44,7 @@ func (s *Server) renderTracked(c *fiber.Ctx, status int, code, secret, flash str
 	errs := s.fieldErrors(c, verr)
 	p := &tp.Petition
 	_, canWithdraw := models.NextState(models.ActWithdraw, p.Status)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	showsSecret(c)
 	return s.render(c, status, "track_result", p.Title, fiber.Map{
 		"Tracked": tp, "Secret": secret, "Files": files, "Rating": rating, "Flash": flash, "Errors": errs,
 		"CanWithdraw": canWithdraw == nil, "CanRate": rating == nil && p.AnswerVisible(),

@@ -14,6 +14,7 @@ import (
 func (s *Server) clerkRoutes() {
 	desk := s.requireUser(models.RoleClerk, models.RoleCoordinator)
 	s.app.Get("/admin/submit", desk, s.clerkForm)
+	s.app.Get(adminReceiptPath, desk, s.adminReceiptPage)
 	s.app.Post("/admin/submit", limitBody(LimitUpload), desk, s.clerkPost)
 }
 
@@ -89,7 +90,5 @@ func (s *Server) clerkPost(c *fiber.Ctx) error {
 		return err
 	}
 	s.metrics.submitted(in.Channel)
-	return s.renderAdmin(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
-		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
-	})
+	return s.redirectToReceipt(c, adminReceiptPath, sub.Petition.Code, sub.Secret)
 }

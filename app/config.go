@@ -24,6 +24,9 @@ type Config struct {
 	CORSOrigins []string
 	// Province is the name shown in the header (the root unit's name).
 	Province string
+	// FiguresTTL is how long the current year's statistics, shown on the
+	// home page and /stats, are kept (0: computed for every page).
+	FiguresTTL time.Duration
 	// SecureCookies marks cookies Secure (when BaseURL is https).
 	SecureCookies bool
 }

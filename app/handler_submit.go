@@ -77,10 +77,7 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 		return err
 	}
 	s.metrics.submitted(models.ChannelWeb)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, fiber.StatusCreated, "receipt", s.t(c, "receipt.heading"), fiber.Map{
-		"Petition": sub.Petition, "Secret": sub.Secret, "Unit": sub.Unit,
-	})
+	return s.redirectToReceipt(c, receiptPath, sub.Petition.Code, sub.Secret)
 }
 
 // intakeChoices are the categories and areas an intake form offers.

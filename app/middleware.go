@@ -119,7 +119,7 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if sent == "" {
 		sent = c.Get("X-CSRF-Token")
 	}
-	if base == "" || sent == "" || !hmac.Equal([]byte(sent), []byte(s.signCSRF(base))) {
+	if base == "" || sent == "" || !s.csrfValid(base, sent) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")
 	}
 	c.Locals("csrf", sent)
@@ -147,13 +147,39 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 		c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: v, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.Config.SecureCookies})
 		base = "c:" + v
 	}
-	return s.signCSRF(base)
+	return maskCSRF(s.signCSRF(base))
 }
 
-func (s *Server) signCSRF(base string) string {
+func (s *Server) signCSRF(base string) []byte {
 	m := hmac.New(sha256.New, s.Config.Secret)
 	m.Write([]byte("csrf\x00" + base))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
+}
+
+// maskCSRF hides the token behind a fresh random pad on every response
+// (as gorilla/csrf and Django do), so a compressed page never repeats the
+// same secret bytes (BREACH): the form carries pad || pad XOR token.
+func maskCSRF(token []byte) string {
+	out := make([]byte, 2*len(token))
+	_, _ = rand.Read(out[:len(token)])
+	for i, b := range token {
+		out[len(token)+i] = out[i] ^ b
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// csrfValid unmasks a token sent back and compares it with the browser's.
+func (s *Server) csrfValid(base, sent string) bool {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(sent)
+	want := s.signCSRF(base)
+	if err != nil || len(raw) != 2*len(want) {
+		return false
+	}
+	n := len(want)
+	for i := range n {
+		raw[n+i] ^= raw[i]
+	}
+	return hmac.Equal(raw[n:], want)
 }
 
 // limitBody answers 413 when a route's body is larger than it takes.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	jsoniter "github.com/json-iterator/go"
@@ -56,6 +57,10 @@ type Server struct {
 	// csp and cspEmbed are the Content-Security-Policy headers of every
 	// page and of the /embed/ pages (securityHeaders).
 	csp, cspEmbed string
+	// receipts seals the receipt cookie (receipt.go).
+	receipts cipher.AEAD
+	// figures are the current year's statistics, shared by / and /stats.
+	figures figures
 	// jsonBufs are buffers for the search API's answers (*[]byte; the
 	// answer is copied into the response).
 	jsonBufs sync.Pool
@@ -78,6 +83,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
+		return nil, err
+	}
 	s.csp = contentSecurityPolicy(nil)
 	s.cspEmbed = contentSecurityPolicy(d.Config.FrameAncestors)
 
@@ -112,6 +120,7 @@ func New(d Deps) (*Server, error) {
 	}}))
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(s.compress())
 	s.app.Use(s.language)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
@@ -137,10 +146,12 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metricsHandler())
-	a.Use("/static", s.static())
+	a.Get("/favicon.ico", favicon)
+	a.Use("/static", staticCacheControl, s.static())
 
 	a.Get("/", s.homePage)
 	a.Get("/submit", s.submitForm)
+	a.Get(receiptPath, s.receiptPage)
 	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
@@ -192,20 +203,8 @@ func (s *Server) templateFuncs() map[string]any {
 			}
 			return t.In(models.VietnamLocation()).Format(time.RFC3339)
 		},
-		"para": paragraphs,
-		// audit shows an audit value as people read it: a date, a state,
-		// a channel or a deadline stage in words; anything else as it is.
-		"audit": func(lang, v string) string {
-			if t, err := time.Parse(time.RFC3339, v); err == nil {
-				return t.In(models.VietnamLocation()).Format("02/01/2006")
-			}
-			for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
-				if s.cat.Has(prefix + v) {
-					return s.cat.T(lang, prefix+v)
-				}
-			}
-			return v
-		},
+		"para":  paragraphs,
+		"audit": s.auditValue,
 		"deref": func(p *int64) int64 { // nil-safe, for ids in maps
 			if p == nil {
 				return 0
@@ -213,6 +212,20 @@ func (s *Server) templateFuncs() map[string]any {
 			return *p
 		},
 	}
+}
+
+// auditValue shows an audit value as people read it: a date, a state, a
+// channel or a deadline stage in words; anything else as it is.
+func (s *Server) auditValue(lang, v string) string {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.In(models.VietnamLocation()).Format("02/01/2006")
+	}
+	for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
+		if s.cat.Has(prefix + v) {
+			return s.cat.T(lang, prefix+v)
+		}
+	}
+	return v
 }
 
 func asTime(v any) time.Time {

@@ -28,7 +28,7 @@ func statsFilter(c *fiber.Ctx) models.StatsFilter {
 // tables.
 func (s *Server) statsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	st, err := s.Store.Statistics(ctx, statsFilter(c))
+	st, err := s.yearStatistics(ctx, statsFilter(c))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/search"
 )
 
 // workflowRoutes registers the petition page, its actions and its files.
@@ -81,15 +82,19 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	if err != nil {
 		return err
 	}
+	var similar []search.Hit
+	if can["draft"] {
+		similar = s.similarForDraft(c, p)
+	}
 	var assignee int64
 	if p.AssigneeID != nil {
 		assignee = *p.AssigneeID
 	}
 	return s.renderAdmin(c, status, "admin_petition", p.Code, fiber.Map{
 		"AssigneeID": assignee,
-		"D":          d, "P": p, "Form": form, "Errors": errs, "Can": can, "Units": units,
+		"D":          d, "P": p, "Timeline": s.officialTimeline(langOf(c), d.Timeline), "Form": form, "Errors": errs, "Can": can, "Units": units,
 		"Deadline":  models.DeadlineState(cal, p.DueAt, s.Store.Now()),
-		"MaxExtend": models.DefaultExtensionMaxDays,
+		"MaxExtend": models.DefaultExtensionMaxDays, "Similar": similar,
 	})
 }
 

@@ -78,29 +78,6 @@ func (s *Store) PublicFAQCounts(ctx context.Context, by string) ([]PublicCount, 
 	return out, nil
 }
 
-// Headline is the home page's statistics.
-type Headline struct {
-	Received  int64
-	Answered  int64
-	Published int64 // public items (FAQ entries and answers)
-}
-
-// HeadlineStats counts petitions received and answered, and public items.
-func (s *Store) HeadlineStats(ctx context.Context) (Headline, error) {
-	var h Headline
-	db := s.DB.WithContext(ctx)
-	if err := db.Model(&Petition{}).Count(&h.Received).Error; err != nil {
-		return h, fmt.Errorf("headline: received: %w", err)
-	}
-	if err := db.Model(&Petition{}).Where("status IN ?", []string{StatusAnswered, StatusPublished}).Count(&h.Answered).Error; err != nil {
-		return h, fmt.Errorf("headline: answered: %w", err)
-	}
-	if err := db.Model(&PublishedItem{}).Where("withdrawn = ?", false).Count(&h.Published).Error; err != nil {
-		return h, fmt.Errorf("headline: published: %w", err)
-	}
-	return h, nil
-}
-
 // CountPublicItems is the number of items a rebuilt index holds.
 func (s *Store) CountPublicItems(ctx context.Context) (int64, error) {
 	var n int64

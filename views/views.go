@@ -43,6 +43,11 @@ func Static() fs.FS {
 	return sub
 }
 
+// StaticFile reads one embedded asset.
+func StaticFile(name string) ([]byte, error) {
+	return files.ReadFile("static/" + name)
+}
+
 // Languages the interface speaks; the first is the default.
 var Languages = []string{"vi", "en"}
 

@@ -236,12 +236,30 @@ func (c *Client) Send(req *http.Request) *http.Response {
 }
 
 func (c *Client) send(req *http.Request) *http.Response {
-	for _, ck := range c.jar.Cookies(base) {
+	// Cookies by the request's path, as a browser sends them (a receipt's
+	// cookie is scoped to the receipt).
+	u := base.ResolveReference(&url.URL{Path: req.URL.Path})
+	for _, ck := range c.jar.Cookies(u) {
 		req.AddCookie(ck)
 	}
 	resp := c.env.Do(req)
-	c.jar.SetCookies(base, resp.Cookies())
+	c.jar.SetCookies(u, resp.Cookies())
 	return resp
+}
+
+// Receipt follows a submission's 303 to its receipt page and returns the
+// page; anything else fails the test.
+func (c *Client) Receipt(resp *http.Response, body string) string {
+	c.env.T.Helper()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || (loc != "/submit/receipt" && loc != "/admin/submit/receipt") {
+		c.env.T.Fatalf("submission answered %d (Location %q), want 303 to its receipt: %.300s", resp.StatusCode, loc, body)
+	}
+	status, page := c.Get(loc)
+	if status != http.StatusOK {
+		c.env.T.Fatalf("GET %s: %d %.300s", loc, status, page)
+	}
+	return page
 }
 
 // Login signs in a demo official and returns a client that keeps the session.

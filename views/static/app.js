@@ -7,6 +7,17 @@
     var c = e.target.closest && e.target.closest("[data-confirm]");
     if (c && !window.confirm(c.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
+  // Drafting help: copy a similar published answer into the draft.
+  document.querySelectorAll("[data-copy-to]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var to = document.getElementById(b.getAttribute("data-copy-to"));
+      var from = document.getElementById(b.getAttribute("data-copy-from"));
+      if (!to || !from) { return; }
+      to.value = to.value ? to.value + "\n\n" + from.value : from.value;
+      to.focus();
+    });
+  });
   var errors = document.getElementById("errors");
   if (errors) { errors.focus(); }
 
