@@ -72,7 +72,7 @@ func TestPrivacyCommands(t *testing.T) {
 		if evs := audit(f.ID, models.EventExported); len(evs) != 1 || evs[0].ActorName != "pakn privacy (DPO Lê Văn Tâm)" {
 			t.Errorf("export audit: %+v", evs)
 		}
-		if evs := audit(f.ID, models.EventErased); len(evs) != 1 || !strings.Contains(evs[0].Note, "request") {
+		if evs := audit(f.ID, models.EventErasedOnRequest); len(evs) != 1 || !strings.Contains(evs[0].Note, "request") {
 			t.Errorf("erase audit: %+v", evs)
 		}
 		if evs := audit(open.Petition.ID, models.EventErasureRefused); len(evs) != 1 {

@@ -17,12 +17,13 @@ import (
 // AnonymisedName replaces a petitioner's name after the retention period.
 const AnonymisedName = "(đã ẩn danh)"
 
-// EventErased is the audit event of an erasure (by the retention job or on
-// the citizen's request); EventErasureRefused records a refused request.
+// Audit events of the citizen's data: an erasure by the retention job, one
+// on the citizen's request, a refused request, an export.
 const (
-	EventErased         = "anonymised"
-	EventErasureRefused = "erasure_refused"
-	EventExported       = "personal_data_exported"
+	EventErased          = "anonymised"
+	EventErasedOnRequest = "erased_on_request"
+	EventErasureRefused  = "erasure_refused"
+	EventExported        = "personal_data_exported"
 )
 
 // ErrPetitionOpen refuses to erase a petition the unit has not finished.
@@ -92,7 +93,7 @@ func erasureSteps() []erasureStep {
 // (locked by the caller) and writes the audit event. What stays counts in
 // statistics: code, kind, unit, category, area, dates, states, score, and
 // the public question and answer as they were reviewed.
-func erasePetitionTx(tx *gorm.DB, p *Petition, now time.Time, actor, note string) error {
+func erasePetitionTx(tx *gorm.DB, p *Petition, now time.Time, event, actor, note string) error {
 	sub := subjectOf(p)
 	for _, st := range erasureSteps() {
 		if err := st.run(tx, p, sub, now); err != nil {
@@ -100,7 +101,7 @@ func erasePetitionTx(tx *gorm.DB, p *Petition, now time.Time, actor, note string
 		}
 	}
 	id := p.ID
-	if err := tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: actor, Type: EventErased, Note: note}).Error; err != nil {
+	if err := tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: actor, Type: event, Note: note}).Error; err != nil {
 		return fmt.Errorf("erase %s: audit: %w", p.Code, err)
 	}
 	return nil
@@ -236,7 +237,7 @@ func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time)
 				if p.AnonymisedAt != nil {
 					continue // erased meanwhile (privacy erase)
 				}
-				if err := erasePetitionTx(tx, p, now, "PAKN", note); err != nil {
+				if err := erasePetitionTx(tx, p, now, EventErased, "PAKN", note); err != nil {
 					return err
 				}
 				total++

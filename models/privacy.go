@@ -216,7 +216,7 @@ func (s *Store) ErasePetitioner(ctx context.Context, code, by string) (erased bo
 			return nil
 		}
 		erased = true
-		return erasePetitionTx(tx, p, now, by, "on the petitioner's request")
+		return erasePetitionTx(tx, p, now, EventErasedOnRequest, by, "on the petitioner's request")
 	})
 	if err != nil {
 		return false, fmt.Errorf("erase %s: %w", code, err)
