@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"pakn/jobs"
 	"pakn/models"
 )
@@ -31,7 +33,7 @@ func newJobRunner(cfg config, st *models.Store) (*jobs.Runner, error) {
 
 // startScheduler starts the jobs in serve unless PAKN_SCHEDULER=off; the
 // returned stop waits for running jobs.
-func startScheduler(cfg config, st *models.Store) (stop func(), err error) {
+func startScheduler(cfg config, st *models.Store, reg prometheus.Registerer) (stop func(), err error) {
 	if !cfg.Scheduler {
 		slog.Info("scheduler off (PAKN_SCHEDULER=off)")
 		return func() {}, nil
@@ -40,6 +42,7 @@ func startScheduler(cfg config, st *models.Store) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	r.OnRun = jobMetrics(reg)
 	s, err := r.Start()
 	if err != nil {
 		return nil, err
@@ -97,4 +100,28 @@ func jobsCommand(ctx context.Context, cfg config, args []string, stdout io.Write
 	}
 	fmt.Fprintf(stdout, "job %s done at %s in %s\n", name, now.In(models.VietnamLocation()).Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// jobMetrics exports the runs this instance did: their count and durations
+// by job and result, and when each job last succeeded.
+func jobMetrics(reg prometheus.Registerer) func(string, time.Duration, error) {
+	runs := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "pakn_job_duration_seconds",
+		Help:    "Scheduled job runs done by this instance (count) and their durations, by job and result.",
+		Buckets: []float64{.01, .05, .25, 1, 5, 30, 120, 600},
+	}, []string{"job", "result"})
+	last := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "pakn_job_last_success_timestamp_seconds",
+		Help: "When this instance last finished each job without error (Unix time).",
+	}, []string{"job"})
+	reg.MustRegister(runs, last)
+	return func(job string, took time.Duration, err error) {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		} else {
+			last.WithLabelValues(job).SetToCurrentTime()
+		}
+		runs.WithLabelValues(job, result).Observe(took.Seconds())
+	}
 }

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"pakn/app"
 	"pakn/models"
 	"pakn/search"
+	"pakn/search/searchrt"
 )
 
 // TestReindexWhileServing runs `pakn reindex` beside a running server's
@@ -37,7 +37,7 @@ func TestReindexWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), nil, app.SearchOptions{Interval: 50 * time.Millisecond})
+	rt, err := searchrt.Open(ctx, st, indexDir(cfg), nil, searchrt.Options{Interval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestReindexWhileServing(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(indexDir(cfg), "index_meta.json"), []byte("{broken"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rt2, err := app.OpenSearch(context.Background(), st, indexDir(cfg), nil, app.SearchOptions{})
+	rt2, err := searchrt.Open(context.Background(), st, indexDir(cfg), nil, searchrt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

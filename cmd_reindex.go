@@ -15,8 +15,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"pakn/app"
 	"pakn/models"
+	"pakn/search/searchrt"
 )
 
 // indexDir is where the search index lives.
@@ -25,8 +25,8 @@ func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
 // startSearch opens the index and starts following the database (an index
 // that cannot be opened is rebuilt from it in the background; /readyz says
 // so until it is done).
-func startSearch(ctx context.Context, cfg config, st *models.Store) (*app.SearchRuntime, error) {
-	rt, err := app.OpenSearch(ctx, st, indexDir(cfg), slog.Default(), app.SearchOptions{CacheSize: cfg.SearchCache, BuildAside: buildAside(cfg)})
+func startSearch(ctx context.Context, cfg config, st *models.Store) (*searchrt.Runtime, error) {
+	rt, err := searchrt.Open(ctx, st, indexDir(cfg), slog.Default(), searchrt.Options{CacheSize: cfg.SearchCache, BleveOnly: cfg.SearchBleveOnly, BuildAside: buildAside(cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
@@ -64,7 +64,7 @@ func reindexCommand(ctx context.Context, cfg config, args []string, stdout io.Wr
 		progress = func(done int) { _ = bar.Set(done) }
 	}
 	start := time.Now()
-	handed, err := app.Reindex(ctx, st, indexDir(cfg), progress)
+	handed, err := searchrt.Reindex(ctx, st, indexDir(cfg), progress)
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(stdout)

@@ -66,12 +66,13 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			CORSOrigins:   cfg.CORSOrigins,
 			FiguresTTL:    time.Minute,
 			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+			MaxInFlight:   cfg.MaxInFlight, MetricsToken: cfg.MetricsToken, MetricsOpen: demo,
 		},
 	})
 	if err != nil {
 		return err
 	}
-	stopJobs, err := startScheduler(cfg, st)
+	stopJobs, err := startScheduler(cfg, st, reg)
 	if err != nil {
 		return err
 	}

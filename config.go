@@ -40,6 +40,13 @@ type config struct {
 	SearchCache int
 	LogLevel    slog.Level
 	LogFormat   string
+	// MaxInFlight is PAKN_MAX_IN_FLIGHT (0: unbounded).
+	MaxInFlight int
+	// MetricsToken is PAKN_METRICS_TOKEN (unset: /metrics off but in a demo).
+	MetricsToken string
+	// SearchBleveOnly is PAKN_SEARCH_EXECUTOR=off: every search through
+	// bleve's own searchers (the safe fallback), not the executor.
+	SearchBleveOnly bool
 	// PprofAddr is PAKN_PPROF_ADDR: where Go's profiler listens (off when
 	// empty); a loopback address, never the public one.
 	PprofAddr string
@@ -66,6 +73,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SMSToken:    get("PAKN_SMS_TOKEN", ""),
 		LogFormat:   get("PAKN_LOG_FORMAT", "text"),
 		PprofAddr:   get("PAKN_PPROF_ADDR", ""),
+
+		MetricsToken: get("PAKN_METRICS_TOKEN", ""),
 	}
 	var errs []error
 	switch strings.ToLower(get("PAKN_SCHEDULER", "on")) {
@@ -99,6 +108,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.FrameAncestors = origins("PAKN_FRAME_ANCESTORS")
 	c.CORSOrigins = origins("PAKN_CORS_ORIGINS")
+	if n, err := strconv.Atoi(get("PAKN_MAX_IN_FLIGHT", "256")); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("PAKN_MAX_IN_FLIGHT: want a number of requests (0: no bound)"))
+	} else {
+		c.MaxInFlight = n
+	}
 	switch v := get("PAKN_SEARCH_CACHE", ""); v {
 	case "":
 	case "off", "0":
@@ -109,6 +123,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PAKN_SEARCH_CACHE: want a number of results or off, got %q", v))
 		}
 		c.SearchCache = n
+	}
+	switch v := get("PAKN_SEARCH_EXECUTOR", "on"); v {
+	case "on":
+	case "off":
+		c.SearchBleveOnly = true
+	default:
+		errs = append(errs, fmt.Errorf("PAKN_SEARCH_EXECUTOR: want on or off, got %q", v))
 	}
 	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))

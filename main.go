@@ -37,6 +37,9 @@ Usage:
                                print the petitioner's data and the petition's history as JSON
   pakn privacy erase CODE [--by NAME]
                                erase the petitioner's data now (refused while the petition is open)
+  pakn backup DIR              SQLite: a consistent copy of the data folder into DIR
+                               (PostgreSQL: explains pg_dump and exits non-zero)
+  pakn healthcheck             exit 0 when the local server answers /readyz with 200
 Configuration comes from the environment (see README.md).
 `
 
@@ -101,6 +104,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return reindexCommand(ctx, cfg, args, stdout)
 	case "privacy":
 		return privacyCommand(ctx, cfg, args, stdout)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout)
+	case "healthcheck":
+		return healthcheckCommand(ctx, cfg, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -9,11 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"pakn/app"
+	"pakn/internal/loadtest"
 	"pakn/internal/testdb"
 	"pakn/models"
 )
@@ -137,7 +137,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.DataDir != "./data" || c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || !c.Scheduler ||
 		c.SubmitLimit != (app.Rate{N: 10, Per: time.Minute}) || c.LookupLimit != (app.Rate{N: 60, Per: time.Minute}) ||
-		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 {
+		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.MaxInFlight != 256 || c.MetricsToken != "" || c.SearchBleveOnly {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = loadConfig(env(
@@ -145,13 +145,15 @@ func TestLoadConfig(t *testing.T) {
 		"PAKN_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1", "PAKN_FRAME_ANCESTORS", "https://dichvucong.gov.vn",
 		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length",
 		"PAKN_BASE_URL", "https://pakn.longan.gov.vn/", "PAKN_LOG_LEVEL", "debug", "PAKN_LOG_FORMAT", "json",
+		"PAKN_MAX_IN_FLIGHT", "64", "PAKN_METRICS_TOKEN", "scrape-me", "PAKN_SEARCH_EXECUTOR", "off",
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.SubmitLimit != (app.Rate{N: 100, Per: time.Hour}) || !c.LookupLimit.Off() || c.Scheduler ||
 		strings.Join(c.TrustedProxies, "|") != "10.0.0.0/8|192.168.1.1" || c.FrameAncestors[0] != "https://dichvucong.gov.vn" ||
-		c.BaseURL != "https://pakn.longan.gov.vn" || c.LogFormat != "json" || c.LogLevel.String() != "DEBUG" {
+		c.BaseURL != "https://pakn.longan.gov.vn" || c.LogFormat != "json" || c.LogLevel.String() != "DEBUG" ||
+		c.MaxInFlight != 64 || c.MetricsToken != "scrape-me" || !c.SearchBleveOnly {
 		t.Fatalf("parsed: %+v", c)
 	}
 	bad := []struct {
@@ -165,6 +167,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad proxy", []string{"PAKN_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"}, "PAKN_TRUSTED_PROXIES"},
 		{"bad scheduler", []string{"PAKN_SCHEDULER", "sometimes"}, "PAKN_SCHEDULER"},
 		{"bad log level", []string{"PAKN_LOG_LEVEL", "loud"}, "PAKN_LOG_LEVEL"},
+		{"bad in-flight bound", []string{"PAKN_MAX_IN_FLIGHT", "-1"}, "PAKN_MAX_IN_FLIGHT"},
+		{"bad executor switch", []string{"PAKN_SEARCH_EXECUTOR", "maybe"}, "PAKN_SEARCH_EXECUTOR"},
 	}
 	for _, b := range bad {
 		if _, err := loadConfig(env(b.env...)); err == nil || !strings.Contains(err.Error(), b.want) {
@@ -193,23 +197,6 @@ func TestSecretGeneratedOnceWithSQLite(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestGracefulShutdown: a request in flight when the server is told to stop
 // (SIGTERM cancels run's context) still gets its answer, and a petition it
 // carried is committed.
@@ -217,40 +204,9 @@ func TestGracefulShutdown(t *testing.T) {
 	tg := testdb.SQLite(t)
 	useTarget(t, tg)
 	t.Setenv("PAKN_DATABASE_URL", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("PAKN_ADDR", addr)
-	t.Setenv("PAKN_BASE_URL", "http://"+addr)
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--demo"}, strings.NewReader(""), &out) }()
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr, done, out := startServe(t, ctx, "--demo")
 
 	// Start a submission and send only half of its body.
 	body := `{"kind":"recommendation","title":"Đề nghị kéo dài giờ làm việc bộ phận một cửa",` +
@@ -315,5 +271,41 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "PAKN is running at http://"+addr) {
 		t.Errorf("start-up message: %q", out.String())
+	}
+}
+
+// startServe runs `pakn serve ARGS` with the test's environment on a free
+// loopback port until ctx ends, and waits until /readyz answers 200.
+func startServe(t *testing.T, ctx context.Context, args ...string) (addr string, done chan error, out *loadtest.SyncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	t.Setenv("PAKN_ADDR", addr)
+	t.Setenv("PAKN_BASE_URL", "http://"+addr)
+	out = &loadtest.SyncBuffer{}
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), out) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return addr, done, out
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -95,6 +95,20 @@ type trackedJSON struct {
 	DueAt      string          `json:"due_at,omitempty"`
 	Timeline   []timelineEntry `json:"timeline"`
 	Answer     *answerJSON     `json:"answer,omitempty"`
+	Joined     *joinedJSON     `json:"joined,omitempty"`
+}
+
+// joinedJSON is what a duplicate's petitioner sees of the original: its
+// code and, once published, its public answer; never its private answer.
+type joinedJSON struct {
+	Original     string           `json:"original"`
+	PublicAnswer *publicAnswerRef `json:"public_answer,omitempty"`
+}
+
+type publicAnswerRef struct {
+	Text        string `json:"text"`
+	PublishedAt string `json:"published_at"`
+	URL         string `json:"url"`
 }
 
 type answerJSON struct {
@@ -139,6 +153,13 @@ func (s *Server) trackedToJSON(c *fiber.Ctx, tp *models.TrackedPetition) tracked
 	}
 	if p.AnswerVisible() {
 		out.Answer = &answerJSON{Text: p.Answer, AnsweredAt: formatTime(p.AnsweredAt)}
+	}
+	if j := tp.Joined; j != nil {
+		out.Joined = &joinedJSON{Original: j.OriginalCode}
+		if it := j.Public; it != nil {
+			out.Joined.PublicAnswer = &publicAnswerRef{Text: it.Answer, PublishedAt: formatTime(&it.PublishedAt),
+				URL: s.Config.BaseURL + "/qa/" + it.ID}
+		}
 	}
 	return out
 }

@@ -24,6 +24,7 @@ var deskChannels = []string{models.ChannelInPerson, models.ChannelPost, models.C
 type clerkFormData struct {
 	models.SubmitInput
 	ReceivedDate string
+	heldFiles
 }
 
 func (s *Server) clerkForm(c *fiber.Ctx) error {
@@ -74,20 +75,31 @@ func (s *Server) clerkPost(c *fiber.Ctx) error {
 		// The date received starts the clock; noon keeps it on that day.
 		in.ReceivedAt = d.Add(12 * time.Hour)
 	}
-	files, err := readFiles(c, "files")
+	files, heldToken, err := s.formUploads(c)
 	if err != nil {
 		return err
 	}
 	in.Attachments = files
+	refused := func(verr *models.ValidationError) error {
+		held, err := s.holdForRetry(c, files, heldToken)
+		if err != nil {
+			return err
+		}
+		form.heldFiles = held
+		return s.renderClerk(c, fiber.StatusBadRequest, form, verr)
+	}
 	if bad.Err() != nil {
-		return s.renderClerk(c, fiber.StatusBadRequest, form, bad)
+		return refused(bad)
 	}
 	sub, err := s.Store.SubmitPetition(c.UserContext(), in)
 	if verr, ok := models.AsValidation(err); ok {
-		return s.renderClerk(c, fiber.StatusBadRequest, form, verr)
+		return refused(verr)
 	}
 	if err != nil {
 		return err
+	}
+	if err := s.Store.ForgetHeldUploads(c.UserContext(), heldToken); err != nil {
+		s.Log.Warn("forget held uploads", "err", err) // they expire within the hour anyway
 	}
 	s.metrics.submitted(in.Channel)
 	return s.redirectToReceipt(c, adminReceiptPath, sub.Petition.Code, sub.Secret)

@@ -29,6 +29,15 @@ type Config struct {
 	FiguresTTL time.Duration
 	// SecureCookies marks cookies Secure (when BaseURL is https).
 	SecureCookies bool
+	// MaxInFlight bounds the requests handled at once (PAKN_MAX_IN_FLIGHT;
+	// 0: no bound); beyond it 503 with Retry-After. /healthz and /readyz
+	// are never refused.
+	MaxInFlight int
+	// MetricsToken, when set, is the bearer token /metrics requires
+	// (PAKN_METRICS_TOKEN); unset, /metrics answers 404 unless MetricsOpen.
+	MetricsToken string
+	// MetricsOpen serves /metrics without a token when none is set (--demo).
+	MetricsOpen bool
 }
 
 // Rate is a request limit: N requests per Per; N == 0 turns it off.

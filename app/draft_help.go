@@ -21,7 +21,7 @@ func (s *Server) similarForDraft(c *fiber.Ctx, p *models.Petition) []search.Hit 
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	res, err := s.Search.Index.Search(ctx, search.Query{Text: p.Title + " " + models.FirstWords(p.Content, 30), PerPage: 6, NoFacets: true})
+	res, err := s.Search.Search(ctx, search.Query{Text: p.Title + " " + models.FirstWords(p.Content, 30), PerPage: 6, NoFacets: true})
 	if err != nil {
 		s.Log.LogAttrs(ctx, slog.LevelInfo, "drafting help: search", slog.String("code", p.Code), slog.Any("err", err))
 		return nil

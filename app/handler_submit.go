@@ -13,6 +13,16 @@ import (
 type submitFormData struct {
 	models.SubmitInput
 	PrivacyConsent bool
+	heldFiles
+}
+
+// submitFieldLabels are the labels of /submit's fields, by the field names
+// of validation errors.
+var submitFieldLabels = map[string]string{
+	"kind": "submit.kind", "category": "submit.category", "area": "submit.area", "title": "submit.title",
+	"content": "submit.content", "files": "wf.files", "address": "submit.place",
+	"petitioner.name": "submit.name", "petitioner.address": "submit.paddress", "petitioner.phone": "submit.phone",
+	"petitioner.email": "submit.email", "petitioner.organization": "submit.organization", "privacy_consent": "submit.privacy",
 }
 
 func (s *Server) submitForm(c *fiber.Ctx) error {
@@ -30,6 +40,10 @@ func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, ver
 		for _, f := range s.translateFields(c, verr) {
 			if _, dup := errs[f.Field]; !dup {
 				errs[f.Field] = f.Message
+				// The summary names the field: "Họ tên: Vui lòng nhập mục này."
+				if key, ok := submitFieldLabels[f.Field]; ok {
+					f.Message = s.t(c, key) + ": " + f.Message
+				}
 				list = append(list, f)
 			}
 		}
@@ -64,17 +78,24 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 		Channel: models.ChannelWeb, Language: langOf(c),
 		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
 	}
-	files, err := readFiles(c, "files")
+	files, heldToken, err := s.formUploads(c)
 	if err != nil {
 		return err
 	}
 	in.Attachments = files
 	sub, err := s.Store.SubmitPetition(c.UserContext(), in)
 	if verr, ok := models.AsValidation(err); ok {
-		return s.renderSubmit(c, fiber.StatusBadRequest, submitFormData{SubmitInput: in, PrivacyConsent: in.PrivacyConsent}, verr)
+		held, err := s.holdForRetry(c, files, heldToken)
+		if err != nil {
+			return err
+		}
+		return s.renderSubmit(c, fiber.StatusBadRequest, submitFormData{SubmitInput: in, PrivacyConsent: in.PrivacyConsent, heldFiles: held}, verr)
 	}
 	if err != nil {
 		return err
+	}
+	if err := s.Store.ForgetHeldUploads(c.UserContext(), heldToken); err != nil {
+		s.Log.Warn("forget held uploads", "err", err) // they expire within the hour anyway
 	}
 	s.metrics.submitted(models.ChannelWeb)
 	return s.redirectToReceipt(c, receiptPath, sub.Petition.Code, sub.Secret)

@@ -50,6 +50,8 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 type metrics struct {
 	latency     *prometheus.HistogramVec
 	submissions *prometheus.CounterVec
+	// shed counts requests refused beyond PAKN_MAX_IN_FLIGHT.
+	shed prometheus.Counter
 
 	// observers caches latency's children by method, route and status
 	// class: looking a child up hashes its labels, and the strings Fiber
@@ -71,7 +73,11 @@ func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
 			Help: "Petitions accepted for intake, by channel.",
 		}, []string{"channel"}),
 	}
-	reg.MustRegister(m.latency, m.submissions)
+	m.shed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pakn_http_requests_shed_total",
+		Help: "Requests answered 503 because PAKN_MAX_IN_FLIGHT were already being handled.",
+	})
+	reg.MustRegister(m.latency, m.submissions, m.shed)
 	if store != nil && store.Dialect == models.Postgres {
 		reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -85,8 +91,12 @@ func newMetrics(reg *prometheus.Registry, store *models.Store) *metrics {
 		)
 	}
 	if store != nil {
-		reg.MustRegister(&outboxCollector{store: store, desc: prometheus.NewDesc(
-			"pakn_outbox_backlog", "Outbox messages waiting for delivery, by channel.", []string{"channel"}, nil)})
+		reg.MustRegister(&outboxCollector{store: store,
+			backlog: prometheus.NewDesc("pakn_outbox_backlog", "Outbox messages waiting for delivery, by channel.", []string{"channel"}, nil),
+			states:  prometheus.NewDesc("pakn_outbox_messages", "Outbox messages not sent, by channel and state (pending, failed, undeliverable).", []string{"channel", "state"}, nil),
+		})
+		// Connections in use, idle, waited for: go_sql_*{db_name="pakn"}.
+		reg.MustRegister(collectors.NewDBStatsCollector(store.SQL(), "pakn"))
 	}
 	_ = reg.Register(collectors.NewGoCollector())
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -120,24 +130,27 @@ func statusClass(code int) string {
 	}
 }
 
-// outboxCollector counts the backlog at scrape time, from the database
-// every instance shares.
+// outboxCollector counts the undelivered rows at scrape time (one query),
+// from the database every instance shares.
 type outboxCollector struct {
-	store *models.Store
-	desc  *prometheus.Desc
+	store           *models.Store
+	backlog, states *prometheus.Desc
 }
 
-func (o *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+func (o *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.backlog; ch <- o.states }
 
 func (o *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts, err := o.store.OutboxBacklog(ctx)
+	counts, err := o.store.OutboxUndelivered(ctx)
 	if err != nil {
 		return
 	}
-	for _, ch2 := range []string{models.OutboxEmail, models.OutboxSMS, models.OutboxPortal} {
-		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(counts[ch2]), ch2)
+	for _, channel := range []string{models.OutboxEmail, models.OutboxSMS, models.OutboxPortal} {
+		ch <- prometheus.MustNewConstMetric(o.backlog, prometheus.GaugeValue, float64(counts[[2]string{channel, models.OutboxPending}]), channel)
+		for _, state := range []string{models.OutboxPending, models.OutboxFailed, models.OutboxUndeliverable} {
+			ch <- prometheus.MustNewConstMetric(o.states, prometheus.GaugeValue, float64(counts[[2]string{channel, state}]), channel, state)
+		}
 	}
 }
 

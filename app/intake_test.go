@@ -82,7 +82,7 @@ func readAll(t *testing.T, r *http.Response) string {
 // form on each database, over one seeded server.
 func TestIntakeHTTP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		e := testenv.New(t, tg)
+		e := testenv.New(t, tg, testenv.Options{Configure: func(c *app.Config) { c.MetricsToken = metricsToken }})
 		t.Run("api create and track", func(t *testing.T) { testAPICreateAndTrack(t, e) })
 		t.Run("api field errors", func(t *testing.T) { testAPIFieldErrors(t, e) })
 		t.Run("api bad bodies", func(t *testing.T) { testAPIBadBodies(t, e) })
@@ -381,6 +381,8 @@ func testSecurityHeaders(t *testing.T, e *testenv.Env) {
 	}
 }
 
+const metricsToken = "metrics-token-for-tests"
+
 func testHealthAndMetrics(t *testing.T, e *testenv.Env) {
 	for _, p := range []string{"/healthz", "/readyz"} {
 		resp := e.Do(httptest.NewRequest("GET", p, nil))
@@ -388,9 +390,16 @@ func testHealthAndMetrics(t *testing.T, e *testenv.Env) {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
 		}
 	}
-	resp := e.Do(httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp := e.Do(req)
 	body := readAll(t, resp)
 	for _, s := range []string{
+		`pakn_outbox_messages{channel="email",state="pending"}`,
+		`pakn_outbox_messages{channel="portal",state="failed"}`,
+		`go_sql_in_use_connections{db_name="pakn"}`,
+		`pakn_http_requests_in_flight 1`, // this request
+		`pakn_http_requests_shed_total 0`,
 		`pakn_http_request_duration_seconds_bucket{method="POST",route="/api/v1/petitions",status="2xx"`,
 		`pakn_http_request_duration_seconds_count{method="GET",route="/api/v1/petitions/:code"`,
 		`pakn_petitions_submitted_total{channel="api"}`,
@@ -426,9 +435,14 @@ func TestFrameAncestorsFromConfig(t *testing.T) {
 }
 
 // TestRateLimits: submissions and look-ups are limited per IP, and the web
-// form and the API draw on the same allowance.
+// form and the API draw on the same allowance (counted in memory on SQLite,
+// in the database on PostgreSQL).
 func TestRateLimits(t *testing.T) {
-	e := testenv.New(t, testdb.SQLite(t), testenv.Options{NoSeed: true, Configure: func(c *app.Config) {
+	testdb.Each(t, testRateLimits)
+}
+
+func testRateLimits(t *testing.T, tg testdb.Target) {
+	e := testenv.New(t, tg, testenv.Options{NoSeed: true, Configure: func(c *app.Config) {
 		c.SubmitLimit = app.Rate{N: 2, Per: time.Minute}
 		c.LookupLimit = app.Rate{N: 3, Per: time.Hour}
 	}})
@@ -473,6 +487,40 @@ func TestRateLimits(t *testing.T) {
 	// Other routes are not limited.
 	if resp := e.Do(httptest.NewRequest("GET", "/healthz", nil)); resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+}
+
+// TestRateLimitSharedByInstances: two instances on one PostgreSQL database
+// enforce one submission limit per client, whichever instance a request
+// reaches, and keep clients apart.
+func TestRateLimitSharedByInstances(t *testing.T) {
+	tg := testdb.Postgres(t)
+	limit := func(c *app.Config) {
+		c.SubmitLimit = app.Rate{N: 3, Per: time.Minute}
+		c.TrustedProxies = []string{"0.0.0.0"} // app.Test connections come from 0.0.0.0
+	}
+	a := testenv.New(t, tg, testenv.Options{NoSeed: true, Configure: limit})
+	b := testenv.New(t, tg, testenv.Options{NoSeed: true, Configure: limit})
+	post := func(e *testenv.Env, client string) int {
+		req := httptest.NewRequest("POST", "/api/v1/petitions", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", client)
+		resp := e.Do(req)
+		readAll(t, resp)
+		return resp.StatusCode
+	}
+	for i, e := range []*testenv.Env{a, b, a} {
+		if got := post(e, "203.0.113.7"); got != http.StatusBadRequest {
+			t.Fatalf("submission %d: %d", i+1, got)
+		}
+	}
+	for i, e := range []*testenv.Env{b, a} {
+		if got := post(e, "203.0.113.7"); got != http.StatusTooManyRequests {
+			t.Fatalf("submission %d over the shared limit: %d", i+4, got)
+		}
+	}
+	if got := post(b, "203.0.113.8"); got != http.StatusBadRequest {
+		t.Fatalf("another client: %d", got)
 	}
 }
 

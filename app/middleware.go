@@ -193,11 +193,11 @@ func limitBody(n int) fiber.Handler {
 }
 
 // rateLimit limits a route group per client IP (429 with Retry-After).
-// Counters live in each instance's memory: a limit of N per instance is
-// what a load balancer in front of k instances gives k·N. Routes that share
-// a name share one counter (the web form and the API draw on the same
-// submission allowance). Routes are built in New, before serving, so the
-// map needs no lock.
+// Routes that share a name share one counter (the web form and the API draw
+// on the same submission allowance). On PostgreSQL the counters live in the
+// database, so instances behind a load balancer enforce one limit
+// (sharedLimit); SQLite runs one instance and counts in memory. Routes are
+// built in New, before serving, so the map needs no lock.
 func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
 	if r.Off() {
 		return func(c *fiber.Ctx) error { return c.Next() }
@@ -208,21 +208,32 @@ func (s *Server) rateLimit(name string, r Rate) fiber.Handler {
 	if s.limiters == nil {
 		s.limiters = map[string]fiber.Handler{}
 	}
-	h := limiter.New(limiter.Config{
-		Max:          r.N,
-		Expiration:   r.Per,
-		KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + s.clientIP(c) },
-		LimitReached: func(c *fiber.Ctx) error {
-			secs := c.GetRespHeader(fiber.HeaderRetryAfter)
-			if secs == "" {
-				secs = strconv.Itoa(int(r.Per.Seconds()))
-				c.Set(fiber.HeaderRetryAfter, secs)
-			}
-			return &fiber.Error{Code: fiber.StatusTooManyRequests, Message: secs}
-		},
-	})
+	var h fiber.Handler
+	if s.sharedCounters() {
+		h = s.sharedLimit(name, r)
+	} else {
+		h = limiter.New(limiter.Config{
+			Max:          r.N,
+			Expiration:   r.Per,
+			KeyGenerator: func(c *fiber.Ctx) string { return name + "|" + s.clientIP(c) },
+			LimitReached: func(c *fiber.Ctx) error {
+				secs := c.GetRespHeader(fiber.HeaderRetryAfter)
+				if secs == "" {
+					secs = strconv.Itoa(int(r.Per.Seconds()))
+					c.Set(fiber.HeaderRetryAfter, secs)
+				}
+				return tooManyRequests(secs)
+			},
+		})
+	}
 	s.limiters[name] = h
 	return h
+}
+
+// tooManyRequests is the 429 every limiter answers; the error handler
+// words it (the message carries the seconds to wait).
+func tooManyRequests(retryAfter string) error {
+	return &fiber.Error{Code: fiber.StatusTooManyRequests, Message: retryAfter}
 }
 
 // static serves the embedded assets with a short cache.

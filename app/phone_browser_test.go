@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,6 +38,15 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Every page says its language, has a title of its own and one
+		// main heading.
+		shape, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[document.documentElement.lang, document.title, document.querySelectorAll("h1").length].join("|")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parts := strings.Split(shape, "|"); parts[0] != "vi" && parts[0] != "en" || parts[1] == "" || parts[2] != "1" {
+			t.Errorf("%s: lang %q, title %q, %s h1 (want vi or en, a title, one h1)", path, parts[0], parts[1], parts[2])
 		}
 		if dir := os.Getenv("PAKN_SCREENSHOTS"); dir != "" && w <= 375 {
 			// Every page, for a person to look at.

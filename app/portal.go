@@ -116,7 +116,7 @@ func (s *Server) embedSearch(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		cats, units := s.Search.names(c.UserContext())
+		cats, units := s.searchNames.get(c.UserContext(), s.Store)
 		data["Hits"] = s.hitViews(hits, cats, units)
 		data["Searched"] = true
 		data["More"] = res.Total > uint64(len(hits))

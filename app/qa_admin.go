@@ -11,6 +11,7 @@ import (
 
 	"pakn/models"
 	"pakn/search"
+	"pakn/search/searchrt"
 )
 
 // LimitImport caps an uploaded FAQ file.
@@ -28,6 +29,7 @@ func (s *Server) qaAdminRoutes() {
 	a.Post("/admin/faq/:id<int>", limitBody(LimitForm), faq, s.adminFAQUpdate)
 	a.Post("/admin/faq/:id<int>/publish", limitBody(LimitForm), faq, s.adminFAQPublish)
 	a.Post("/admin/faq/:id<int>/unpublish", limitBody(LimitForm), faq, s.adminFAQUnpublish)
+	a.Post("/admin/faq/:id<int>/release", limitBody(LimitForm), faq, s.adminFAQRelease)
 	syn := s.requireUser(models.RoleCoordinator, models.RoleAdmin)
 	a.Get("/admin/synonyms", syn, s.adminSynonyms)
 	a.Post("/admin/synonyms", limitBody(LimitForm), syn, s.adminSynonymsSave)
@@ -104,10 +106,36 @@ type faqForm struct {
 }
 
 func (s *Server) renderFAQForm(c *fiber.Ctx, status int, form faqForm, e *models.FAQEntry, verr *models.ValidationError) error {
+	return s.renderFAQFormPage(c, status, form, e, verr, false)
+}
+
+// renderFAQFormPage is renderFAQForm; refused shows the publication
+// guard's findings in the form's text as the reason publishing was refused,
+// else a draft's stored text gets them as a warning.
+func (s *Server) renderFAQFormPage(c *fiber.Ctx, status int, form faqForm, e *models.FAQEntry, verr *models.ValidationError, refused bool) error {
 	v := viewerOf(c)
 	data, err := s.faqFormRefs(c, v)
 	if err != nil {
 		return err
+	}
+	if refused || (e != nil && e.Status == models.FAQDraft) {
+		q, a := models.CleanText(form.Question), models.CleanText(form.Answer)
+		itemID, releaseURL := "", ""
+		if e != nil {
+			itemID = models.FAQItemID(e.ID)
+			if models.FAQMayPublish(v, e.UnitID) {
+				releaseURL = fmt.Sprintf("/admin/faq/%d/release", e.ID)
+			}
+			if !refused {
+				q, a = e.Question, e.Answer
+			}
+		}
+		fields := models.FAQPublicFields(q, a)
+		fs, err := s.Store.PersonalDataOf(c.UserContext(), itemID, fields)
+		if err != nil {
+			return err
+		}
+		data["PD"] = personalDataView(fields, fs, refused, releaseURL)
 	}
 	data["Form"] = form
 	data["Entry"] = e
@@ -164,6 +192,9 @@ func (s *Server) adminFAQCreate(c *fiber.Ctx) error {
 	if verr, ok := models.AsValidation(err); ok {
 		return s.renderFAQForm(c, fiber.StatusBadRequest, form, nil, verr)
 	}
+	if _, ok := models.AsPersonalData(err); ok {
+		return s.renderFAQFormPage(c, fiber.StatusConflict, form, nil, nil, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -208,6 +239,14 @@ func (s *Server) adminFAQUpdate(c *fiber.Ctx) error {
 		form.Status = cur.Status
 		return s.renderFAQForm(c, fiber.StatusBadRequest, form, cur, verr)
 	}
+	if _, ok := models.AsPersonalData(err); ok {
+		cur, gerr := s.Store.GetFAQ(c.UserContext(), v, id)
+		if gerr != nil {
+			return gerr
+		}
+		form.Status = cur.Status
+		return s.renderFAQFormPage(c, fiber.StatusConflict, form, cur, nil, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -217,10 +256,38 @@ func (s *Server) adminFAQUpdate(c *fiber.Ctx) error {
 
 func (s *Server) adminFAQPublish(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
-	if _, err := s.Store.PublishFAQ(c.UserContext(), viewerOf(c), id); err != nil {
+	_, err := s.Store.PublishFAQ(c.UserContext(), viewerOf(c), id)
+	if _, ok := models.AsPersonalData(err); ok {
+		e, gerr := s.Store.GetFAQ(c.UserContext(), viewerOf(c), id)
+		if gerr != nil {
+			return gerr
+		}
+		return s.renderFAQFormPage(c, fiber.StatusConflict, faqFormOf(e), e, nil, true)
+	}
+	if err != nil {
 		return err
 	}
 	s.notifySearch()
+	return c.Redirect(fmt.Sprintf("/admin/faq/%d", id), fiber.StatusSeeOther)
+}
+
+// adminFAQRelease releases one exact finding of the publication guard.
+func (s *Server) adminFAQRelease(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
+	v := viewerOf(c)
+	in := models.ReleaseInput{Kind: strings.Clone(c.FormValue("kind")), Text: strings.Clone(c.FormValue("text")),
+		Reason: strings.Clone(c.FormValue("reason"))}
+	err := s.Store.ReleaseFAQFinding(c.UserContext(), v, id, in)
+	if verr, ok := models.AsValidation(err); ok {
+		e, gerr := s.Store.GetFAQ(c.UserContext(), v, id)
+		if gerr != nil {
+			return gerr
+		}
+		return s.renderFAQForm(c, fiber.StatusBadRequest, faqFormOf(e), e, verr)
+	}
+	if err != nil {
+		return err
+	}
 	return c.Redirect(fmt.Sprintf("/admin/faq/%d", id), fiber.StatusSeeOther)
 }
 
@@ -309,7 +376,7 @@ func (s *Server) adminSynonymsSave(c *fiber.Ctx) error {
 		return s.renderAdmin(c, fiber.StatusBadRequest, "admin_synonyms", s.t(c, "admin.synonyms.heading"), fiber.Map{
 			"Text": text, "Error": err.Error()})
 	}
-	if err := s.Store.ReplaceSynonyms(c.UserContext(), viewerOf(c), synonymRules(parsed)); err != nil {
+	if err := s.Store.ReplaceSynonyms(c.UserContext(), viewerOf(c), searchrt.SynonymRules(parsed)); err != nil {
 		return err
 	}
 	if s.Search != nil {

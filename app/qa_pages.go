@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -27,21 +29,20 @@ func (s *Server) qaRoutes() {
 	s.qaAdminRoutes()
 }
 
-// names maps category and unit codes to names for facets; refreshed each
-// minute (they change rarely, and every search needs them).
+// nameCache maps category and unit codes to names for facets; refreshed
+// each minute (they change rarely, and every search needs them). The zero
+// value is ready.
 type nameCache struct {
-	mu           sync.Mutex
-	at           time.Time
-	cats, units  map[string]string
-	store        *models.Store
-	refreshEvery time.Duration
+	mu          sync.Mutex
+	at          time.Time
+	cats, units map[string]string
 }
 
-func (n *nameCache) get(ctx context.Context) (cats, units map[string]string) {
+func (n *nameCache) get(ctx context.Context, store *models.Store) (cats, units map[string]string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.cats == nil || time.Since(n.at) > n.refreshEvery {
-		c, u, err := n.store.NameMaps(ctx)
+	if n.cats == nil || time.Since(n.at) > time.Minute {
+		c, u, err := store.NameMaps(ctx)
 		if err == nil {
 			n.cats, n.units, n.at = c, u, time.Now()
 		} else if n.cats == nil {
@@ -49,11 +50,6 @@ func (n *nameCache) get(ctx context.Context) (cats, units map[string]string) {
 		}
 	}
 	return n.cats, n.units
-}
-
-func (rt *SearchRuntime) names(ctx context.Context) (cats, units map[string]string) {
-	rt.namesOnce.Do(func() { rt.nameCache = &nameCache{store: rt.store, refreshEvery: time.Minute} })
-	return rt.nameCache.get(ctx)
 }
 
 // searchQuery reads the query string; bad says which parameter is invalid.
@@ -136,7 +132,7 @@ func (s *Server) runSearch(c *fiber.Ctx, q search.Query) (search.Result, error) 
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
-	return s.Search.Index.Search(ctx, q)
+	return s.Search.Search(ctx, q)
 }
 
 func (s *Server) apiSearch(c *fiber.Ctx) error {
@@ -148,7 +144,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cats, units := s.Search.names(c.UserContext())
+	cats, units := s.searchNames.get(c.UserContext(), s.Store)
 	out := apiSearchResult{Total: res.Total, Page: res.Page, PerPage: res.PerPage, Hits: make([]apiHit, 0, len(res.Hits)),
 		Facets: map[string][]apiFacet{}}
 	for _, h := range res.Hits {
@@ -179,15 +175,14 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	buf, _ := s.jsonBufs.Get().(*[]byte)
-	if buf == nil {
-		buf = new([]byte)
+	// encoding/json: the hand-written encoder it replaced saved 1–2 % of
+	// a request's CPU (BENCHMARKS.md, issue 14), under the 5 % that would
+	// pay for keeping one.
+	body, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("search answer: %w", err)
 	}
-	*buf = out.appendJSON((*buf)[:0])
-	c.Response().SetBody(*buf)
-	if cap(*buf) <= 256<<10 { // an unusually large answer is not kept
-		s.jsonBufs.Put(buf)
-	}
+	c.Response().SetBody(body)
 	return nil
 }
 
@@ -258,7 +253,7 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cats, units := s.Search.names(c.UserContext())
+	cats, units := s.searchNames.get(c.UserContext(), s.Store)
 	hits := s.hitViews(res.Hits, cats, units)
 	var groups []facetGroup
 	for _, g := range []struct {

@@ -21,6 +21,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/search/searchrt"
 
 	"gorm.io/gorm"
 )
@@ -29,12 +30,12 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // qaEnv is a seeded server with a search index built from its database.
 // Tests drive the Syncer by hand (SyncOnce) instead of running it.
-func qaEnv(t *testing.T, tg testdb.Target) (*testenv.Env, *app.SearchRuntime) {
+func qaEnv(t *testing.T, tg testdb.Target) (*testenv.Env, *searchrt.Runtime) {
 	t.Helper()
-	var rt *app.SearchRuntime
+	var rt *searchrt.Runtime
 	e := testenv.New(t, tg, testenv.Options{Deps: func(d *app.Deps) {
 		var err error
-		rt, err = app.OpenSearch(context.Background(), d.Store, filepath.Join(tg.DataDir, "index"), quiet(), app.SearchOptions{})
+		rt, err = searchrt.Open(context.Background(), d.Store, filepath.Join(tg.DataDir, "index"), quiet(), searchrt.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +48,7 @@ func qaEnv(t *testing.T, tg testdb.Target) (*testenv.Env, *app.SearchRuntime) {
 	return e, rt
 }
 
-func syncOnce(t *testing.T, rt *app.SearchRuntime) {
+func syncOnce(t *testing.T, rt *searchrt.Runtime) {
 	t.Helper()
 	if _, err := rt.Syncer.SyncOnce(context.Background()); err != nil {
 		t.Fatal(err)
@@ -302,7 +303,7 @@ func TestSearchFollowsDatabase(t *testing.T) {
 		}
 
 		// A second instance with an empty data folder builds its own index.
-		rt2, err := app.OpenSearch(ctx, e.Store, filepath.Join(t.TempDir(), "index"), quiet(), app.SearchOptions{})
+		rt2, err := searchrt.Open(ctx, e.Store, filepath.Join(t.TempDir(), "index"), quiet(), searchrt.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +326,7 @@ func TestSearchFollowsDatabase(t *testing.T) {
 		for name, aside := range map[string]func(dir string) func(context.Context) error{
 			"aside": func(dir string) func(context.Context) error {
 				return func(ctx context.Context) error {
-					handed, err := app.Reindex(ctx, e.Store, dir, nil)
+					handed, err := searchrt.Reindex(ctx, e.Store, dir, nil)
 					if err == nil && !handed {
 						err = fmt.Errorf("not handed over")
 					}
@@ -338,7 +339,7 @@ func TestSearchFollowsDatabase(t *testing.T) {
 		} {
 			dir := filepath.Join(t.TempDir(), "index")
 			var logged bytes.Buffer
-			rt3, err := app.OpenSearch(ctx, e.Store, dir, slog.New(slog.NewTextHandler(&logged, nil)), app.SearchOptions{BuildAside: aside(dir)})
+			rt3, err := searchrt.Open(ctx, e.Store, dir, slog.New(slog.NewTextHandler(&logged, nil)), searchrt.Options{BuildAside: aside(dir)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -365,7 +366,7 @@ func TestFarBehindIndexIsRebuilt(t *testing.T) {
 		e, rt := qaEnv(t, tg)
 		ctx := context.Background()
 		dir := filepath.Join(t.TempDir(), "index")
-		first, err := app.OpenSearch(ctx, e.Store, dir, quiet(), app.SearchOptions{})
+		first, err := searchrt.Open(ctx, e.Store, dir, quiet(), searchrt.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,11 +394,11 @@ func TestFarBehindIndexIsRebuilt(t *testing.T) {
 			}
 			var logged bytes.Buffer
 			var aside int
-			again, err := app.OpenSearch(ctx, e.Store, cdir, slog.New(slog.NewTextHandler(&logged, nil)), app.SearchOptions{
+			again, err := searchrt.Open(ctx, e.Store, cdir, slog.New(slog.NewTextHandler(&logged, nil)), searchrt.Options{
 				CatchUpLimit: c.limit,
 				BuildAside: func(ctx context.Context) error {
 					aside++
-					_, err := app.Reindex(ctx, e.Store, cdir, nil)
+					_, err := searchrt.Reindex(ctx, e.Store, cdir, nil)
 					return err
 				}})
 			if err != nil {
@@ -599,7 +600,10 @@ func TestSearchImportedCorpus(t *testing.T) {
 		defer f.Close()
 		res, err := e.Store.ImportFAQ(context.Background(), f, models.FAQFormatJSONL, models.FAQImportOptions{
 			Actor: models.Viewer{Role: models.RoleCoordinator, Name: "test"}})
-		if err != nil || res.Created != 160 || len(res.Errors) != 0 {
+		// The corpus holds one real-looking name in a question ("hộ ông
+		// Trần Văn Hùng"): the publication guard reports that row and skips it.
+		if err != nil || res.Created != 159 || len(res.Errors) != 1 || res.Errors[0].Ref != "faq-043" ||
+			res.Errors[0].Key != "err.personal_data" || res.Errors[0].Field != "question" {
 			t.Fatalf("import: %+v %v", res, err)
 		}
 		syncOnce(t, rt)

@@ -285,3 +285,61 @@ func TestReceiptPostRedirectGet(t *testing.T) {
 		}
 	})
 }
+
+// A form that comes back with errors keeps the files chosen (held for the
+// next post, listed with a box to keep each) and its summary names each
+// field.
+func TestFormsKeepFiles(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		c := e.NewClient()
+		c.Get("/submit")
+		form := url.Values{
+			"kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},
+			"title": {"Đèn đường hỏng"}, "content": {"Đèn đường trên tỉnh lộ 830 hỏng nhiều ngày, đề nghị sửa."},
+			"petitioner_address": {"Ấp 1, xã Lương Hòa"}, "phone": {"0987654321"}, "privacy_consent": {"1"},
+		}
+		resp, body := multipartPost(t, c, "/submit", cloneValues(form), map[string][]byte{"don-de-nghi.png": pngBytes, "virus.exe": []byte("MZ\x90\x00")})
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("without a name: %d", resp.StatusCode)
+		}
+		if !strings.Contains(body, `<a href="#f-petitioner.name">Họ và tên: `) {
+			t.Errorf("the error summary does not name the field:\n%s", regexp.MustCompile(`(?s)<div class="alert error".*?</div>`).FindString(body))
+		}
+		token := regexp.MustCompile(`name="held" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+		if token == nil || !strings.Contains(body, `name="held_keep" value="0" checked> don-de-nghi.png`) || strings.Contains(body, "virus.exe</label>") {
+			t.Fatalf("the form does not hold the acceptable file:\n%s", regexp.MustCompile(`(?s)<fieldset class="held-files">.*?</fieldset>`).FindString(body))
+		}
+		// Sent again with the name, no new file, the held one kept.
+		again := cloneValues(form)
+		again.Set("name", "Phạm Văn Bình")
+		again.Set("held", token[1])
+		again.Set("held_keep", "0")
+		page := c.Receipt(multipartPost(t, c, "/submit", again, nil))
+		code := receiptC.FindStringSubmatch(page)[1]
+		var files []models.Attachment
+		if err := e.Store.DB.Joins("JOIN petitions ON petitions.id = attachments.petition_id").Where("petitions.code = ?", code).Find(&files).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 || files[0].Name != "don-de-nghi.png" || files[0].ContentType != models.TypePNG {
+			t.Errorf("attachments of %s: %+v, want the held PNG", code, files)
+		}
+		// The token is spent.
+		if held, _ := e.Store.HeldFiles(context.Background(), token[1]); len(held) != 0 {
+			t.Errorf("the token still holds %d files after the petition was sent", len(held))
+		}
+		// A file unticked is not sent.
+		resp, body = multipartPost(t, c, "/submit", cloneValues(form), map[string][]byte{"a.png": pngBytes})
+		token = regexp.MustCompile(`name="held" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+		dropped := cloneValues(form)
+		dropped.Set("name", "Phạm Văn Bình")
+		dropped.Set("held", token[1])
+		page = c.Receipt(multipartPost(t, c, "/submit", dropped, nil))
+		code = receiptC.FindStringSubmatch(page)[1]
+		var n int64
+		e.Store.DB.Model(&models.Attachment{}).Joins("JOIN petitions ON petitions.id = attachments.petition_id").Where("petitions.code = ?", code).Count(&n)
+		if n != 0 {
+			t.Errorf("an unticked held file was sent (%d files)", n)
+		}
+	})
+}

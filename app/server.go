@@ -5,14 +5,16 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
-	jsoniter "github.com/json-iterator/go"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -20,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/search/searchrt"
 	"pakn/views"
 )
 
@@ -39,7 +42,7 @@ type Deps struct {
 	// Ready adds checks to /readyz (e.g. the search index has caught up).
 	Ready []func(context.Context) error
 	// Search is the public Q&A index and its syncer (nil: search answers 503).
-	Search *SearchRuntime
+	Search *searchrt.Runtime
 }
 
 // Server is the HTTP application.
@@ -52,6 +55,11 @@ type Server struct {
 	assetVersion string
 	// limiters are the per-IP rate limiters by name (see rateLimit).
 	limiters map[string]fiber.Handler
+	// inFlight counts the requests being handled (boundInFlight).
+	inFlight atomic.Int64
+	// lastPrune is when this instance last dropped ended shared rate-limit
+	// windows (UnixNano; see pruneRequestCounts).
+	lastPrune atomic.Int64
 	// proxies are PAKN_TRUSTED_PROXIES, parsed (see clientIP).
 	proxies []*net.IPNet
 	// csp and cspEmbed are the Content-Security-Policy headers of every
@@ -61,9 +69,8 @@ type Server struct {
 	receipts cipher.AEAD
 	// figures are the current year's statistics, shared by / and /stats.
 	figures figures
-	// jsonBufs are buffers for the search API's answers (*[]byte; the
-	// answer is copied into the response).
-	jsonBufs sync.Pool
+	// searchNames are the category and unit names shown in facets.
+	searchNames nameCache
 }
 
 // New builds the Fiber application with every route.
@@ -83,6 +90,24 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, cat: cat, assetVersion: views.AssetVersion(), proxies: parseProxies(d.Config.TrustedProxies)}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pakn_http_requests_in_flight",
+		Help: "Requests being handled by this instance (bounded by PAKN_MAX_IN_FLIGHT).",
+	}, func() float64 { return float64(s.inFlight.Load()) }))
+	if d.Search != nil {
+		d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pakn_search_index_lag",
+			Help: "Published changes this instance's search index has not applied yet (-1 while it is being built).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			lag, err := d.Search.Lag(ctx)
+			if err != nil && lag >= 0 {
+				return -1
+			}
+			return float64(lag)
+		}))
+	}
 	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
 		return nil, err
 	}
@@ -122,6 +147,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.securityHeaders)
 	s.app.Use(s.compress())
 	s.app.Use(s.language)
+	s.app.Use(s.boundInFlight)
 	s.app.Use("/admin", s.loadSession)
 	s.app.Use(s.csrf)
 	s.routes()
@@ -145,7 +171,7 @@ func (s *Server) routes() {
 	s.useCORS()
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsHandler())
+	a.Get("/metrics", s.metricsAuth, s.metricsHandler())
 	a.Get("/favicon.ico", favicon)
 	a.Use("/static", staticCacheControl, s.static())
 
@@ -203,7 +229,10 @@ func (s *Server) templateFuncs() map[string]any {
 			}
 			return t.In(models.VietnamLocation()).Format(time.RFC3339)
 		},
-		"para":  paragraphs,
+		"para": paragraphs,
+		"kilobytes": func(n int) string {
+			return strconv.Itoa(max(1, (n+1023)/1024)) + " KB"
+		},
 		"audit": s.auditValue,
 		"deref": func(p *int64) int64 { // nil-safe, for ids in maps
 			if p == nil {

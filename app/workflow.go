@@ -29,6 +29,13 @@ func (s *Server) petitionPage(c *fiber.Ctx) error {
 // renderPetition shows the officials' page of a petition, with the form
 // values and errors of a failed action when there are some.
 func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[string]string, verr *models.ValidationError) error {
+	return s.renderPetitionPage(c, status, code, form, verr, false)
+}
+
+// renderPetitionPage is renderPetition; refused shows the publication
+// guard's findings as the reason a publication was refused (an alert)
+// rather than as a draft's warning.
+func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form map[string]string, verr *models.ValidationError, refused bool) error {
 	u := currentUser(c)
 	v := models.ViewerOf(u)
 	ctx := c.UserContext()
@@ -78,6 +85,11 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 	can["note"] = models.RoleMay(u.Role, models.ActNote)
 	_, attachOK := models.NextState(models.ActAttach, p.Status)
 	can["attach"] = models.RoleMay(u.Role, models.ActAttach) && attachOK == nil
+	_, releaseOK := models.NextState(models.ActRelease, p.Status)
+	releaseURL := ""
+	if models.RoleMay(u.Role, models.ActRelease) && releaseOK == nil {
+		releaseURL = "/admin/petitions/" + p.Code + "/" + models.ActRelease
+	}
 	cal, err := s.Store.Calendar(ctx)
 	if err != nil {
 		return err
@@ -94,6 +106,7 @@ func (s *Server) renderPetition(c *fiber.Ctx, status int, code string, form map[
 		"AssigneeID": assignee,
 		"D":          d, "P": p, "Timeline": s.officialTimeline(langOf(c), d.Timeline), "Form": form, "Errors": errs, "Can": can, "Units": units,
 		"Deadline":  models.DeadlineState(cal, p.DueAt, s.Store.Now()),
+		"PD":        personalDataView(models.PetitionPublicFields(p), d.PersonalData, refused, releaseURL),
 		"MaxExtend": models.DefaultExtensionMaxDays, "Similar": similar,
 	})
 }
@@ -145,6 +158,13 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 		_, err = s.Store.ReturnAnswer(ctx, v, code, fv("reason"))
 	case models.ActPublish:
 		_, err = s.Store.PublishAnswer(ctx, v, code)
+		if _, ok := models.AsPersonalData(err); ok {
+			// The findings themselves stay out of the log: they are personal data.
+			s.Log.Info("publication refused: personal data", "code", code, "user", u.ID)
+			return s.renderPetitionPage(c, fiber.StatusConflict, code, nil, nil, true)
+		}
+	case models.ActRelease:
+		_, err = s.Store.ReleaseAnswerFinding(ctx, v, code, models.ReleaseInput{Kind: fv("kind"), Text: fv("text"), Reason: fv("reason")})
 	case models.ActUnpublish:
 		_, err = s.Store.UnpublishAnswer(ctx, v, code)
 	case models.ActExtend:

@@ -148,6 +148,9 @@ type Runner struct {
 	sms    SMSSender // nil: no gateway configured
 	render *Renderer
 	jobs   []Job
+	// OnRun, when set, hears of every scheduled run this instance did
+	// (after taking the job's lock): metrics.
+	OnRun func(job string, took time.Duration, err error)
 }
 
 // New builds the runner with the standard jobs registered.
@@ -287,7 +290,11 @@ func (r *Runner) Start(only ...string) (*Scheduler, error) {
 		run, name := j.Run, j.Name
 		task := func(ctx context.Context) {
 			start := time.Now()
-			if err := run(ctx, r.Store.Now()); err != nil && ctx.Err() == nil {
+			err := run(ctx, r.Store.Now())
+			if r.OnRun != nil {
+				r.OnRun(name, time.Since(start), err)
+			}
+			if err != nil && ctx.Err() == nil {
 				r.Log.Error("job failed", "job", name, "err", err)
 				return
 			}

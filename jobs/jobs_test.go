@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,9 +235,16 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 	srv := startMailServer(t)
 	e.Submit(models.SubmitInput{})
 	var scheds []*jobs.Scheduler
+	var runs, failed atomic.Int64 // heard through OnRun (the metrics' hook)
 	for range 2 {
 		st := testenv.Open(t, tg)
 		r := newRunner(t, st, srv.url(), "")
+		r.OnRun = func(job string, took time.Duration, err error) {
+			if job != jobs.JobNotify || took <= 0 || err != nil {
+				failed.Add(1)
+			}
+			runs.Add(1)
+		}
 		r.Register(jobs.JobNotify, gocronEvery(150*time.Millisecond), r.Notify)
 		s, err := r.Start(jobs.JobNotify)
 		if err != nil {
@@ -259,6 +267,9 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 	}
 	if srv.total() != 1 {
 		t.Fatalf("transmissions: %d, want 1", srv.total())
+	}
+	if runs.Load() < 1 || failed.Load() != 0 {
+		t.Errorf("OnRun heard %d runs, %d of them wrong", runs.Load(), failed.Load())
 	}
 	if rows := outbox(t, e.Store); rows[0].Status != models.OutboxSent || rows[0].Attempts != 1 {
 		t.Errorf("row %+v", rows[0])

@@ -171,7 +171,8 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 			add("days_overdue", str(data["days_overdue"]))
 		}
 	}
-	for _, key := range []string{"reason", "message", "answer"} {
+	// A co-petitioner's notice carries the original's public answer only.
+	for _, key := range []string{"reason", "message", "answer", "public_answer"} {
 		if v := strings.TrimSpace(str(data[key])); v != "" {
 			d.Blocks = append(d.Blocks, block{Label: r.cat.T(lang, "mail.label."+key), Value: v, Lines: strings.Split(v, "\n")})
 		}

@@ -24,6 +24,9 @@ func all() []*gormigrate.Migration {
 		m0050IntakeIndexes(),
 		m0060PublishedIndexes(),
 		m0140PublicTitle(),
+		m0120RequestCounts(),
+		m0150HeldUploads(),
+		m0070PersonalData(),
 		m0075Privacy(),
 	}
 }

@@ -212,22 +212,33 @@ func (r *faqRefs) validate(in *FAQInput, defaultUnit *int64) (*Category, *Unit, 
 	return cat, unit, v
 }
 
+// faqTitleWords is the length of an entry's title, cut from its question.
+const faqTitleWords = 20
+
+// faqItemOf is the public copy of e (with Category and Unit loaded).
+func faqItemOf(e *FAQEntry, now time.Time) PublishedItem {
+	publishedAt := now
+	if e.PublishedAt != nil {
+		publishedAt = *e.PublishedAt
+	}
+	answered := e.UpdatedAt
+	return PublishedItem{
+		ID: FAQItemID(e.ID), Type: ItemFAQ, Ref: e.Ref,
+		Title:    FirstWords(e.Question, faqTitleWords),
+		Question: e.Question, Answer: e.Answer,
+		CategoryCode: e.Category.Code, CategoryName: e.Category.Name,
+		UnitCode: e.Unit.Code, UnitName: e.Unit.Name, Level: e.Unit.Level(),
+		AnsweredAt: &answered, PublishedAt: publishedAt,
+	}
+}
+
 // publishFAQTx writes the public copy of e (with Category and Unit loaded).
 func publishFAQTx(tx *gorm.DB, e *FAQEntry, now time.Time) error {
 	if e.PublishedAt == nil {
 		t := now
 		e.PublishedAt = &t
 	}
-	answered := e.UpdatedAt
-	item := PublishedItem{
-		ID: FAQItemID(e.ID), Type: ItemFAQ, Ref: e.Ref,
-		Title:    FirstWords(e.Question, 20),
-		Question: e.Question, Answer: e.Answer,
-		CategoryCode: e.Category.Code, CategoryName: e.Category.Name,
-		UnitCode: e.Unit.Code, UnitName: e.Unit.Name, Level: e.Unit.Level(),
-		AnsweredAt: &answered, PublishedAt: *e.PublishedAt,
-	}
-	if _, err := PublishItemTx(tx, item, now); err != nil {
+	if _, err := PublishItemTx(tx, faqItemOf(e, now), now); err != nil {
 		return err
 	}
 	return nil

@@ -76,6 +76,7 @@ func (e FAQRowError) String() string {
 		"faq.import.csv":     "not valid CSV",
 		"faq.import.header":  "the header row lacks a column",
 		"faq.import.nosheet": "the workbook has no rows",
+		"err.personal_data":  "personal data in a public field",
 	}[e.Key]
 	if msg == "" {
 		msg = e.Key
@@ -161,6 +162,21 @@ func (s *Store) ImportFAQ(ctx context.Context, r io.Reader, format string, opts 
 				res.Errors = append(res.Errors, FAQRowError{Line: row.Line, Ref: row.Ref, Field: f.Field, Key: f.Key, Params: f.Params})
 			}
 			continue
+		}
+		if !opts.Draft {
+			// The guard would refuse the row's publication, and with it
+			// the whole batch: report it here and skip it.
+			fs, err := s.faqRowPersonalData(ctx, row.FAQInput, opts.OnlyNew)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range fs {
+				res.Errors = append(res.Errors, FAQRowError{Line: row.Line, Ref: row.Ref, Field: f.Field, Key: "err.personal_data",
+					Params: map[string]any{"detail": string(f.Kind) + ": " + f.Text}})
+			}
+			if len(fs) > 0 {
+				continue
+			}
 		}
 		res2[row.Line] = resolved{cat, unit}
 		valid = append(valid, row)

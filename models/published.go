@@ -58,8 +58,13 @@ type PublishedChange struct {
 
 // PublishItemTx inserts or updates a published item with the next version,
 // appends it to the change feed and queues its portal push, all in the
-// caller's transaction. Text fields must already be the public versions.
+// caller's transaction. Text fields must already be the public versions:
+// the publication guard refuses (PersonalDataError) an item in whose public
+// fields the personal-data detector finds anything not released.
 func PublishItemTx(tx *gorm.DB, item PublishedItem, now time.Time) (PublishedItem, error) {
+	if err := guardPublicationTx(tx, item.ID, item.PublicFields()); err != nil {
+		return item, err
+	}
 	var prev PublishedItem
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", item.ID).First(&prev).Error
 	switch {
@@ -175,9 +180,55 @@ func (s *Store) MaxPublishedSeq(ctx context.Context) (int64, error) {
 	return *n, nil
 }
 
-// PublishedItems walks every public item (for reindexing), in id order.
+// PublishedItems walks every public item (for reindexing), in id order,
+// batch rows at a time. Rows are read with database/sql, not GORM: a
+// rebuild reads the whole table, and GORM's reflection per row was most of
+// the reading cost (BENCHMARKS.md, issue 14). Only the columns the index
+// uses are filled.
 func (s *Store) PublishedItems(ctx context.Context, batch int, fn func([]PublishedItem) error) error {
-	var rows []PublishedItem
-	return s.DB.WithContext(ctx).Where("withdrawn = ?", false).Order("id").
-		FindInBatches(&rows, batch, func(tx *gorm.DB, _ int) error { return fn(rows) }).Error
+	db, err := s.DB.DB()
+	if err != nil {
+		return fmt.Errorf("published items: %w", err)
+	}
+	ph := func(n int) string {
+		if s.Dialect == Postgres {
+			return fmt.Sprintf("$%d", n)
+		}
+		return "?"
+	}
+	query := "SELECT id, type, COALESCE(ref, ''), version, title, question, answer, COALESCE(category_code, ''), " +
+		"COALESCE(category_name, ''), COALESCE(unit_code, ''), COALESCE(unit_name, ''), COALESCE(level, ''), published_at " +
+		"FROM published_items WHERE withdrawn = " + ph(1) + " AND id > " + ph(2) + " ORDER BY id LIMIT " + ph(3)
+	after := ""
+	for {
+		rows, err := db.QueryContext(ctx, query, false, after, batch)
+		if err != nil {
+			return fmt.Errorf("published items after %q: %w", after, err)
+		}
+		items := make([]PublishedItem, 0, batch)
+		for rows.Next() {
+			var it PublishedItem
+			if err := rows.Scan(&it.ID, &it.Type, &it.Ref, &it.Version, &it.Title, &it.Question, &it.Answer,
+				&it.CategoryCode, &it.CategoryName, &it.UnitCode, &it.UnitName, &it.Level, &it.PublishedAt); err != nil {
+				rows.Close()
+				return fmt.Errorf("published items after %q: %w", after, err)
+			}
+			items = append(items, it)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("published items after %q: %w", after, err)
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		if err := fn(items); err != nil {
+			return err
+		}
+		if len(items) < batch {
+			return nil
+		}
+		after = items[len(items)-1].ID
+	}
 }

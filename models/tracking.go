@@ -15,6 +15,16 @@ type TrackedPetition struct {
 	Unit     Unit
 	Category Category
 	Timeline []Event
+	// Joined is set for a duplicate without an answer of its own.
+	Joined *JoinedAnswer
+}
+
+// JoinedAnswer is what a co-petitioner may see of the original: its code
+// and, once published, its reviewed public answer. Never its private
+// answer, never its petitioner.
+type JoinedAnswer struct {
+	OriginalCode string
+	Public       *PublishedItem // nil until published
 }
 
 // NormalizeCode accepts a code typed in lower case or with spaces.
@@ -56,11 +66,22 @@ func (s *Store) PetitionForCitizen(ctx context.Context, code, secret string) (*T
 	if err := db.Where("petition_id = ? AND public = ?", p.ID, true).Order("at, id").Find(&t.Timeline).Error; err != nil {
 		return nil, fmt.Errorf("track %s: timeline: %w", code, err)
 	}
+	if p.DuplicateOf != nil && !p.AnswerVisible() {
+		var orig Petition
+		if err := db.Select("id", "code").First(&orig, *p.DuplicateOf).Error; err != nil {
+			return nil, fmt.Errorf("track %s: original: %w", code, err)
+		}
+		pub, err := publicAnswerTx(db, orig.ID)
+		if err != nil {
+			return nil, fmt.Errorf("track %s: %w", code, err)
+		}
+		t.Joined = &JoinedAnswer{OriginalCode: orig.Code, Public: pub}
+	}
 	return t, nil
 }
 
-// AnswerVisible tells whether the citizen may read the answer yet.
+// AnswerVisible tells whether the citizen may read the petition's own
+// answer yet (a duplicate has none unless its unit answered it itself).
 func (p *Petition) AnswerVisible() bool {
-	// A duplicate's petitioner receives the original's answer.
-	return (p.Status == StatusAnswered || p.Status == StatusPublished || p.Status == StatusDuplicate && p.AnsweredAt != nil) && p.Answer != ""
+	return (p.Status == StatusAnswered || p.Status == StatusPublished) && p.Answer != ""
 }

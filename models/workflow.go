@@ -203,7 +203,9 @@ func closeClock(a *actionCtx) {
 }
 
 // MarkDuplicate links a petition to the original it repeats; the original
-// counts its co-petitioners and they all receive its answer.
+// counts its co-petitioners. A co-petitioner never receives the original's
+// private answer or anyone's details: only its reviewed public answer once
+// published (now, if it is already), else a notice of the link.
 func (s *Store) MarkDuplicate(ctx context.Context, v Viewer, code, originalCode string) (*Petition, error) {
 	originalCode = NormalizeCode(originalCode)
 	if err := required("of", originalCode, 32).Err(); err != nil {
@@ -238,10 +240,12 @@ func (s *Store) MarkDuplicate(ctx context.Context, v Viewer, code, originalCode 
 		closeClock(a)
 		a.event("duplicate", "", orig.Code, "", true)
 		data := map[string]any{"original": orig.Code}
-		if orig.AnswerVisible() {
-			// The original is answered already: this petitioner gets it now.
-			a.p.Answer, a.p.AnsweredAt = orig.Answer, orig.AnsweredAt
-			data["answer"] = orig.Answer
+		pub, err := publicAnswerTx(a.tx, orig.ID)
+		if err != nil {
+			return err
+		}
+		if pub != nil {
+			data["public_answer"] = pub.Answer
 		}
 		return a.notice("duplicate", data)
 	})
@@ -386,8 +390,8 @@ func SubjectOf(p *Petition) RedactSubject {
 	return RedactSubject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}
 }
 
-// ApproveAnswer sends the drafted answer to the citizen and to every
-// co-petitioner whose petition was marked as its duplicate.
+// ApproveAnswer sends the drafted answer to the citizen. Co-petitioners
+// get nothing of it: they receive the public answer when it is published.
 func (s *Store) ApproveAnswer(ctx context.Context, v Viewer, code string) (*Petition, error) {
 	return s.act(ctx, v, code, ActApprove, func(a *actionCtx) error {
 		p := a.p
@@ -397,26 +401,7 @@ func (s *Store) ApproveAnswer(ctx context.Context, v Viewer, code string) (*Peti
 		p.AnsweredAt = &a.now
 		closeClock(a)
 		a.event("answered", "", "", "", true)
-		if err := a.notice("answered", map[string]any{"answer": p.Answer}); err != nil {
-			return err
-		}
-		var dups []Petition
-		if err := a.tx.Where("duplicate_of = ?", p.ID).Find(&dups).Error; err != nil {
-			return err
-		}
-		for i := range dups {
-			d := &dups[i]
-			if err := a.tx.Model(d).Updates(map[string]any{"answer": p.Answer, "answered_at": a.now}).Error; err != nil {
-				return err
-			}
-			d.Answer = p.Answer
-			a.events = append(a.events, Event{PetitionID: &d.ID, At: a.now, ActorID: &v.ID, ActorName: v.Name,
-				Type: "answered", ToValue: p.Code, Public: true})
-			if err := enqueueCitizenNotice(a.tx, d, "answered", map[string]any{"answer": p.Answer, "original": p.Code}, a.now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return a.notice("answered", map[string]any{"answer": p.Answer})
 	})
 }
 
@@ -457,14 +442,10 @@ func (s *Store) PublishAnswer(ctx context.Context, v Viewer, code string) (*Peti
 		if err := a.tx.First(&unit, p.UnitID).Error; err != nil {
 			return err
 		}
-		item := PublishedItem{
-			ID: AnswerItemID(p.ID), Type: ItemAnswer,
-			Title:    PublicTitleOf(p),
-			Question: p.PublicQuestion, Answer: p.PublicAnswer,
-			CategoryCode: cat.Code, CategoryName: cat.Name,
-			UnitCode: unit.Code, UnitName: unit.Name, Level: unit.Level(),
-			AskedAt: &p.ReceivedAt, AnsweredAt: p.AnsweredAt, PublishedAt: a.now,
-		}
+		item := answerItemOf(p)
+		item.CategoryCode, item.CategoryName = cat.Code, cat.Name
+		item.UnitCode, item.UnitName, item.Level = unit.Code, unit.Name, unit.Level()
+		item.PublishedAt = a.now
 		legacy, err := consentBeforeWiderReach(a.tx, p)
 		if err != nil {
 			return err
@@ -475,9 +456,57 @@ func (s *Store) PublishAnswer(ctx context.Context, v Viewer, code string) (*Peti
 		}
 		p.PublishedAt = &a.now
 		a.event("published", "", AnswerItemID(p.ID), "", true)
-		return nil
+		return notifyDuplicatesTx(a, item)
 	})
 }
+
+// notifyDuplicatesTx sends the published answer, the public version only,
+// to the co-petitioners still waiting on this original (once each: the
+// notice's key has no version).
+func notifyDuplicatesTx(a *actionCtx, item PublishedItem) error {
+	var dups []Petition
+	if err := a.tx.Where("duplicate_of = ? AND status = ?", a.p.ID, StatusDuplicate).Order("id").Find(&dups).Error; err != nil {
+		return fmt.Errorf("duplicates of %s: %w", a.p.Code, err)
+	}
+	for i := range dups {
+		d := &dups[i]
+		a.events = append(a.events, Event{PetitionID: &d.ID, At: a.now, ActorID: &a.v.ID, ActorName: a.v.Name,
+			Type: "original_published", ToValue: a.p.Code, Public: true})
+		data := map[string]any{"original": a.p.Code, "public_answer": item.Answer}
+		if err := enqueueCitizenNotice(a.tx, d, "duplicate_published", data, a.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publicAnswerTx is the published (not withdrawn) answer of a petition, or nil.
+func publicAnswerTx(tx *gorm.DB, petitionID int64) (*PublishedItem, error) {
+	var it PublishedItem
+	err := tx.Where("id = ? AND withdrawn = ?", AnswerItemID(petitionID), false).Limit(1).Find(&it).Error
+	if err != nil {
+		return nil, fmt.Errorf("public answer of %d: %w", petitionID, err)
+	}
+	if it.ID == "" {
+		return nil, nil
+	}
+	return &it, nil
+}
+
+// answerItemOf is the public copy of a petition's answer, less its
+// category and unit: only the reviewed public versions.
+func answerItemOf(p *Petition) PublishedItem {
+	return PublishedItem{
+		ID: AnswerItemID(p.ID), Type: ItemAnswer,
+		Title:    PublicTitleOf(p),
+		Question: p.PublicQuestion, Answer: p.PublicAnswer,
+		AskedAt: &p.ReceivedAt, AnsweredAt: p.AnsweredAt,
+	}
+}
+
+// PetitionPublicFields are the texts of a petition that its publication
+// would make public, as the guard checks them.
+func PetitionPublicFields(p *Petition) []PublicField { return answerItemOf(p).PublicFields() }
 
 // consentBeforeWiderReach tells whether the petitioner consented to
 // publication before the consent text named search engines and portals
@@ -579,6 +608,9 @@ type PetitionDetail struct {
 	UnitStaff      []User
 	Published      *PublishedItem
 	Rating         *Rating
+	// PersonalData is what the publication guard would refuse in the
+	// public versions now (not yet published): shown as a warning.
+	PersonalData []PersonalDataFinding
 }
 
 // PetitionForOfficial reads a petition's page within the viewer's scope and
@@ -657,6 +689,11 @@ func (s *Store) PetitionForOfficial(ctx context.Context, v Viewer, code string) 
 		d.Rating = &r
 	}
 	d.Actions = AvailableActions(v, &p)
+	if p.PublishedAt == nil && (p.PublicQuestion != "" || p.PublicAnswer != "") {
+		if d.PersonalData, err = s.PersonalDataOf(ctx, AnswerItemID(p.ID), PetitionPublicFields(&p)); err != nil {
+			return nil, err
+		}
+	}
 	if !d.IdentityHidden {
 		// Reading the petitioner's details is itself audited.
 		ev := Event{PetitionID: &p.ID, At: s.now(), ActorID: &v.ID, ActorName: v.Name, Type: "details_viewed"}

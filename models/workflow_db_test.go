@@ -163,7 +163,8 @@ func TestWorkflowClockAndPublication(t *testing.T) {
 			}
 		}
 
-		// A co-petitioner's duplicate receives the original's answer.
+		// A co-petitioner's duplicate never receives the original's private
+		// answer: only its public answer, once published.
 		dup := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai",
 			Petitioner: models.PetitionerInput{Name: "Trần Thị Bình", Phone: "0912345678", Address: "Ấp 3"}})
 		if _, err := st.MarkDuplicate(ctx, officer, dup.Petition.Code, dup.Petition.Code); err == nil {
@@ -193,10 +194,11 @@ func TestWorkflowClockAndPublication(t *testing.T) {
 			t.Fatalf("after approve: %s %v %v", p.Status, p.AnsweredAt, p.DueAt)
 		}
 		tp, err := st.PetitionForCitizen(ctx, dup.Petition.Code, dup.Secret)
-		if err != nil || !tp.Petition.AnswerVisible() || !strings.Contains(tp.Petition.Answer, "quý II") {
-			t.Fatalf("co-petitioner does not see the answer: %v %+v", err, tp)
+		if err != nil || tp.Petition.AnswerVisible() || tp.Petition.Answer != "" || tp.Joined == nil ||
+			tp.Joined.OriginalCode != code || tp.Joined.Public != nil {
+			t.Fatalf("co-petitioner before publication: %v %+v", err, tp)
 		}
-		if s := outboxStages(t, st, &dup.Petition); s["answered"] != 1 {
+		if s := outboxStages(t, st, &dup.Petition); s["answered"] != 0 || s["duplicate"] != 1 {
 			t.Fatalf("co-petitioner's notices: %v", s)
 		}
 		if s := outboxStages(t, st, p); s["accepted"] != 1 || s["info_requested"] != 1 || s["answered"] != 1 {
@@ -217,6 +219,20 @@ func TestWorkflowClockAndPublication(t *testing.T) {
 		for _, leak := range []string{"Nguyễn Văn An", "0901234567", "an@example.vn"} {
 			if strings.Contains(item.Title+item.Question+item.Answer, leak) {
 				t.Fatalf("published item leaks %q", leak)
+			}
+		}
+		tp, err = st.PetitionForCitizen(ctx, dup.Petition.Code, dup.Secret)
+		if err != nil || tp.Joined == nil || tp.Joined.Public == nil || tp.Joined.Public.Answer != p.PublicAnswer || tp.Petition.Answer != "" {
+			t.Fatalf("co-petitioner after publication: %v %+v", err, tp)
+		}
+		if s := outboxStages(t, st, &dup.Petition); s["duplicate_published"] != 1 || s["answered"] != 0 {
+			t.Fatalf("co-petitioner's notices after publication: %v", s)
+		}
+		var dupNotices []models.OutboxMessage
+		st.DB.Where("petition_id = ?", dup.Petition.ID).Find(&dupNotices)
+		for _, m := range dupNotices {
+			if strings.Contains(m.Data, "Nguyễn Văn An") || strings.Contains(m.Data, sub.Petition.PetitionerName) {
+				t.Fatalf("co-petitioner's notice %s carries the original's private answer or petitioner: %s", m.Template, m.Data)
 			}
 		}
 		if _, err := st.UnpublishAnswer(ctx, officer, code); !errors.Is(err, models.ErrForbidden) {

@@ -19,6 +19,8 @@ const (
 	ActExtend      = "extend"
 	ActNote        = "note"
 	ActAttach      = "attach"
+	// ActRelease releases one exact finding of the publication guard.
+	ActRelease = "release"
 
 	// The citizen's steps (with code and secret, no role).
 	ActSupplyInfo = "supply-info"
@@ -66,7 +68,8 @@ func workflowTable(action string) (transition, bool) {
 	case ActRequestInfo:
 		return transition{[]string{StatusAccepted}, StatusAwaitingInfo, unitRoles}, true
 	case ActDraft:
-		return transition{[]string{StatusAccepted, StatusDrafted}, StatusDrafted, unitRoles}, true
+		// A duplicate may still get an answer of its own.
+		return transition{[]string{StatusAccepted, StatusDrafted, StatusDuplicate}, StatusDrafted, unitRoles}, true
 	case ActApprove:
 		return transition{[]string{StatusDrafted}, StatusAnswered, []string{RoleLeader}}, true
 	case ActReturn:
@@ -77,6 +80,8 @@ func workflowTable(action string) (transition, bool) {
 		return transition{[]string{StatusAnswered}, StatusPublished, []string{RoleLeader}}, true
 	case ActUnpublish:
 		return transition{[]string{StatusPublished}, StatusAnswered, []string{RoleLeader, RoleCoordinator}}, true
+	case ActRelease:
+		return transition{[]string{StatusDrafted, StatusAnswered}, "", []string{RoleLeader}}, true
 	case ActNote:
 		return transition{nil, "", triageRoles}, true
 	case ActAttach:

@@ -101,6 +101,12 @@ func benchSource(yield func(Item) error) error {
 	return nil
 }
 
+// benchOptions: uncached, so that every query runs; PAKN_SEARCH_EXECUTOR=off
+// measures bleve's own searchers on the same index.
+func benchOptions() Options {
+	return Options{BatchSize: benchBatch, CacheSize: -1, BleveOnly: os.Getenv("PAKN_SEARCH_EXECUTOR") == "off"}
+}
+
 // index100k builds the 100,000-item index once per process.
 func index100k(b *testing.B) *Index {
 	bench100k.once.Do(func() {
@@ -108,14 +114,14 @@ func index100k(b *testing.B) *Index {
 		// (quicker iterations on the query side).
 		if keep := os.Getenv("PAKN_BENCH_INDEX"); keep != "" {
 			if _, err := os.Stat(keep); err == nil {
-				bench100k.idx, bench100k.err = Open(keep, Options{BatchSize: benchBatch, CacheSize: -1})
+				bench100k.idx, bench100k.err = Open(keep, benchOptions())
 				if bench100k.err == nil && bench100k.idx.Rebuilt() {
 					bench100k.err = fmt.Errorf("%s: not an index of this version", keep)
 				}
 				return
 			}
 			start := time.Now()
-			bench100k.idx, bench100k.err = Rebuild(context.Background(), keep, 0, benchSource, nil, Options{BatchSize: benchBatch, CacheSize: -1})
+			bench100k.idx, bench100k.err = Rebuild(context.Background(), keep, 0, benchSource, nil, benchOptions())
 			bench100k.took = time.Since(start)
 			return
 		}
@@ -126,7 +132,7 @@ func index100k(b *testing.B) *Index {
 		}
 		bench100k.dir = dir
 		start := time.Now()
-		bench100k.idx, bench100k.err = Rebuild(context.Background(), filepath.Join(dir, "idx"), 0, benchSource, nil, Options{BatchSize: benchBatch, CacheSize: -1}) // uncached: every query runs
+		bench100k.idx, bench100k.err = Rebuild(context.Background(), filepath.Join(dir, "idx"), 0, benchSource, nil, benchOptions())
 		bench100k.took = time.Since(start)
 	})
 	if bench100k.err != nil {

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -60,5 +61,30 @@ func TestResultCacheOff(t *testing.T) {
 	mustSearch(t, idx, Query{Text: "thu tuc"})
 	if got := idx.CacheStats(); got.Hits != 0 {
 		t.Fatalf("hits with the cache off: %+v", got)
+	}
+}
+
+// BenchmarkSearchCached is a search answered from the result cache, from
+// 16 goroutines over 1,024 distinct queries (the cache's default size):
+// the cost of the cache itself.
+func BenchmarkSearchCached(b *testing.B) {
+	idx := newTestIndex(b, synthItems(5, 0, 200)...)
+	qs := make([]Query, 1024)
+	for i := range qs {
+		qs[i] = Query{Text: benchQueries[i%len(benchQueries)], Page: 1 + i/len(benchQueries)}
+		mustSearch(b, idx, qs[i])
+	}
+	var n atomic.Uint64
+	b.SetParallelism(8) // 16 goroutines on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := idx.Search(context.Background(), qs[n.Add(1)%uint64(len(qs))]); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	if st := idx.CacheStats(); st.Misses > uint64(len(qs)) {
+		b.Fatalf("cache misses %d", st.Misses)
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"pakn/search/internal/engine"
 )
 
 // Item is one published, searchable item. Only public fields belong here.
@@ -61,6 +63,16 @@ type Options struct {
 	// PostingCacheMB bounds the memory of decoded postings kept for the
 	// terms of recent queries (default 16); negative turns it off.
 	PostingCacheMB int
+	// BleveOnly sends every query through bleve's own searchers instead of
+	// the executor (PAKN_SEARCH_EXECUTOR=off): the safe fallback when a
+	// bleve upgrade or a doubt about the executor's results comes up.
+	BleveOnly bool
+}
+
+// executor answers the queries buildQuery makes from an index snapshot,
+// or says engine.ErrUnsupported (search/internal/engine).
+type executor interface {
+	Execute(ctx context.Context, r index.IndexReader, req engine.Request) (*engine.Result, error)
 }
 
 func (o Options) cacheSize() int {
@@ -137,14 +149,13 @@ type Index struct {
 	writeMu sync.Mutex // serialises writers so version checks are not racy
 	docs    *docBuilder
 	rebuilt bool
-	// bleveOnly makes searches use bleve's searchers instead of the
-	// executor (exec.go); tests compare the two.
-	bleveOnly bool
-	executed  atomic.Uint64 // searches the executor answered
-	facets    *facetCache
-	postings  *postingCache // nil when off
-	memo      atomic.Pointer[snapMemo]
-	synonyms  atomic.Pointer[synonymSet]
+	// exec answers queries faster than bleve's searchers, with the same
+	// results (search/internal/engine); nil sends every query to bleve
+	// (Options.BleveOnly, PAKN_SEARCH_EXECUTOR=off).
+	exec     executor
+	executed atomic.Uint64 // searches the executor answered
+	memo     atomic.Pointer[snapMemo]
+	synonyms atomic.Pointer[synonymSet]
 }
 
 // Open opens the index in dir or creates it. An index that cannot be opened
@@ -181,7 +192,10 @@ func newIndex(dir string, opts Options, lk *dirLock, bi bleve.Index) (*Index, er
 		return nil, err
 	}
 	x := &Index{dir: dir, opts: opts, lock: lk, bi: bi, docs: docs,
-		slots: newSearchSlots(opts.maxSearches()), cache: newResultCache(opts.cacheSize()), facets: newFacetCache(), postings: newPostingCache(opts.postingCacheBytes())}
+		slots: newSearchSlots(opts.maxSearches()), cache: newResultCache(opts.cacheSize())}
+	if !opts.BleveOnly {
+		x.exec = engine.New(opts.postingCacheBytes())
+	}
 	x.SetSynonyms(DefaultSynonyms())
 	return x, nil
 }
@@ -229,8 +243,12 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 	return bi, nil
 }
 
+// indexType is bleve's scorch index (its name, not the package: only
+// search/internal imports bleve's internals).
+const indexType = "scorch"
+
 func create(dir string) (bleve.Index, error) {
-	bi, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, nil)
+	bi, err := bleve.NewUsing(dir, newMapping(), indexType, indexType, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search: create index %s: %w", dir, err)
 	}
@@ -515,57 +533,7 @@ func build(ctx context.Context, dir string, cursor int64, src Source, progress f
 	}
 	x := &Index{dir: dir, opts: opts, bi: bi, docs: docs}
 	defer x.Close()
-	// Reading the source (the database) overlaps with indexing: a reader
-	// goroutine fills chunks of GOMAXPROCS × BatchSize items, enough for
-	// apply to run one bleve batch per core.
-	chunk := opts.batchSize() * max(1, runtime.GOMAXPROCS(0))
-	chunks := make(chan []Item, 1)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var srcErr error
-	go func() {
-		defer close(chunks)
-		batch := make([]Item, 0, chunk)
-		send := func() error {
-			select {
-			case chunks <- batch:
-				batch = make([]Item, 0, chunk)
-				return nil
-			case <-rctx.Done():
-				return rctx.Err()
-			}
-		}
-		srcErr = src(func(it Item) error {
-			if err := rctx.Err(); err != nil {
-				return err
-			}
-			batch = append(batch, it)
-			if len(batch) == chunk {
-				return send()
-			}
-			return nil
-		})
-		if srcErr == nil && len(batch) > 0 {
-			srcErr = send()
-		}
-	}()
-	done := 0
-	for items := range chunks {
-		if err == nil {
-			err = x.applyFresh(ctx, items)
-		}
-		if err != nil {
-			cancel() // stops the reader; drain until it closes chunks
-			continue
-		}
-		done += len(items)
-		if progress != nil {
-			progress(done)
-		}
-	}
-	if err == nil {
-		err = srcErr
-	}
+	err = x.fill(ctx, src, progress)
 	if err == nil {
 		err = x.compact(ctx)
 	}
@@ -587,14 +555,7 @@ func (x *Index) compact(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("search: index internals: %w", err)
 		}
-		sc, ok := adv.(*scorch.Scorch)
-		if !ok {
-			return nil
-		}
-		if err := sc.ForceMerge(ctx, nil); err != nil {
-			return fmt.Errorf("search: merge segments: %w", err)
-		}
-		return nil
+		return engine.Merge(ctx, adv)
 	})
 }
 
@@ -605,24 +566,80 @@ func (x *Index) Segments() (files, memory uint64) {
 		if err != nil {
 			return nil
 		}
-		if sc, ok := adv.(*scorch.Scorch); ok {
-			m := sc.StatsMap()
-			files, _ = m["num_root_filesegments"].(uint64)
-			memory, _ = m["num_root_memorysegments"].(uint64)
-		}
+		files, memory = engine.SegmentCounts(adv)
 		return nil
 	})
 	return files, memory
 }
 
-// applyFresh indexes items into an index being built. A source lists
-// each item once (a repeated ID is resolved within one chunk only).
-func (x *Index) applyFresh(ctx context.Context, items []Item) error {
-	changes := make([]Change, len(items))
-	for i := range items {
-		changes[i] = Change{ItemID: items[i].ID, Item: &items[i]}
+// fill indexes src into an index being built, which holds neither these
+// items nor tombstones. Reading the source (the database) overlaps with
+// indexing: a reader goroutine cuts it into batches, and one writer per
+// core builds a bleve batch (its segment is built on the calling
+// goroutine) as soon as one is read, without waiting for the others. A
+// source lists each item once (a repeated ID is resolved within one batch
+// only).
+func (x *Index) fill(ctx context.Context, src Source, progress func(done int)) error {
+	size := x.opts.batchSize()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	batches := make(chan []Change, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srcErr error
+	go func() {
+		defer close(batches)
+		batch := make([]Change, 0, size)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]Change, 0, size)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		srcErr = src(func(it Item) error {
+			batch = append(batch, Change{ItemID: it.ID, Item: &it})
+			if len(batch) == size {
+				return send()
+			}
+			return nil
+		})
+		if srcErr == nil && len(batch) > 0 {
+			srcErr = send()
+		}
+	}()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				err := ctx.Err()
+				if err == nil {
+					err = x.with(func(bi bleve.Index) error { return writeOps(bi, x.docs, reduce(b), true) })
+				}
+				mu.Lock()
+				if err != nil {
+					firstErr = cmp.Or(firstErr, err)
+					cancel() // stops the reader; drain until it closes batches
+				} else if firstErr == nil {
+					done += len(b)
+					if progress != nil {
+						progress(done)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return x.apply(ctx, changes, true)
+	wg.Wait()
+	return cmp.Or(firstErr, srcErr)
 }
 
 func stagingDir(dir string) string { return dir + ".new" }

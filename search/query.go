@@ -3,21 +3,20 @@ package search
 import (
 	"context"
 	"errors"
-	"sync"
-
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"math"
-
-	"github.com/blevesearch/bleve/v2/analysis"
-	index "github.com/blevesearch/bleve_index_api"
-
 	"fmt"
+	"math"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"pakn/search/internal/engine"
 )
 
 // Query is a public search. Text is taken literally: it is analysed, never
@@ -199,6 +198,11 @@ type pageResult struct {
 	took   time.Duration
 }
 
+type rawFacet struct {
+	term  string
+	count int
+}
+
 type pageHit struct {
 	id     string
 	score  float64
@@ -206,30 +210,34 @@ type pageHit struct {
 	item   Item                   // from the executor
 }
 
-// runQuery answers qq with the executor (exec.go) when it can, else with
-// bleve's searchers (the reference: the same results, slower).
+// runQuery answers qq with the executor (search/internal/engine) when
+// there is one and it can, else with bleve's searchers (the reference: the
+// same results, slower).
 func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
 	start := time.Now()
-	if !x.bleveOnly && q.Sort != "date" {
-		var fc *facetCache
+	if x.exec != nil && q.Sort != "date" {
+		req := engine.Request{Query: qq, From: (pg - 1) * per, Size: per, DocFreq: st.df}
 		if !q.NoFacets {
-			fc = x.facets
+			req.FacetField, req.FacetTerms, req.FacetTermsMax = fFacets, st.facetTerms, facetTermsMax
 		}
-		raw, err := execute(ctx, st, qq, (pg-1)*per, per, fc, x.postings)
+		raw, err := x.exec.Execute(ctx, st.r, req)
 		if err == nil {
-			out := &pageResult{total: raw.total, facets: raw.facets, hits: make([]pageHit, 0, len(raw.hits))}
-			for _, h := range raw.hits {
+			out := &pageResult{total: raw.Total, hits: make([]pageHit, 0, len(raw.Hits))}
+			for _, f := range raw.Facets {
+				out.facets = append(out.facets, rawFacet{term: f.Term, count: f.Count})
+			}
+			for _, h := range raw.Hits {
 				it, err := hitItem(h)
 				if err != nil {
 					return nil, err
 				}
-				out.hits = append(out.hits, pageHit{id: it.ID, score: h.score, item: it})
+				out.hits = append(out.hits, pageHit{id: it.ID, score: h.Score, item: it})
 			}
 			out.took = time.Since(start)
 			x.executed.Add(1)
 			return out, nil
 		}
-		if !errors.Is(err, errUnsupported) {
+		if !errors.Is(err, engine.ErrUnsupported) {
 			return nil, err
 		}
 	}
@@ -637,11 +645,7 @@ func (s *stats) facetTerms() ([][]byte, error) {
 	s.memo.mu.Lock()
 	defer s.memo.mu.Unlock()
 	if !s.memo.facetsRead {
-		snap, ok := s.r.(*scorch.IndexSnapshot)
-		if !ok {
-			return nil, errUnsupported
-		}
-		terms, err := fieldTerms(snap, fFacets)
+		terms, err := fieldTerms(s.r, fFacets)
 		if err != nil {
 			return nil, err
 		}
@@ -685,8 +689,8 @@ func (s *stats) fuzzyTerms(field, term string) []fuzzyTerm {
 		return got
 	}
 	var out []fuzzyTerm
-	if snap, ok := s.r.(*scorch.IndexSnapshot); ok {
-		if fd, _, err := snap.FieldDictFuzzyAutomaton(field, term, 1, ""); err == nil {
+	if r, ok := s.r.(index.IndexReaderFuzzy); ok {
+		if fd, err := r.FieldDictFuzzy(field, term, 1, ""); err == nil {
 			for {
 				e, err := fd.Next()
 				if err != nil || e == nil {
@@ -721,4 +725,48 @@ func (s *stats) common(field, term string) (bool, uint64) {
 	}
 	df := s.df(field, term)
 	return float64(df) > commonShare*float64(s.n), df
+}
+
+// fieldTerms lists the distinct terms of field in the snapshot, sorted.
+func fieldTerms(r index.IndexReader, field string) ([][]byte, error) {
+	fd, err := r.FieldDict(field)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	var out [][]byte
+	for {
+		e, err := fd.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return out, nil
+		}
+		out = append(out, []byte(e.Term))
+	}
+}
+
+// hitItem reads an executor hit's stored fields into an Item (as
+// itemFromFields reads bleve's search results).
+func hitItem(h engine.Hit) (Item, error) {
+	var it Item
+	err := h.VisitStored(func(name string, typ byte, value []byte) bool {
+		if typ == 'n' && name == fVersion {
+			if n, err := document.NewNumericFieldFromBytes(name, nil, value).Number(); err == nil {
+				it.Version = int(n)
+			}
+			return true
+		}
+		if typ != 't' {
+			return true
+		}
+		if name == "_id" {
+			it.ID = string(value)
+		} else {
+			it.setStored(name, string(value))
+		}
+		return true
+	})
+	return it, err
 }

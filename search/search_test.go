@@ -43,7 +43,7 @@ func ids(r Result) []string {
 	return out
 }
 
-func mustSearch(t *testing.T, idx *Index, q Query) Result {
+func mustSearch(t testing.TB, idx *Index, q Query) Result {
 	t.Helper()
 	r, err := idx.Search(ctx, q)
 	if err != nil {

@@ -14,7 +14,7 @@ package main
 
 import (
 	"bytes"
-	"context"
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +52,7 @@ func main() {
 	flag.IntVar(&o.PgbenchSeconds, "pgbench-seconds", 5, "pgbench duration per round (0 skips pgbench)")
 	flag.IntVar(&o.PgbenchClients, "pgbench-clients", 16, "pgbench -c")
 	flag.IntVar(&o.PgbenchThreads, "pgbench-threads", 2, "pgbench -j")
+	flag.StringVar(&o.Limit, "limit", "", "PAKN_SUBMIT_LIMIT for the server, e.g. 1000/min (default off); requests then come from 4,096 client addresses")
 	flag.Parse()
 	if err := runLoad(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadintake:", err)
@@ -66,6 +66,11 @@ type options struct {
 	MaxTime                                        time.Duration
 	Bin                                            string
 	PgbenchSeconds, PgbenchClients, PgbenchThreads int
+	// Limit is PAKN_SUBMIT_LIMIT for the server ("" = off); with a limit
+	// the petitions come from 4,096 client addresses (X-Forwarded-For
+	// through a trusted 127.0.0.1), so that its cost is measured, not its
+	// refusals.
+	Limit string
 }
 
 func envOr(k, def string) string {
@@ -90,14 +95,14 @@ func runLoad(o options) error {
 		bin = filepath.Join(work, "pakn")
 		fmt.Println("building pakn …")
 		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = moduleRoot()
+		cmd.Dir = loadtest.ModuleRoot()
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
 	}
 
-	dbURL, dropDB, err := freshDatabase(o.AdminURL, "pakn_load")
+	dbURL, dropDB, err := loadtest.FreshDatabase(o.AdminURL, "pakn_load")
 	if err != nil {
 		return err
 	}
@@ -111,8 +116,13 @@ func runLoad(o options) error {
 	env := append(os.Environ(),
 		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789",
 		"PAKN_ADDR="+addr, "PAKN_BASE_URL="+base, "PAKN_DATA_DIR="+filepath.Join(work, "data"),
-		"PAKN_SUBMIT_LIMIT=0", "PAKN_LOOKUP_LIMIT=0", "PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn",
+		"PAKN_SUBMIT_LIMIT="+cmp.Or(o.Limit, "0"), "PAKN_LOOKUP_LIMIT=0", "PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn",
+		"PAKN_TRUSTED_PROXIES=127.0.0.1",
 	)
+	clients := 0
+	if o.Limit != "" {
+		clients = 4096
+	}
 	// Seed with its own process: hashing the demo officials' passwords
 	// (argon2id, 64 MiB each) would otherwise count in the server's memory.
 	seed := exec.Command(bin, "seed-demo")
@@ -145,7 +155,7 @@ func runLoad(o options) error {
 
 	hc := newPoster(addr, o.C)
 	fmt.Printf("warm-up: %d petitions\n", o.Warmup)
-	if _, err := post(hc, base, bodies(1, o.Warmup), min(o.C, max(o.Warmup, 1)), o.MaxTime); err != nil {
+	if _, err := post(hc, base, bodies(1, o.Warmup), min(o.C, max(o.Warmup, 1)), o.MaxTime, clients); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 
@@ -190,7 +200,7 @@ func runLoad(o options) error {
 		fmt.Printf("round %d/%d: %d petitions, %d concurrent clients …", r, o.Rounds, o.N, o.C)
 		roundBodies := bodies(o.Warmup+(r-1)*o.N+1, o.N)
 		cpu0 := cpuNow(pid)
-		res, err := post(hc, base, roundBodies, o.C, o.MaxTime)
+		res, err := post(hc, base, roundBodies, o.C, o.MaxTime, clients)
 		cpu1 := cpuNow(pid)
 		cpuUsed = cpuUsed.add(cpu1.sub(cpu0))
 		if err != nil {
@@ -347,9 +357,11 @@ func newPoster(addr string, c int) *fasthttp.HostClient {
 	}
 }
 
-// post sends the petitions in bodies with c workers, stopping at maxTime.
+// post sends the petitions in bodies with c workers, stopping at maxTime;
+// with clients > 0 each request says it comes from one of that many
+// addresses (X-Forwarded-For).
 // Every request is a real POST /api/v1/petitions; only a 201 counts.
-func post(hc *fasthttp.HostClient, base string, bodies [][]byte, c int, maxTime time.Duration) (result, error) {
+func post(hc *fasthttp.HostClient, base string, bodies [][]byte, c int, maxTime time.Duration, clients int) (result, error) {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -381,6 +393,9 @@ func post(hc *fasthttp.HostClient, base string, bodies [][]byte, c int, maxTime 
 				req.Header.SetMethod(fasthttp.MethodPost)
 				req.Header.SetContentType("application/json")
 				req.SetBodyRaw(bodies[i-1])
+				if clients > 0 {
+					req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.9.%d.%d", i%clients/256, i%256))
+				}
 				t0 := time.Now()
 				err := hc.DoTimeout(req, resp, 30*time.Second)
 				if err == nil && resp.StatusCode() != fasthttp.StatusCreated {
@@ -422,7 +437,7 @@ type pgbenchDB struct {
 }
 
 func newPgbenchDB(adminURL, work string) (*pgbenchDB, error) {
-	dbURL, drop, err := freshDatabase(adminURL, "pakn_pgbench")
+	dbURL, drop, err := loadtest.FreshDatabase(adminURL, "pakn_pgbench")
 	if err != nil {
 		return nil, err
 	}
@@ -459,38 +474,6 @@ func (b *pgbenchDB) run(o options) (float64, string, error) {
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return tps, string(out), nil
-}
-
-// freshDatabase (re)creates a database next to the admin URL's and returns
-// its URL and a function that drops it.
-func freshDatabase(adminURL, name string) (string, func(), error) {
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("drop %s: %w", name, err)
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create %s: %w", name, err)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
-		admin.Close()
-	}
-	return u.String(), drop, nil
 }
 
 // cpuSplit is CPU time used by the server, all postgres processes, this
@@ -542,18 +525,6 @@ func scrapeMetrics(base string, names ...string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-func moduleRoot() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

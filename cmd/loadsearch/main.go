@@ -50,9 +50,10 @@ func main() {
 	reuse := flag.String("reuse", "", "a folder kept by an earlier run (-keep, SQLite): serve its data again, without generating or building")
 	nRounds := flag.Int("rounds", 1, "alternate the HTTP and in-process phases this many times (the machine's noise moves single runs)")
 	var serverEnv envList
+	genOnly := flag.Bool("generate-only", false, "generate the corpus into a kept folder (or -db) and stop: for timing `pakn reindex` on it")
 	flag.Var(&serverEnv, "server-env", "KEY=VALUE added to the server's environment only (repeatable)")
 	flag.Parse()
-	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache, *reuse, *nRounds, serverEnv); err != nil {
+	if err := run(*n, *clients, *duration, *maxReq, *dbURL, *bin, *keep, *cache, *reuse, *nRounds, serverEnv, *genOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "loadsearch:", err)
 		os.Exit(1)
 	}
@@ -71,8 +72,9 @@ func (e *envList) Set(v string) error {
 	return nil
 }
 
-func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int, reuse string, nRounds int, serverEnv []string) error {
+func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, keep bool, cache int, reuse string, nRounds int, serverEnv []string, genOnly bool) error {
 	ctx := context.Background()
+	keep = keep || genOnly
 	tmp := reuse
 	if tmp == "" {
 		var err error
@@ -93,6 +95,10 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 			return err
 		}
 		fmt.Printf("generated %d published items in %s\n", n, time.Since(t0).Round(time.Millisecond))
+		if genOnly {
+			fmt.Printf("PAKN_DATA_DIR=%s\n", dataDir)
+			return nil
+		}
 	} else if dbURL != "" {
 		return fmt.Errorf("-reuse serves a kept SQLite folder; it cannot be combined with -db")
 	}

@@ -1,4 +1,11 @@
-package search
+// Package engine answers the queries search builds over bleve's scorch
+// internals, faster than bleve's searchers and with the same results. It is
+// the only place that knows those internals (scorch snapshots and
+// segments, vellum, roaring): a bleve upgrade can break it, and
+// search's differential test (TestEngineMatchesBleve) says so. The rest of
+// search reaches it through Engine.Execute, and can do without it
+// (PAKN_SEARCH_EXECUTOR=off).
+package engine
 
 import (
 	"container/heap"
@@ -10,8 +17,9 @@ import (
 	"sort"
 	"sync"
 
+	index "github.com/blevesearch/bleve_index_api"
+
 	"github.com/RoaringBitmap/roaring/v2"
-	bdoc "github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -31,11 +39,12 @@ import (
 // document by document and read every match's doc values for the facets;
 // on a large index, where a common query matches thousands of items, that
 // cost ten times more (BENCHMARKS.md). Queries of other shapes (sort by
-// date) go to bleve; exec_test.go checks that both give the same results.
+// date) go to bleve; search/differential_test.go checks that both give the
+// same results.
 
-// errUnsupported means the query (or the index) has a shape the executor
+// ErrUnsupported means the query (or the index) has a shape the engine
 // does not handle; the caller asks bleve instead.
-var errUnsupported = errors.New("search: not supported by the executor")
+var ErrUnsupported = errors.New("search: not supported by the executor")
 
 type nodeKind uint8
 
@@ -68,42 +77,80 @@ type plan struct {
 	gen uint32
 }
 
-type rawHit struct {
+// Request is one page of a query. DocFreq and FacetTerms answer from the
+// same snapshot as Execute's reader (the query builder remembers them per
+// snapshot).
+type Request struct {
+	Query   query.Query
+	From    int
+	Size    int
+	DocFreq func(field, term string) uint64
+	// FacetField, when set, is a keyword field whose terms are counted over
+	// all matches; FacetTerms lists its terms in the snapshot, sorted.
+	FacetField    string
+	FacetTerms    func() ([][]byte, error)
+	FacetTermsMax int
+}
+
+// Hit is a match; its stored fields are read from its segment.
+type Hit struct {
+	Score float64
 	doc   uint64 // global document number (ties go to the lower)
-	score float64
 	seg   *scorch.SegmentSnapshot
 	local uint64
 }
 
-type rawFacet struct {
-	term  string
-	count int
+// Facet is the number of matches with one facet term.
+type Facet struct {
+	Term  string
+	Count int
 }
 
-type rawResult struct {
-	total  uint64
-	hits   []rawHit
-	facets []rawFacet
+// Result is the total, the page's hits by score and the facet terms by
+// count (then term), as bleve orders a terms facet.
+type Result struct {
+	Total  uint64
+	Hits   []Hit
+	Facets []Facet
+	// Segments is how many segments the snapshot had (the differential
+	// test requires several).
+	Segments int
 }
 
-// compile turns q into a plan, or errUnsupported.
+// Engine holds what queries share: decoded postings and facet tables per
+// segment, and scratch arrays.
+type Engine struct {
+	facets   *facetCache
+	postings *postingCache // nil when off
+	scratch  sync.Pool
+}
+
+// New makes an Engine keeping up to postingCacheBytes of decoded
+// postings (0 or less: none).
+func New(postingCacheBytes int64) *Engine {
+	e := &Engine{facets: newFacetCache(), postings: newPostingCache(postingCacheBytes)}
+	e.scratch.New = func() any { return &scratch{} }
+	return e
+}
+
+// compile turns q into a plan, or ErrUnsupported.
 func compile(q query.Query) (*plan, error) {
 	switch q := q.(type) {
 	case *query.TermQuery:
 		if q.FieldVal == "" {
-			return nil, errUnsupported
+			return nil, ErrUnsupported
 		}
 		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
 	case *query.DisjunctionQuery:
 		if q.Min > 1 {
-			return nil, errUnsupported
+			return nil, ErrUnsupported
 		}
 		return compileKids(nodeOr, q.Disjuncts)
 	case *query.ConjunctionQuery:
 		return compileKids(nodeAnd, q.Conjuncts)
 	case *query.BooleanQuery:
 		if q.MustNot != nil || q.Filter != nil {
-			return nil, errUnsupported
+			return nil, ErrUnsupported
 		}
 		var must, should *plan
 		var err error
@@ -114,7 +161,7 @@ func compile(q query.Query) (*plan, error) {
 		}
 		if q.Should != nil {
 			if d, ok := q.Should.(*query.DisjunctionQuery); ok && d.Min > 0 {
-				return nil, errUnsupported // should would be required
+				return nil, ErrUnsupported // should would be required
 			}
 			if should, err = compile(q.Should); err != nil {
 				return nil, err
@@ -140,7 +187,7 @@ func compile(q query.Query) (*plan, error) {
 	case *query.MatchNoneQuery:
 		return &plan{kind: nodeNone}, nil
 	}
-	return nil, errUnsupported
+	return nil, ErrUnsupported
 }
 
 func compileKids(kind nodeKind, qs []query.Query) (*plan, error) {
@@ -200,7 +247,7 @@ func (p *plan) scored() bool {
 }
 
 // prepare fills the leaves' statistics as bleve's term searchers do.
-func (p *plan) prepare(snap *scorch.IndexSnapshot, st *stats) error {
+func (p *plan) prepare(snap *scorch.IndexSnapshot, df func(field, term string) uint64) error {
 	n, err := snap.DocCount()
 	if err != nil {
 		return err
@@ -224,7 +271,7 @@ func (p *plan) prepare(snap *scorch.IndexSnapshot, st *stats) error {
 			avg[l.field] = a
 		}
 		l.avgLen = a
-		l.df = st.df(l.field, string(l.term))
+		l.df = df(l.field, string(l.term))
 		if a > 0 {
 			l.idf = math.Log(1 + (float64(n)-float64(l.df)+0.5)/(float64(l.df)+0.5))
 		} else {
@@ -318,7 +365,7 @@ func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 	it := pl.Iterator(false, false, false, nil)
 	opt, ok := it.(segment.OptimizablePostingsIterator)
 	if !ok {
-		return nil, errUnsupported
+		return nil, ErrUnsupported
 	}
 	if bm := opt.ActualBitmap(); bm != nil {
 		return bm, nil
@@ -331,7 +378,7 @@ func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 		return bm, nil
 	}
 	if pl.Count() > 0 {
-		return nil, errUnsupported
+		return nil, ErrUnsupported
 	}
 	return bm, nil
 }
@@ -345,8 +392,6 @@ type scratch struct {
 	floats [][]float64
 	counts [][]uint16
 }
-
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
 // positions returns the position array and a cleared bitset for n documents.
 func (sc *scratch) positions(n uint64) ([]int32, []uint64) {
@@ -710,17 +755,17 @@ func liveSegments(segs []*scorch.SegmentSnapshot) map[segment.Segment]bool {
 }
 
 // hitHeap keeps the best k hits; the root is the worst of them.
-type hitHeap []rawHit
+type hitHeap []Hit
 
 func (h hitHeap) Len() int { return len(h) }
 func (h hitHeap) Less(i, j int) bool {
-	if h[i].score != h[j].score {
-		return h[i].score < h[j].score
+	if h[i].Score != h[j].Score {
+		return h[i].Score < h[j].Score
 	}
 	return h[i].doc > h[j].doc
 }
 func (h hitHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(x any)   { *h = append(*h, x.(rawHit)) }
+func (h *hitHeap) Push(x any)   { *h = append(*h, x.(Hit)) }
 func (h *hitHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
@@ -728,45 +773,48 @@ func (h *hitHeap) Pop() any {
 	return x
 }
 
-func better(a, b rawHit) bool {
-	if a.score != b.score {
-		return a.score > b.score
+func better(a, b Hit) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
 	}
 	return a.doc < b.doc
 }
 
-// execute runs q on the snapshot: the total, the hits from..from+size by
-// score, and (with a facet cache) the counts of the facet field's terms.
-func execute(ctx context.Context, st *stats, q query.Query, from, size int, facets *facetCache, cache *postingCache) (*rawResult, error) {
-	snap, ok := st.r.(*scorch.IndexSnapshot)
+// Execute runs req on r, a snapshot of a scorch index: the total, the
+// hits From..From+Size by score, and the counts of the facet field's
+// terms. ErrUnsupported means r or the query is of a shape it does not
+// handle.
+func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) (*Result, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return nil, errUnsupported
+		return nil, ErrUnsupported
 	}
-	p, err := compile(q)
+	p, err := compile(req.Query)
 	if err != nil {
 		return nil, err
 	}
 	segs := snap.Segments()
-	if facets != nil {
-		defer facets.prune(segs)
+	facets := req.FacetField != ""
+	if facets {
+		defer e.facets.prune(segs)
 	}
-	defer cache.prune(segs)
-	if err := p.prepare(snap, st); err != nil {
+	defer e.postings.prune(segs)
+	if err := p.prepare(snap, req.DocFreq); err != nil {
 		return nil, err
 	}
 	var facetTerms [][]byte
-	if facets != nil {
-		if facetTerms, err = st.facetTerms(); err != nil {
+	if facets {
+		if facetTerms, err = req.FacetTerms(); err != nil {
 			return nil, err
 		}
 	}
 	counts := make([]int, len(facetTerms))
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	sc := e.scratch.Get().(*scratch)
+	defer e.scratch.Put(sc)
 	scored := p.scored()
-	k := from + size
+	k := req.From + req.Size
 	top := make(hitHeap, 0, k)
-	res := &rawResult{}
+	res := &Result{Segments: len(segs)}
 	var offset uint64
 	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
@@ -786,13 +834,13 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 		if n == 0 {
 			continue
 		}
-		res.total += n
+		res.Total += n
 		if len(facetTerms) > 0 {
-			ft, err := facets.table(s, facetTerms)
+			ft, err := e.facets.table(s, req.FacetField)
 			if err != nil {
 				return nil, err
 			}
-			if err := ft.count(s, cands, facetTerms, counts); err != nil {
+			if err := ft.count(s, req.FacetField, cands, facetTerms, counts); err != nil {
 				return nil, err
 			}
 		}
@@ -808,15 +856,15 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 				in[d>>6] |= 1 << (d & 63)
 			}
 			scores, _ = sc.level(0, len(docs))
-			ss := &segScorer{m: m, seg: s.Segment(), cands: cands, in: in, pos: pos, sc: sc, cache: cache}
+			ss := &segScorer{m: m, seg: s.Segment(), cands: cands, in: in, pos: pos, sc: sc, cache: e.postings}
 			if err := ss.add(p, 1, scores, nil); err != nil {
 				return nil, err
 			}
 		}
 		for i, d := range docs {
-			h := rawHit{doc: base + uint64(d), seg: s, local: uint64(d)}
+			h := Hit{doc: base + uint64(d), seg: s, local: uint64(d)}
 			if scores != nil {
-				h.score = scores[i]
+				h.Score = scores[i]
 			}
 			if len(top) < k {
 				heap.Push(&top, h)
@@ -827,72 +875,37 @@ func execute(ctx context.Context, st *stats, q query.Query, from, size int, face
 		}
 	}
 	sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
-	if from < len(top) {
-		res.hits = top[from:]
+	if req.From < len(top) {
+		res.Hits = top[req.From:]
 	}
 	for i, t := range facetTerms {
 		if counts[i] > 0 {
-			res.facets = append(res.facets, rawFacet{term: string(t), count: counts[i]})
+			res.Facets = append(res.Facets, Facet{Term: string(t), Count: counts[i]})
 		}
 	}
 	// As bleve orders a terms facet: by count, then by term.
-	sort.Slice(res.facets, func(i, j int) bool {
-		if res.facets[i].count != res.facets[j].count {
-			return res.facets[i].count > res.facets[j].count
+	sort.Slice(res.Facets, func(i, j int) bool {
+		if res.Facets[i].Count != res.Facets[j].Count {
+			return res.Facets[i].Count > res.Facets[j].Count
 		}
-		return res.facets[i].term < res.facets[j].term
+		return res.Facets[i].Term < res.Facets[j].Term
 	})
-	if len(res.facets) > facetTermsMax {
-		res.facets = res.facets[:facetTermsMax]
+	if req.FacetTermsMax > 0 && len(res.Facets) > req.FacetTermsMax {
+		res.Facets = res.Facets[:req.FacetTermsMax]
 	}
 	return res, nil
 }
 
-// fieldTerms lists the distinct terms of field in the snapshot.
-func fieldTerms(snap *scorch.IndexSnapshot, field string) ([][]byte, error) {
-	fd, err := snap.FieldDict(field)
-	if err != nil {
-		return nil, err
-	}
-	defer fd.Close()
-	var out [][]byte
-	for {
-		e, err := fd.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			return out, nil
-		}
-		out = append(out, []byte(e.Term))
-	}
-}
-
-// hitItem reads a hit's stored fields straight from its segment into an
-// Item (as itemFromFields reads bleve's search results).
-func hitItem(h rawHit) (Item, error) {
-	var it Item
+// VisitStored calls visit with each stored field of the hit's document
+// (typ 't' text, 'n' number as bleve encodes it; "_id" is the id).
+func (h Hit) VisitStored(visit func(name string, typ byte, value []byte) bool) error {
 	err := h.seg.VisitDocument(h.local, func(name string, typ byte, value []byte, _ []uint64) bool {
-		if typ == 'n' && name == fVersion {
-			if n, err := bdoc.NewNumericFieldFromBytes(name, nil, value).Number(); err == nil {
-				it.Version = int(n)
-			}
-			return true
-		}
-		if typ != 't' {
-			return true
-		}
-		if name == "_id" {
-			it.ID = string(value)
-		} else {
-			it.setStored(name, string(value))
-		}
-		return true
+		return visit(name, typ, value)
 	})
 	if err != nil {
-		return Item{}, fmt.Errorf("search: stored fields of document %d: %w", h.doc, err)
+		return fmt.Errorf("search: stored fields of document %d: %w", h.doc, err)
 	}
-	return it, nil
+	return nil
 }
 
 // facetCache keeps, per segment, which facet terms each document has, so
@@ -900,7 +913,12 @@ func hitItem(h rawHit) (Item, error) {
 // Segments are immutable; entries of merged-away segments are dropped.
 type facetCache struct {
 	mu    sync.Mutex
-	bySeg map[segment.Segment]*facetTable
+	bySeg map[facetKey]*facetTable
+}
+
+type facetKey struct {
+	seg   segment.Segment
+	field string
 }
 
 // facetTable holds facetSlots term numbers per document (index+1 into
@@ -914,23 +932,23 @@ type facetTable struct {
 
 const facetSlots = 3 // category, unit, type
 
-func newFacetCache() *facetCache { return &facetCache{bySeg: map[segment.Segment]*facetTable{}} }
+func newFacetCache() *facetCache { return &facetCache{bySeg: map[facetKey]*facetTable{}} }
 
-func (c *facetCache) table(s *scorch.SegmentSnapshot, terms [][]byte) (*facetTable, error) {
-	seg := s.Segment()
+func (c *facetCache) table(s *scorch.SegmentSnapshot, field string) (*facetTable, error) {
+	key := facetKey{s.Segment(), field}
 	c.mu.Lock()
-	ft, ok := c.bySeg[seg]
+	ft, ok := c.bySeg[key]
 	c.mu.Unlock()
 	if ok {
 		return ft, nil
 	}
-	ft, err := buildFacetTable(seg)
+	ft, err := buildFacetTable(key.seg, field)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.bySeg[seg] = ft
+	c.bySeg[key] = ft
 	return ft, nil
 }
 
@@ -942,15 +960,15 @@ func (c *facetCache) prune(segs []*scorch.SegmentSnapshot) {
 		return
 	}
 	live := liveSegments(segs)
-	for seg := range c.bySeg {
-		if !live[seg] {
-			delete(c.bySeg, seg)
+	for key := range c.bySeg {
+		if !live[key.seg] {
+			delete(c.bySeg, key)
 		}
 	}
 }
 
-func buildFacetTable(seg segment.Segment) (*facetTable, error) {
-	d, err := seg.Dictionary(fFacets)
+func buildFacetTable(seg segment.Segment, field string) (*facetTable, error) {
+	d, err := seg.Dictionary(field)
 	if err != nil {
 		return nil, err
 	}
@@ -994,9 +1012,9 @@ func buildFacetTable(seg segment.Segment) (*facetTable, error) {
 }
 
 // count adds the facet counts of cands to counts (indexed as terms).
-func (ft *facetTable) count(s *scorch.SegmentSnapshot, cands *roaring.Bitmap, terms [][]byte, counts []int) error {
+func (ft *facetTable) count(s *scorch.SegmentSnapshot, field string, cands *roaring.Bitmap, terms [][]byte, counts []int) error {
 	if ft == nil {
-		d, err := s.Segment().Dictionary(fFacets)
+		d, err := s.Segment().Dictionary(field)
 		if err != nil {
 			return err
 		}
