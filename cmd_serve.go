@@ -67,6 +67,7 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			FiguresTTL:    time.Minute,
 			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 			MaxInFlight:   cfg.MaxInFlight, MetricsToken: cfg.MetricsToken, MetricsOpen: demo,
+			OIDC: citizenSignIn(cfg, demo),
 		},
 	})
 	if err != nil {
@@ -109,4 +110,12 @@ func servePprof(addr string) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		slog.Error("profiler stopped", "addr", addr, "err", err)
 	}
+}
+
+// citizenSignIn is the citizens' sign-in: the configured provider, or with
+// --demo and none the demo provider at /demo-idp/.
+func citizenSignIn(cfg config, demo bool) app.OIDCConfig {
+	o := cfg.OIDC
+	o.Demo = demo && o.Issuer == ""
+	return o
 }

@@ -50,6 +50,8 @@ type config struct {
 	// PprofAddr is PAKN_PPROF_ADDR: where Go's profiler listens (off when
 	// empty); a loopback address, never the public one.
 	PprofAddr string
+	// OIDC is the citizens' sign-in (PAKN_OIDC_*).
+	OIDC app.OIDCConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -131,6 +133,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("PAKN_SEARCH_EXECUTOR: want on or off, got %q", v))
 	}
+	if err := loadOIDC(&c, get); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))
 	}
@@ -197,4 +202,30 @@ func (c config) secret() ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return []byte(s), nil
+}
+
+// loadOIDC reads the PAKN_OIDC_* variables (citizens' sign-in).
+func loadOIDC(c *config, get func(k, def string) string) error {
+	o := app.OIDCConfig{
+		Issuer:   strings.TrimRight(get("PAKN_OIDC_ISSUER", ""), "/"),
+		ClientID: get("PAKN_OIDC_CLIENT_ID", ""), ClientSecret: get("PAKN_OIDC_CLIENT_SECRET", ""),
+		Scopes: strings.Fields(get("PAKN_OIDC_SCOPES", app.DefaultOIDCScopes)),
+		Label:  get("PAKN_OIDC_LABEL", app.DefaultOIDCLabel),
+	}
+	var errs []error
+	claims, err := app.ParseOIDCClaims(get("PAKN_OIDC_CLAIMS", ""))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	o.Claims = claims
+	if o.Issuer != "" {
+		if err := app.CheckIssuer(o.Issuer); err != nil {
+			errs = append(errs, err)
+		}
+		if o.ClientID == "" {
+			errs = append(errs, errors.New("PAKN_OIDC_CLIENT_ID is required with PAKN_OIDC_ISSUER"))
+		}
+	}
+	c.OIDC = o
+	return errors.Join(errs...)
 }

@@ -151,4 +151,5 @@ func printDemoAccounts(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-28s %s%s\n", u.Email, u.Role, unit)
 	}
+	fmt.Fprintln(w, "Demo citizens: sign in from /submit or /account through the demo identity provider at /demo-idp/ (unless PAKN_OIDC_ISSUER is set).")
 }

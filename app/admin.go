@@ -125,6 +125,7 @@ func (s *Server) adminInbox(c *fiber.Ctx) error {
 	return s.renderAdmin(c, fiber.StatusOK, "admin_inbox", s.t(c, "admin.inbox"), fiber.Map{
 		"Inbox": page, "Filter": f, "Deadlines": []string{models.DeadlineOnTime, models.DeadlineSoon, models.DeadlineOverdue}, "States": inboxStates, "Categories": cats, "Areas": areas,
 		"Link": link, "Pages": pages, "StatusLink": func(st string) string { return link("status", st) },
-		"PageLink": func(n int) string { return link("page", itoa(n)) },
+		"PageLink":    func(n int) string { return link("page", itoa(n)) },
+		"Transferred": models.NormalizeCode(strings.Clone(c.Query("transferred"))),
 	})
 }

@@ -38,6 +38,8 @@ type Config struct {
 	MetricsToken string
 	// MetricsOpen serves /metrics without a token when none is set (--demo).
 	MetricsOpen bool
+	// OIDC is the citizens' sign-in (account_oidc.go).
+	OIDC OIDCConfig
 }
 
 // Rate is a request limit: N requests per Per; N == 0 turns it off.

@@ -26,7 +26,9 @@ var submitFieldLabels = map[string]string{
 }
 
 func (s *Server) submitForm(c *fiber.Ctx) error {
-	return s.renderSubmit(c, fiber.StatusOK, submitFormData{}, nil)
+	var form submitFormData
+	prefillPetitioner(c, &form.Petitioner)
+	return s.renderSubmit(c, fiber.StatusOK, form, nil)
 }
 
 func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, verr *models.ValidationError) error {
@@ -48,9 +50,11 @@ func (s *Server) renderSubmit(c *fiber.Ctx, status int, form submitFormData, ver
 			}
 		}
 	}
-	return s.render(c, status, "submit", s.t(c, "submit.heading"), fiber.Map{
+	data := fiber.Map{
 		"Form": form, "Categories": cats, "Areas": areas, "Errors": errs, "ErrorList": list,
-	})
+	}
+	s.submitAccount(c, data)
+	return s.render(c, status, "submit", s.t(c, "submit.heading"), data)
 }
 
 // translateFields fills each field error's message in the user's language.
@@ -77,6 +81,7 @@ func (s *Server) submitPost(c *fiber.Ctx) error {
 		},
 		Channel: models.ChannelWeb, Language: langOf(c),
 		PrivacyConsent: fv("privacy_consent") != "", RequireConsent: true,
+		AccountID: citizenAccountID(c),
 	}
 	files, heldToken, err := s.formUploads(c)
 	if err != nil {

@@ -40,7 +40,11 @@ func (s *Server) page(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 type navLink struct{ Href, Key string }
 
 func (s *Server) navExtra() []navLink {
-	return []navLink{{"/search", "nav.search"}, {"/faq", "nav.faq"}, {"/stats", "nav.stats"}}
+	links := []navLink{{"/search", "nav.search"}, {"/faq", "nav.faq"}, {"/stats", "nav.stats"}}
+	if s.acct != nil {
+		links = append(links, navLink{"/account", "nav.account"})
+	}
+	return links
 }
 
 // render writes a page inside the layout.

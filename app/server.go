@@ -65,6 +65,8 @@ type Server struct {
 	// csp and cspEmbed are the Content-Security-Policy headers of every
 	// page and of the /embed/ pages (securityHeaders).
 	csp, cspEmbed string
+	// acct is the citizens' sign-in (nil when off; account.go).
+	acct *accounts
 	// receipts seals the receipt cookie (receipt.go).
 	receipts cipher.AEAD
 	// figures are the current year's statistics, shared by / and /stats.
@@ -149,6 +151,9 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.language)
 	s.app.Use(s.boundInFlight)
 	s.app.Use("/admin", s.loadSession)
+	if err := s.setupAccounts(); err != nil {
+		return nil, err
+	}
 	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
@@ -182,6 +187,7 @@ func (s *Server) routes() {
 	a.Get("/track", s.trackForm)
 	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
 	s.citizenRoutes()
+	s.accountRoutes()
 
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -23,7 +24,14 @@ func (s *Server) workflowRoutes() {
 }
 
 func (s *Server) petitionPage(c *fiber.Ctx) error {
-	return s.renderPetition(c, fiber.StatusOK, strings.Clone(c.Params("code")), nil, nil)
+	code := strings.Clone(c.Params("code"))
+	err := s.renderPetition(c, fiber.StatusOK, code, nil, nil)
+	if errors.Is(err, models.ErrNotFound) && c.Query("done") == models.ActTransfer {
+		// Transferred to a unit the official does not belong to: back to
+		// the inbox, which says so (for any code: it tells nothing).
+		return c.Redirect("/admin?transferred="+url.QueryEscape(models.NormalizeCode(code)), fiber.StatusSeeOther)
+	}
+	return err
 }
 
 // renderPetition shows the officials' page of a petition, with the form
@@ -105,7 +113,8 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	return s.renderAdmin(c, status, "admin_petition", p.Code, fiber.Map{
 		"AssigneeID": assignee,
 		"D":          d, "P": p, "Timeline": s.officialTimeline(langOf(c), d.Timeline), "Form": form, "Errors": errs, "Can": can, "Units": units,
-		"Deadline":  models.DeadlineState(cal, p.DueAt, s.Store.Now()),
+		"Deadline": models.DeadlineState(cal, p.DueAt, s.Store.Now()),
+		"Done":     s.actionDone(c), "Refusal": c.Locals(localRefusal),
 		"PD":        personalDataView(models.PetitionPublicFields(p), d.PersonalData, refused, releaseURL),
 		"MaxExtend": models.DefaultExtensionMaxDays, "Similar": similar,
 	})
@@ -123,7 +132,7 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 	// Scope, role and state first: nobody learns anything from the
 	// validation of a form they may not send.
 	if err := s.Store.AuthorizeAction(ctx, v, code, action); err != nil {
-		return err
+		return s.refuseAction(c, code, action, err)
 	}
 	form := map[string]string{}
 	fv := func(k string) string {
@@ -189,10 +198,10 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 		return s.renderPetition(c, fiber.StatusBadRequest, code, form, verr)
 	}
 	if err != nil {
-		return err
+		return s.refuseAction(c, code, action, err)
 	}
 	s.Log.Info("petition action", "code", code, "action", action, "user", u.ID)
-	return c.Redirect("/admin/petitions/"+code, fiber.StatusSeeOther)
+	return afterAction(c, code, action)
 }
 
 func (s *Server) draftAction(c *fiber.Ctx, v models.Viewer, code string, fv func(string) string) error {

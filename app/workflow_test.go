@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -168,15 +169,15 @@ func testPetitionActionsByRole(t *testing.T, w *wfEnv) {
 				if resp.StatusCode != want {
 					t.Errorf("%s by %s: %d, want %d\n%.300s", r.action, who, resp.StatusCode, want, body)
 				}
-				if want == http.StatusSeeOther && resp.Header.Get("Location") != "/admin/petitions/"+code {
+				if want == http.StatusSeeOther && resp.Header.Get("Location") != "/admin/petitions/"+code+"?done="+r.action {
 					t.Errorf("%s by %s: redirect to %q", r.action, who, resp.Header.Get("Location"))
 				}
 			}
 			// A state that does not allow it: 409 for a role that may.
 			code := f.petition(models.StatusRejected)
 			c := clients[r.allowed[0]]
-			if resp, _ := c.PostForm("/admin/petitions/"+code+"/"+r.action, r.form); resp.StatusCode != http.StatusConflict {
-				t.Errorf("%s on a rejected petition: %d, want 409", r.action, resp.StatusCode)
+			if resp, body := c.PostForm("/admin/petitions/"+code+"/"+r.action, r.form); resp.StatusCode != http.StatusConflict || !contains(body, `role="alert" id="refusal"`) {
+				t.Errorf("%s on a rejected petition: %d, want 409 with the reason", r.action, resp.StatusCode)
 			}
 		}
 		// Unknown code: 404, like another unit's petition.
@@ -215,4 +216,64 @@ func testPetitionActionsByRole(t *testing.T, w *wfEnv) {
 			t.Errorf("accept with a forged token: %d", resp.StatusCode)
 		}
 	}
+}
+
+// An action done ends on the petition's page with a confirmation; an action
+// refused answers 403 or 409 with the petition's page saying why.
+func TestActionOutcomes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		f := newFixture(t, e)
+		f.t = t
+		officer, leader, clerk := e.Login("officer.ben-luc@demo.pakn.vn"), e.Login("leader.ben-luc@demo.pakn.vn"), e.Login("clerk@demo.pakn.vn")
+		code := f.petition(models.StatusReceived)
+		resp, _ := officer.PostForm("/admin/petitions/"+code+"/accept", nil)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || loc != "/admin/petitions/"+code+"?done=accept" {
+			t.Fatalf("accept: %d %q", resp.StatusCode, loc)
+		}
+		if _, page := officer.Get(loc); !contains(page, `role="status" id="done"><p>Đã thụ lý hồ sơ.</p>`) {
+			t.Error("no confirmation after accepting")
+		}
+		refused := func(c *testenv.Client, action string, form url.Values, status int, reason string) {
+			t.Helper()
+			resp, body := c.PostForm("/admin/petitions/"+code+"/"+action, form)
+			if resp.StatusCode != status || !contains(body, `role="alert" id="refusal"`) || !contains(body, reason) || !contains(body, `<span class="code">`+code) {
+				t.Errorf("%s: %d, want %d with %q on the petition's page", action, resp.StatusCode, status, reason)
+			}
+		}
+		refused(clerk, "accept", nil, http.StatusForbidden, "Vai trò của bạn không được thực hiện «Thụ lý»")
+		extend := url.Values{"days": {"5"}, "reason": {"Cần khảo sát thực địa"}}
+		if resp, _ := leader.PostForm("/admin/petitions/"+code+"/extend", extend); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("first extension: %d", resp.StatusCode)
+		}
+		refused(leader, "extend", extend, http.StatusConflict, "đã được gia hạn một lần")
+
+		noConsent := f.e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai", EnteredByID: &f.clerk.ID, Channel: models.ChannelInPerson})
+		code = noConsent.Petition.Code
+		for _, step := range []struct {
+			c      *testenv.Client
+			action string
+			form   url.Values
+		}{{officer, "accept", nil}, {officer, "draft", url.Values{"answer": {"Đường sẽ được sửa trong quý II."}}}, {leader, "approve", nil}} {
+			if resp, body := step.c.PostForm("/admin/petitions/"+code+"/"+step.action, step.form); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: %d %.300s", step.action, resp.StatusCode, body)
+			}
+		}
+		refused(leader, "publish", nil, http.StatusConflict, "người gửi không đồng ý công khai")
+
+		// Transferred away: the page is no longer the officer's; the inbox says so.
+		code = f.petition(models.StatusAccepted)
+		resp, _ = officer.PostForm("/admin/petitions/"+code+"/transfer", url.Values{"unit": {"STNMT"}, "reason": {"Thuộc thẩm quyền của Sở"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("transfer: %d", resp.StatusCode)
+		}
+		resp = officer.Send(httptest.NewRequest(http.MethodGet, resp.Header.Get("Location"), nil))
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/admin?transferred="+code {
+			t.Fatalf("the page after a transfer away: %d %q", resp.StatusCode, loc)
+		}
+		if _, inbox := officer.Get("/admin?transferred=" + code); !contains(inbox, "Đã chuyển hồ sơ "+code) {
+			t.Error("the inbox does not say the petition was transferred")
+		}
+	})
 }

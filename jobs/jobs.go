@@ -332,6 +332,9 @@ func (r *Runner) Digest(ctx context.Context, now time.Time) error {
 
 // Retention is the anonymisation job.
 func (r *Runner) Retention(ctx context.Context, now time.Time) error {
+	if err := r.eraseStaleCitizenAccounts(ctx, now); err != nil {
+		return err
+	}
 	cutoff := r.cfg.Retention.Before(now)
 	n, err := r.Store.AnonymisePetitioners(ctx, cutoff, now)
 	if err != nil {

@@ -27,6 +27,7 @@ func all() []*gormigrate.Migration {
 		m0120RequestCounts(),
 		m0150HeldUploads(),
 		m0070PersonalData(),
+		m0110CitizenAccounts(),
 		m0075Privacy(),
 	}
 }

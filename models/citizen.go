@@ -23,6 +23,33 @@ type Rating struct {
 // TableName names the ratings table.
 func (Rating) TableName() string { return "petition_ratings" }
 
+// petitionByCodeSecret finds a petition by tracking code and secret; a
+// wrong code and a wrong secret are the same ErrNotFound, in about the
+// same time.
+func petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
+	var p Petition
+	err := q.Where("code = ?", code).First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		checkSecret(code, secret, "")
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, pending := secretMatch(&p, secret)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if pending {
+		// q may carry a locking clause; the write needs a clean statement
+		// on the same transaction.
+		if err := usePendingSecret(q.Session(&gorm.Session{NewDB: true}), &p, time.Now().UTC()); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
+}
+
 // citizenAct runs one step of the citizen (code and secret) in one
 // transaction, with the same 404 for a wrong code or secret.
 func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error)) (*Petition, error) {
@@ -33,29 +60,16 @@ func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn 
 	code = NormalizeCode(code)
 	var out Petition
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		var p Petition
-		q := tx.Where("code = ?", code)
+		q := tx
 		if s.Dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		err := q.First(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			checkSecret(code, secret, "")
-			return ErrNotFound
-		}
+		pp, err := petitionByCodeSecret(q, code, secret)
 		if err != nil {
 			return err
 		}
-		ok, pending := secretMatch(&p, secret)
-		if !ok {
-			return ErrNotFound
-		}
+		p := *pp
 		now := s.now()
-		if pending {
-			if err := usePendingSecret(tx, &p, now); err != nil {
-				return err
-			}
-		}
 		to, err := NextState(action, p.Status)
 		if err != nil {
 			return err

@@ -13,6 +13,27 @@ var (
 	ErrUnavailable = errors.New("database unavailable")
 )
 
+// Refusal is an action refused for a reason people can read: Key is the
+// catalog sentence that says why. It is ErrConflict or ErrForbidden to
+// whoever only asks for the kind (errors.Is).
+type Refusal struct {
+	Err error
+	Key string
+}
+
+func (r *Refusal) Error() string { return r.Err.Error() + " (" + r.Key + ")" }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// refuse is a conflict with its reason.
+func refuse(key string) error { return &Refusal{Err: ErrConflict, Key: key} }
+
+// AsRefusal finds the reason of a refused action.
+func AsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
 // FieldError is one invalid input field. Message is a catalog key
 // (e.g. "err.required") that the interface translates; Params fill it.
 type FieldError struct {

@@ -56,6 +56,8 @@ type SubmitInput struct {
 	OptionalAddress bool `json:"-"`
 	// Attachments are the citizen's files (web form, clerk's desk).
 	Attachments []AttachmentInput `json:"-"`
+	// AccountID links the petition to a signed-in citizen's account.
+	AccountID *int64 `json:"-"`
 }
 
 // Submission is what a sender gets back: the secret exists only here.
@@ -146,15 +148,19 @@ func (in *SubmitInput) validate() *ValidationError {
 	if p.Phone != "" && !phoneRe.MatchString(p.Phone) {
 		v.Add("petitioner.phone", "err.phone", nil)
 	}
-	if p.Email != "" {
-		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email, ".") {
-			v.Add("petitioner.email", "err.email", nil)
-		}
+	if p.Email != "" && !validEmail(p.Email) {
+		v.Add("petitioner.email", "err.email", nil)
 	}
 	if in.RequireConsent && !in.PrivacyConsent {
 		v.Add("privacy_consent", "err.consent", nil)
 	}
 	return v
+}
+
+// validEmail tells whether s is a plain e-mail address with a dotted domain.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, ".")
 }
 
 // SubmitPetition validates, routes and records a petition with its first
@@ -184,7 +190,9 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 	}
 	day := received.In(VietnamLocation()).Format("060102")
 	// Invalid input and files take the ordinary way.
-	oneStatement := s.Dialect == Postgres && len(in.Attachments) == 0 && len(v.Fields) == 0
+	// A petition linked to an account also takes the ordinary way (the
+	// link is one more row in the same transaction).
+	oneStatement := s.Dialect == Postgres && len(in.Attachments) == 0 && len(v.Fields) == 0 && in.AccountID == nil
 
 	// Reference data comes from the store's copy (intake_ref.go). The one
 	// statement checks the copy's stamp itself and inserts nothing when it is
@@ -351,6 +359,11 @@ func (s *Store) submitTx(ctx context.Context, sub *plannedSubmission, in SubmitI
 		}
 		if _, err := attachTx(tx, p.ID, SideCitizen, in.EnteredByID, in.Attachments, now); err != nil {
 			return err
+		}
+		if in.AccountID != nil {
+			if err := linkPetitionTx(tx, *in.AccountID, p.ID, "submit", now); err != nil {
+				return err
+			}
 		}
 		msg, err := receivedNotice(p, sub.Unit.Name, sub.due, now)
 		if err != nil || msg == nil {

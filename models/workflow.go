@@ -396,7 +396,7 @@ func (s *Store) ApproveAnswer(ctx context.Context, v Viewer, code string) (*Peti
 	return s.act(ctx, v, code, ActApprove, func(a *actionCtx) error {
 		p := a.p
 		if strings.TrimSpace(p.Answer) == "" {
-			return ErrConflict
+			return refuse("wf.refused.no_answer")
 		}
 		p.AnsweredAt = &a.now
 		closeClock(a)
@@ -431,8 +431,11 @@ func (s *Store) ReturnAnswer(ctx context.Context, v Viewer, code, reason string)
 func (s *Store) PublishAnswer(ctx context.Context, v Viewer, code string) (*Petition, error) {
 	return s.act(ctx, v, code, ActPublish, func(a *actionCtx) error {
 		p := a.p
-		if !p.PublishConsent || strings.TrimSpace(p.PublicQuestion) == "" || strings.TrimSpace(p.PublicAnswer) == "" {
-			return ErrConflict
+		if !p.PublishConsent {
+			return refuse("wf.refused.no_consent")
+		}
+		if strings.TrimSpace(p.PublicQuestion) == "" || strings.TrimSpace(p.PublicAnswer) == "" {
+			return refuse("wf.refused.no_public_text")
 		}
 		var cat Category
 		if err := a.tx.First(&cat, p.CategoryID).Error; err != nil {
@@ -555,8 +558,11 @@ func (s *Store) ExtendDeadline(ctx context.Context, v Viewer, code string, days 
 	}
 	return s.act(ctx, v, code, ActExtend, func(a *actionCtx) error {
 		p := a.p
-		if p.ExtendedDays > 0 || p.AnswerDueAt == nil {
-			return ErrConflict
+		if p.ExtendedDays > 0 {
+			return refuse("wf.refused.extended_once")
+		}
+		if p.AnswerDueAt == nil {
+			return refuse("wf.refused.no_answer_due")
 		}
 		if days > a.pol.ExtensionMaxDays {
 			bad.Add("days", "err.range", map[string]any{"min": 1, "max": a.pol.ExtensionMaxDays})
@@ -727,7 +733,7 @@ func (s *Store) AuthorizeAction(ctx context.Context, v Viewer, code, action stri
 		return err
 	}
 	if action == ActPublish && !p.PublishConsent {
-		return ErrConflict
+		return refuse("wf.refused.no_consent")
 	}
 	return nil
 }
