@@ -20,6 +20,11 @@ import (
 // serve migrates, optionally seeds, and serves until the context ends; then
 // it stops accepting and lets in-flight requests finish.
 func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
+	// The secret first: nothing is written with a weak one.
+	secret, err := cfg.secret()
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -40,10 +45,6 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			debug.FreeOSMemory()
 		}
 		printDemoAccounts(stdout)
-	}
-	secret, err := cfg.secret()
-	if err != nil {
-		return err
 	}
 	province, err := st.ProvinceName(ctx)
 	if err != nil {

@@ -15,23 +15,27 @@ import (
 	"strings"
 
 	"pakn/app"
+	"pakn/models"
 )
 
 // config is the process configuration, read from the environment only.
 type config struct {
-	DatabaseURL    string
-	DataDir        string
-	Addr           string
-	BaseURL        string
-	Secret         string
-	SMTPURL        string
-	MailFrom       string
-	PortalURL      string
-	PortalToken    string
-	SMSURL         string
-	SMSToken       string
-	Scheduler      bool
-	SubmitLimit    app.Rate
+	DatabaseURL string
+	DataDir     string
+	Addr        string
+	BaseURL     string
+	Secret      string
+	SMTPURL     string
+	MailFrom    string
+	PortalURL   string
+	PortalToken string
+	SMSURL      string
+	SMSToken    string
+	Scheduler   bool
+	SubmitLimit app.Rate
+	// DeskMaxAgeDays is PAKN_DESK_MAX_AGE_DAYS: how far back a desk may
+	// date a petition.
+	DeskMaxAgeDays int
 	LookupLimit    app.Rate
 	TrustedProxies []string
 	FrameAncestors []string
@@ -110,6 +114,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.FrameAncestors = origins("PAKN_FRAME_ANCESTORS")
 	c.CORSOrigins = origins("PAKN_CORS_ORIGINS")
+	if c.DeskMaxAgeDays, err = strconv.Atoi(get("PAKN_DESK_MAX_AGE_DAYS", strconv.Itoa(models.DefaultDeskMaxAgeDays))); err != nil || c.DeskMaxAgeDays < 0 {
+		errs = append(errs, fmt.Errorf("PAKN_DESK_MAX_AGE_DAYS: want a number of days, got %q", get("PAKN_DESK_MAX_AGE_DAYS", "")))
+	}
 	if n, err := strconv.Atoi(get("PAKN_MAX_IN_FLIGHT", "256")); err != nil || n < 0 {
 		errs = append(errs, fmt.Errorf("PAKN_MAX_IN_FLIGHT: want a number of requests (0: no bound)"))
 	} else {
@@ -139,8 +146,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if _, err := url.ParseRequestURI(c.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_BASE_URL: %w", err))
 	}
+	// Checked here, before any command opens the database: a weak secret
+	// is refused before migrations run or demo officials are written.
 	if c.DatabaseURL != "" && c.Secret == "" {
 		errs = append(errs, errors.New("PAKN_SECRET is required with PostgreSQL: every instance must share it"))
+	} else if c.Secret != "" {
+		if err := app.CheckSecret([]byte(c.Secret)); err != nil {
+			errs = append(errs, fmt.Errorf("PAKN_SECRET: %w", err))
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("PAKN_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PAKN_LOG_LEVEL: %w", err))
@@ -168,23 +181,21 @@ func (c config) logger(w io.Writer) *slog.Logger {
 // folder on first start.
 func (c config) secret() ([]byte, error) {
 	if c.Secret != "" {
-		if len(c.Secret) < 16 {
-			return nil, errors.New("PAKN_SECRET must have at least 16 characters")
+		if err := app.CheckSecret([]byte(c.Secret)); err != nil {
+			return nil, fmt.Errorf("PAKN_SECRET: %w", err)
 		}
 		return []byte(c.Secret), nil
 	}
 	path := filepath.Join(c.DataDir, "secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		return []byte(strings.TrimSpace(string(b))), nil
+	if b, err := os.ReadFile(path); err == nil {
+		return fileSecret(path, b)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
 	}
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	s := hex.EncodeToString(b)
+	s := newSecret()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		// Another process wrote it first; use theirs.
@@ -192,7 +203,7 @@ func (c config) secret() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []byte(strings.TrimSpace(string(b))), nil
+		return fileSecret(path, b)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("write secret: %w", err)
@@ -202,6 +213,29 @@ func (c config) secret() ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return []byte(s), nil
+}
+
+// fileSecret is the secret read from the data folder, if it is strong
+// enough. A weak one is refused rather than replaced: replacing it would
+// sign every official out and void every form in flight.
+func fileSecret(path string, b []byte) ([]byte, error) {
+	s := []byte(strings.TrimSpace(string(b)))
+	if err := app.CheckSecret(s); err != nil {
+		return nil, fmt.Errorf("%s: %w (or delete the file to have one generated)", path, err)
+	}
+	return s, nil
+}
+
+// newSecret is 32 random bytes in hex, drawn again in the (vanishingly
+// rare) case that it has too few distinct characters.
+func newSecret() string {
+	for {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b) // never fails (crypto/rand since Go 1.24)
+		if s := hex.EncodeToString(b); app.CheckSecret([]byte(s)) == nil {
+			return s
+		}
+	}
 }
 
 // loadOIDC reads the PAKN_OIDC_* variables (citizens' sign-in).

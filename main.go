@@ -139,6 +139,7 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 		return nil, err
 	}
 	st.Delivery = models.Delivery{Email: cfg.SMTPURL != "", SMS: cfg.SMSURL != "", Sealer: sealer, ResendTime: models.DefaultResendTime}
+	st.DeskMaxAgeDays = cfg.DeskMaxAgeDays
 	return st, nil
 }
 

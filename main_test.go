@@ -22,7 +22,7 @@ import (
 func useTarget(t *testing.T, tg testdb.Target) {
 	t.Setenv("PAKN_DATA_DIR", tg.DataDir)
 	t.Setenv("PAKN_DATABASE_URL", tg.URL)
-	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef")
+	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef-0123")
 	t.Setenv("PAKN_LOG_LEVEL", "error")
 }
 
@@ -137,13 +137,13 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.DataDir != "./data" || c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || !c.Scheduler ||
 		c.SubmitLimit != (app.Rate{N: 10, Per: time.Minute}) || c.LookupLimit != (app.Rate{N: 60, Per: time.Minute}) ||
-		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.MaxInFlight != 256 || c.MetricsToken != "" || c.SearchBleveOnly {
+		c.DatabaseURL != "" || len(c.TrustedProxies) != 0 || c.MaxInFlight != 256 || c.MetricsToken != "" || c.SearchBleveOnly || c.DeskMaxAgeDays != 60 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = loadConfig(env(
 		"PAKN_SUBMIT_LIMIT", "100/h", "PAKN_LOOKUP_LIMIT", "0", "PAKN_SCHEDULER", "off",
 		"PAKN_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1", "PAKN_FRAME_ANCESTORS", "https://dichvucong.gov.vn",
-		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length",
+		"PAKN_DATABASE_URL", "postgres://u@db/pakn", "PAKN_SECRET", "a-shared-secret-of-some-length-0123",
 		"PAKN_BASE_URL", "https://pakn.longan.gov.vn/", "PAKN_LOG_LEVEL", "debug", "PAKN_LOG_FORMAT", "json",
 		"PAKN_MAX_IN_FLIGHT", "64", "PAKN_METRICS_TOKEN", "scrape-me", "PAKN_SEARCH_EXECUTOR", "off",
 	))
@@ -167,6 +167,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad proxy", []string{"PAKN_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"}, "PAKN_TRUSTED_PROXIES"},
 		{"bad scheduler", []string{"PAKN_SCHEDULER", "sometimes"}, "PAKN_SCHEDULER"},
 		{"bad log level", []string{"PAKN_LOG_LEVEL", "loud"}, "PAKN_LOG_LEVEL"},
+		{"bad desk age", []string{"PAKN_DESK_MAX_AGE_DAYS", "-1"}, "PAKN_DESK_MAX_AGE_DAYS"},
+		{"weak secret", []string{"PAKN_SECRET", "aaaaaaaaaaaaaaaa"}, "PAKN_SECRET"},
 		{"bad in-flight bound", []string{"PAKN_MAX_IN_FLIGHT", "-1"}, "PAKN_MAX_IN_FLIGHT"},
 		{"bad executor switch", []string{"PAKN_SEARCH_EXECUTOR", "maybe"}, "PAKN_SEARCH_EXECUTOR"},
 	}
@@ -192,7 +194,7 @@ func TestSecretGeneratedOnceWithSQLite(t *testing.T) {
 	if err != nil || string(a) != string(b) {
 		t.Fatalf("second read %q != %q (%v)", b, a, err)
 	}
-	if _, err := (config{Secret: "short"}).secret(); err == nil {
+	if _, err := (config{Secret: "aaaaaaaaaaaaaaaa"}).secret(); err == nil {
 		t.Fatal("a short PAKN_SECRET is accepted")
 	}
 }

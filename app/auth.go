@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -73,13 +74,14 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	email := strings.Clone(c.FormValue("email"))
 	password := strings.Clone(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
-	// Throttled before the password is even checked (state in the
-	// database, so every instance counts the same failures).
-	if throttled, err := s.Store.LoginThrottled(c.UserContext(), email, s.clientIP(c)); err != nil {
+	// Throttled per (account, address) before the password is even
+	// checked, and answered at once with the wait (state in the database,
+	// so every instance counts the same failures).
+	if wait, err := s.Store.LoginWait(c.UserContext(), email, s.clientIP(c)); err != nil {
 		return err
-	} else if throttled {
+	} else if wait > 0 {
 		s.Log.Warn("sign-in throttled", "ip", s.clientIP(c))
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(models.LoginWindow.Seconds())))
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
 		return s.render(c, fiber.StatusTooManyRequests, "admin_login", s.t(c, "login.heading"), fiber.Map{
 			"Throttled": true, "Email": email, "Next": next,
 		})
@@ -97,7 +99,7 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.ClearLoginFailures(c.UserContext(), email); err != nil {
+	if err := s.Store.RecordLoginSuccess(c.UserContext(), email, s.clientIP(c)); err != nil {
 		return err
 	}
 	// A new session on every sign-in: a session id planted before sign-in

@@ -78,3 +78,26 @@ func ParseRate(s string) (Rate, error) {
 	}
 	return Rate{N: v, Per: per}, nil
 }
+
+// Secret strength (PAKN_SECRET): long enough and varied enough that it is
+// not a word or a run of one key; `openssl rand -hex 32` passes.
+const (
+	SecretMinLength   = 32
+	SecretMinDistinct = 10
+)
+
+// CheckSecret tells whether a secret is strong enough to sign sessions and
+// CSRF tokens.
+func CheckSecret(secret []byte) error {
+	if len(secret) < SecretMinLength {
+		return fmt.Errorf("the secret must have at least %d characters (it has %d); make one with `openssl rand -hex 32`", SecretMinLength, len(secret))
+	}
+	distinct := map[byte]bool{}
+	for _, b := range secret {
+		distinct[b] = true
+	}
+	if len(distinct) < SecretMinDistinct {
+		return fmt.Errorf("the secret must have at least %d distinct characters (it has %d); make one with `openssl rand -hex 32`", SecretMinDistinct, len(distinct))
+	}
+	return nil
+}

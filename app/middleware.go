@@ -115,9 +115,9 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	base := s.csrfBase(c)
-	sent := c.FormValue("_csrf")
+	sent := csrfFromBody(c)
 	if sent == "" {
-		sent = c.Get("X-CSRF-Token")
+		sent = strings.Clone(c.Get("X-CSRF-Token"))
 	}
 	if base == "" || sent == "" || !s.csrfValid(base, sent) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")

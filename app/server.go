@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/cipher"
-	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -83,8 +82,8 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	if len(d.Config.Secret) < 16 {
-		return nil, errors.New("app: the secret must have at least 16 bytes")
+	if err := CheckSecret(d.Config.Secret); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	cat, err := views.LoadCatalog()
 	if err != nil {
@@ -142,11 +141,13 @@ func New(d Deps) (*Server, error) {
 		cfg.TrustedProxies = d.Config.TrustedProxies
 	}
 	s.app = fiber.New(cfg)
+	s.app.Server().HeaderReceived = headerReceived
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.Log.Error("panic", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.observe)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(requestBodies)
 	s.app.Use(s.compress())
 	s.app.Use(s.language)
 	s.app.Use(s.boundInFlight)

@@ -286,7 +286,8 @@ func (s *Server) petitionFile(c *fiber.Ctx) error {
 // in our origin.
 func sendAttachment(c *fiber.Ctx, f *models.AttachmentFile) error {
 	c.Set(fiber.HeaderContentType, f.ContentType)
-	c.Set(fiber.HeaderContentDisposition, "attachment; filename*=UTF-8''"+urlPathEscape(f.Name))
+	name := models.DownloadName(f.Name, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+models.ASCIIFileName(name)+`"; filename*=UTF-8''`+urlPathEscape(name))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	return c.Send(f.Data)

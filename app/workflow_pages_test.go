@@ -165,7 +165,7 @@ func testSignInThrottled(t *testing.T, w *wfEnv) {
 		e := w.e
 		c := e.NewClient()
 		c.Get("/admin/login")
-		for i := 0; i < models.LoginMaxPerAccount; i++ {
+		for i := 0; i < models.LoginMaxPerPair; i++ {
 			if resp, _ := c.PostForm("/admin/login", url.Values{"email": {"leader.stnmt@demo.pakn.vn"}, "password": {"wrong-password"}}); resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("failure %d: %d", i, resp.StatusCode)
 			}

@@ -28,6 +28,8 @@ func all() []*gormigrate.Migration {
 		m0150HeldUploads(),
 		m0070PersonalData(),
 		m0110CitizenAccounts(),
+		m0080SignInAttempts(),
+		m0081AttachmentNames(),
 		m0075Privacy(),
 	}
 }

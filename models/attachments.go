@@ -9,10 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -114,19 +111,6 @@ func ValidateAttachments(files []AttachmentInput, field string, already int) *Va
 		}
 	}
 	return v
-}
-
-func cleanFileName(name string) string {
-	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = CleanLine(name)
-	if name == "" || name == "." || name == "/" {
-		name = "file"
-	}
-	for utf8.RuneCountInString(name) > 120 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	return name
 }
 
 // attachTx stores files (already validated) on a petition.

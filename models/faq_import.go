@@ -68,15 +68,20 @@ type FAQRowError struct {
 // String is the English message the CLI prints.
 func (e FAQRowError) String() string {
 	msg := map[string]string{
-		"err.required":       "missing",
-		"err.too_long":       "too long",
-		"err.unknown_code":   "no such code or name",
-		"err.taken":          "already used",
-		"faq.import.json":    "not a JSON object",
-		"faq.import.csv":     "not valid CSV",
-		"faq.import.header":  "the header row lacks a column",
-		"faq.import.nosheet": "the workbook has no rows",
-		"err.personal_data":  "personal data in a public field",
+		"err.required":          "missing",
+		"err.too_long":          "too long",
+		"err.unknown_code":      "no such code or name",
+		"err.taken":             "already used",
+		"faq.import.json":       "not a JSON object",
+		"faq.import.csv":        "not valid CSV",
+		"faq.import.header":     "the header row lacks a column",
+		"faq.import.nosheet":    "the workbook has no rows",
+		"faq.import.file_size":  "the file is larger than allowed",
+		"faq.import.unzip_size": "the workbook unpacks to more than allowed",
+		"faq.import.xml_size":   "a part of the workbook is larger than allowed",
+		"faq.import.rows":       "the file has more rows than allowed; import it in parts",
+		"faq.import.line_size":  "a line is longer than allowed",
+		"err.personal_data":     "personal data in a public field",
 	}[e.Key]
 	if msg == "" {
 		msg = e.Key
@@ -292,9 +297,12 @@ func blank(cols []string) bool {
 }
 
 func readFAQXLSX(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	f, err := excelize.OpenReader(r)
+	f, err := openFAQWorkbook(r, res)
 	if err != nil {
 		return nil, fmt.Errorf("faq import: read workbook: %w", err)
+	}
+	if f == nil {
+		return nil, nil
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
@@ -324,6 +332,9 @@ func readFAQXLSX(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
 			}
 			continue
 		}
+		if tooManyRows(out, line, res) {
+			return nil, nil
+		}
 		out = append(out, rowFrom(cols, idx, line))
 	}
 	if idx == nil {
@@ -333,7 +344,8 @@ func readFAQXLSX(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
 }
 
 func readFAQCSV(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	cr := csv.NewReader(r)
+	c := newCapped(r)
+	cr := csv.NewReader(c)
 	cr.FieldsPerRecord = -1
 	var out []faqRow
 	var idx map[string]int
@@ -364,14 +376,22 @@ func readFAQCSV(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
 			}
 			continue
 		}
+		if tooManyRows(out, line, res) {
+			return nil, nil
+		}
 		out = append(out, rowFrom(rec, idx, line))
+	}
+	if c.over() {
+		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.file_size", FAQImportMaxBytes))
+		return nil, nil
 	}
 	return out, nil
 }
 
 func readFAQJSONL(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
+	c := newCapped(r)
+	sc := bufio.NewScanner(c)
+	sc.Buffer(make([]byte, 0, 64*1024), faqImportMaxLine)
 	var out []faqRow
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
@@ -382,6 +402,9 @@ func readFAQJSONL(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
 		if err := json.Unmarshal([]byte(text), &obj); err != nil {
 			res.Errors = append(res.Errors, FAQRowError{Line: line, Key: "faq.import.json", Params: map[string]any{"detail": err.Error()}})
 			continue
+		}
+		if tooManyRows(out, line, res) {
+			return nil, nil
 		}
 		cols := make([]string, len(faqColumns))
 		idx := map[string]int{}
@@ -395,6 +418,14 @@ func readFAQJSONL(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
 			}
 		}
 		out = append(out, rowFrom(cols, idx, line))
+	}
+	if c.over() {
+		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.file_size", FAQImportMaxBytes))
+		return nil, nil
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.line_size", faqImportMaxLine))
+		return nil, nil
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("faq import: read JSON lines: %w", err)

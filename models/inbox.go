@@ -165,8 +165,11 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	for _, p := range out.Petitions {
+	for i, p := range out.Petitions {
 		out.Deadline[p.ID] = DeadlineState(cal, p.DueAt, now)
+		if p.ConfidentialIdentity && !v.SeesAllUnits() {
+			hideIdentity(&out.Petitions[i])
+		}
 	}
 	return out, nil
 }

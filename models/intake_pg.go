@@ -182,11 +182,10 @@ ON CONFLICT (day) DO UPDATE SET last = GREATEST(code_sequences.last, EXCLUDED.la
 //
 // The code exists only inside the statement, so what contains it is built
 // there: the code itself, the secret's hash (hashSecret: SHA-256 of
-// "pakn-lookup\0" ($1), the code, and "\0" with the normalised secret), the
-// notice's dedupe key ("petition:" ($2), the code, the rest) and its JSON
-// data ("code" is the first key json.Marshal writes: '{"code":"' ($3), the
-// code, the rest). The plaintext secret travels to the server as a bind
-// parameter, like the petitioner's own details, and is stored only hashed.
+// "pakn-lookup\0" ($1), the code, and "\0" with the secret's digest, made
+// in Go: the secret itself never reaches the server), the notice's dedupe
+// key ("petition:" ($2), the code, the rest) and its JSON data ("code" is
+// the first key json.Marshal writes: '{"code":"' ($3), the code, the rest).
 //
 // Only narrow rows (ordinal, code, id) go through the CTEs; the wide ones
 // are read once from their arrays by the insert that needs them.
@@ -241,10 +240,9 @@ const submitSQL = `WITH k AS (
 )
 SELECT ord, id, code FROM pc`
 
-// The parts of a code's secret hash, notice key and notice data before the
-// code (see submitSQL).
+// The parts of a code's notice key and notice data before the code (see
+// submitSQL; the secret hash's is hashHead).
 const (
-	hashHead       = "pakn-lookup\x00"
 	noticeKeyHead  = "petition:"
 	noticeDataHead = `{"code":"`
 )
@@ -313,7 +311,7 @@ func submitArgs(items []*intakeItem) []any {
 	for i, it := range items {
 		p := &it.sub.Petition
 		stamp[i], seq[i], day[i] = it.stamp, codeSequenceName(it.day), it.day
-		hashTail[i] = []byte("\x00" + NormalizeSecret(it.sub.Secret))
+		hashTail[i] = append([]byte{0}, secretDigest(it.day, it.sub.Secret)...)
 		kind[i], title[i], content[i], address[i] = p.Kind, p.Title, p.Content, p.Address
 		categoryID[i], areaID[i], unitID[i], lat[i], long[i] = p.CategoryID, p.AreaID, p.UnitID, p.Lat, p.Long
 		status[i], channel[i], language[i] = p.Status, p.Channel, p.Language

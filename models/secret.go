@@ -46,14 +46,56 @@ func NormalizeSecret(s string) string {
 	return b.String()
 }
 
-// hashSecret stores lookup secrets hashed. A 60-bit random secret cannot be
-// guessed offline, so a fast hash bound to the code is enough here.
+// The stored hash of a lookup secret is SHA-256 of "pakn-lookup\0", the
+// code, "\0" and the secret's digest (secretDigest). Only the digest ever
+// leaves this process: the PostgreSQL intake statement, where the code is
+// born, finishes the hash from it (intake_pg.go), so the secret never
+// reaches the database or its logs in clear. A 60-bit random secret cannot
+// be guessed offline, so fast hashes bound to the code are enough here.
+const (
+	hashHead   = "pakn-lookup\x00"
+	digestHead = "pakn-lookup-secret\x00"
+)
+
+// secretDigest is the secret's digest, salted with the code's day (what
+// the intake statement knows before it numbers the code).
+func secretDigest(day, secret string) []byte {
+	sum := sha256.Sum256([]byte(digestHead + day + "\x00" + NormalizeSecret(secret)))
+	return sum[:]
+}
+
+// codeDay is the YYMMDD of a tracking code PAKN-YYMMDD-NNNN ("" for any
+// other text).
+func codeDay(code string) string {
+	if len(code) > 12 && strings.HasPrefix(code, "PAKN-") && code[11] == '-' {
+		return code[5:11]
+	}
+	return ""
+}
+
+// storedSecretHash finishes the stored hash from the digest.
+func storedSecretHash(code string, digest []byte) string {
+	h := sha256.New()
+	h.Write([]byte(hashHead + code + "\x00"))
+	h.Write(digest)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashSecret is the stored hash of a petition's lookup secret.
 func hashSecret(code, secret string) string {
-	sum := sha256.Sum256([]byte("pakn-lookup\x00" + code + "\x00" + NormalizeSecret(secret)))
+	return storedSecretHash(code, secretDigest(codeDay(code), secret))
+}
+
+// legacyHashSecret is how secrets were hashed before the digest (the
+// secret itself in place of its digest); petitions filed then keep it.
+func legacyHashSecret(code, secret string) string {
+	sum := sha256.Sum256([]byte(hashHead + code + "\x00" + NormalizeSecret(secret)))
 	return hex.EncodeToString(sum[:])
 }
 
-// checkSecret compares in constant time.
+// checkSecret compares in constant time, with both hashes always computed.
 func checkSecret(code, secret, stored string) bool {
-	return subtle.ConstantTimeCompare([]byte(hashSecret(code, secret)), []byte(stored)) == 1
+	cur := subtle.ConstantTimeCompare([]byte(hashSecret(code, secret)), []byte(stored))
+	old := subtle.ConstantTimeCompare([]byte(legacyHashSecret(code, secret)), []byte(stored))
+	return cur|old == 1
 }

@@ -37,6 +37,9 @@ type Store struct {
 	// Delivery says which channels can reach a citizen and seals secrets
 	// sent through the outbox (resend.go).
 	Delivery Delivery
+	// DeskMaxAgeDays is how far back a desk may date a petition
+	// (PAKN_DESK_MAX_AGE_DAYS).
+	DeskMaxAgeDays int
 
 	// calendar is the working-day calendar's copy (deadlines.go).
 	calendar calendarCache
@@ -67,7 +70,7 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 	}
-	s := &Store{Now: time.Now, Log: o.Log}
+	s := &Store{Now: time.Now, Log: o.Log, DeskMaxAgeDays: DefaultDeskMaxAgeDays}
 	var err error
 	switch {
 	case strings.HasPrefix(o.URL, "postgres://"), strings.HasPrefix(o.URL, "postgresql://"):

@@ -184,10 +184,7 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 	v := in.validate()
 
 	now := s.now()
-	received := now
-	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
-		received = in.ReceivedAt.UTC()
-	}
+	received := s.receivedAt(v, in.ReceivedAt, now)
 	day := received.In(VietnamLocation()).Format("060102")
 	// Invalid input and files take the ordinary way.
 	// A petition linked to an account also takes the ordinary way (the

@@ -3,66 +3,151 @@ package models
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
-// LoginFailure is one failed sign-in, kept in the database so that every
-// instance behind the load balancer counts the same failures.
-type LoginFailure struct {
-	ID  int64     `gorm:"primaryKey"`
-	Key string    `gorm:"size:300;not null;index:idx_login_failures_key_at,priority:1"`
-	At  time.Time `gorm:"not null;index:idx_login_failures_key_at,priority:2"`
+// LoginAttempt is one sign-in attempt, kept in the database so that every
+// instance behind a load balancer counts the same failures.
+type LoginAttempt struct {
+	ID      int64 `gorm:"primaryKey"`
+	Account string
+	Address string
+	OK      bool
+	At      time.Time
 }
 
-// Sign-in throttling: after this many failures within the window, the
-// account (or the client address) waits until the window has passed.
+// Sign-in throttling (OWASP ASVS 2.2.1). Failures are counted per
+// (account, client address): a stranger's wrong passwords throttle the
+// stranger, never the official signing in from elsewhere. Beyond a
+// per-account ceiling far above a person's typing, sign-ins from addresses
+// the account has not used lately are spaced out to the ceiling's rate:
+// slowed, never locked, and an address the official signed in from lately
+// is not slowed at all. A throttled attempt is answered at once with the
+// wait (429 with Retry-After), never held.
 const (
-	LoginWindow          = 15 * time.Minute
-	LoginMaxPerAccount   = 5
-	LoginMaxPerIP        = 20
-	loginFailureKeepTime = 24 * time.Hour
+	// LoginMaxPerPair failures within LoginWindow from one address to one
+	// account make that pair wait until the oldest leaves the window.
+	LoginMaxPerPair = 5
+	LoginWindow     = 15 * time.Minute
+	// LoginCeiling failures within LoginCeilingWindow to one account, from
+	// all addresses, space out attempts from unknown addresses to one per
+	// LoginCeilingWindow/LoginCeiling.
+	LoginCeiling       = 100
+	LoginCeilingWindow = time.Hour
+	// LoginKnownAddress is how long a successful sign-in makes its address
+	// a known one for the account.
+	LoginKnownAddress = 30 * 24 * time.Hour
 )
 
-func loginKeys(email, ip string) (acct, addr string) {
-	return "acct:" + strings.ToLower(CleanLine(email)), "ip:" + ip
+// loginAccount and loginAddress are the keys attempts are counted by: the
+// e-mail address as typed, normalised; the client's address, with an IPv6
+// address reduced to its /64 (what one customer is given).
+func loginAccount(email string) string { return strings.ToLower(CleanLine(email)) }
+
+func loginAddress(ip string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return strings.TrimSpace(ip)
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
 
-// LoginThrottled tells whether sign-in is refused for now for this account
-// or this address. It is checked before the password, so a throttled
-// attacker learns nothing and costs no hashing.
-func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (bool, error) {
-	acct, addr := loginKeys(email, ip)
-	since := s.now().Add(-LoginWindow)
-	db := s.DB.WithContext(ctx).Model(&LoginFailure{})
-	var na, ni int64
-	if err := db.Where("key = ? AND at > ?", acct, since).Count(&na).Error; err != nil {
-		return false, fmt.Errorf("login throttle: %w", err)
-	}
-	if na >= LoginMaxPerAccount {
-		return true, nil
-	}
-	if err := s.DB.WithContext(ctx).Model(&LoginFailure{}).Where("key = ? AND at > ?", addr, since).Count(&ni).Error; err != nil {
-		return false, fmt.Errorf("login throttle: %w", err)
-	}
-	return ni >= LoginMaxPerIP, nil
-}
-
-// RecordLoginFailure counts a failed sign-in for the account and the address.
-func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
-	acct, addr := loginKeys(email, ip)
+// LoginWait is how long a sign-in to the account from the address must
+// wait; zero means go ahead. It is checked before the password, so a
+// throttled attacker learns nothing and costs no hashing.
+func (s *Store) LoginWait(ctx context.Context, email, ip string) (time.Duration, error) {
+	acct, addr := loginAccount(email), loginAddress(ip)
 	now := s.now()
 	db := s.DB.WithContext(ctx)
-	rows := []LoginFailure{{Key: acct, At: now}, {Key: addr, At: now}}
-	if err := db.Create(&rows).Error; err != nil {
-		return fmt.Errorf("record login failure: %w", err)
+	// The pair's newest failures in the window: with LoginMaxPerPair of
+	// them, the pair waits until the oldest of those leaves it.
+	var pair []time.Time
+	if err := db.Model(&LoginAttempt{}).
+		Where("account = ? AND address = ? AND ok = ? AND at > ?", acct, addr, false, now.Add(-LoginWindow)).
+		Order("at DESC").Limit(LoginMaxPerPair).Pluck("at", &pair).Error; err != nil {
+		return 0, fmt.Errorf("sign-in throttle: %w", err)
 	}
-	// Old rows are worthless; drop them as we go.
-	return db.Where("at < ?", now.Add(-loginFailureKeepTime)).Delete(&LoginFailure{}).Error
+	if len(pair) == LoginMaxPerPair {
+		return waitUntil(now, pair[LoginMaxPerPair-1].Add(LoginWindow)), nil
+	}
+	var fails int64
+	if err := db.Model(&LoginAttempt{}).
+		Where("account = ? AND ok = ? AND at > ?", acct, false, now.Add(-LoginCeilingWindow)).
+		Count(&fails).Error; err != nil {
+		return 0, fmt.Errorf("sign-in throttle: %w", err)
+	}
+	if fails < LoginCeiling {
+		return 0, nil
+	}
+	var known []int64
+	if err := db.Model(&LoginAttempt{}).
+		Where("account = ? AND address = ? AND ok = ? AND at > ?", acct, addr, true, now.Add(-LoginKnownAddress)).
+		Limit(1).Pluck("id", &known).Error; err != nil {
+		return 0, fmt.Errorf("sign-in throttle: %w", err)
+	}
+	if len(known) > 0 {
+		return 0, nil
+	}
+	var latest []time.Time
+	if err := db.Model(&LoginAttempt{}).Where("account = ? AND ok = ?", acct, false).
+		Order("at DESC").Limit(1).Pluck("at", &latest).Error; err != nil {
+		return 0, fmt.Errorf("sign-in throttle: %w", err)
+	}
+	if len(latest) == 0 {
+		return 0, nil
+	}
+	return waitUntil(now, latest[0].Add(LoginCeilingWindow/LoginCeiling)), nil
 }
 
-// ClearLoginFailures forgets an account's failures after a good sign-in.
-func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	acct, _ := loginKeys(email, "")
-	return s.DB.WithContext(ctx).Where("key = ?", acct).Delete(&LoginFailure{}).Error
+// waitUntil is the time from now to t, rounded up to whole seconds (what
+// Retry-After can say); zero when t has passed.
+func waitUntil(now, t time.Time) time.Duration {
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// RecordLoginFailure counts a failed sign-in to the account from the
+// address.
+func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
+	return s.recordLogin(ctx, email, ip, false)
+}
+
+// RecordLoginSuccess forgets the pair's failures and makes the address a
+// known one for the account.
+func (s *Store) RecordLoginSuccess(ctx context.Context, email, ip string) error {
+	return s.recordLogin(ctx, email, ip, true)
+}
+
+func (s *Store) recordLogin(ctx context.Context, email, ip string, ok bool) error {
+	acct, addr := loginAccount(email), loginAddress(ip)
+	now := s.now()
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if ok {
+			if err := tx.Where("account = ? AND address = ? AND ok = ?", acct, addr, false).Delete(&LoginAttempt{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(&LoginAttempt{Account: acct, Address: addr, OK: ok, At: now}).Error; err != nil {
+			return err
+		}
+		// Old rows are worthless; drop them as we go.
+		return tx.Where("(ok = ? AND at < ?) OR at < ?", false, now.Add(-LoginCeilingWindow), now.Add(-LoginKnownAddress)).
+			Delete(&LoginAttempt{}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("record sign-in: %w", err)
+	}
+	return nil
 }

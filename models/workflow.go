@@ -669,12 +669,16 @@ func (s *Store) PetitionForOfficial(ctx context.Context, v Viewer, code string) 
 		return nil, err
 	}
 	if d.IdentityHidden {
-		// The citizen's own steps carry their name as the actor.
+		// The citizen's own steps carry their name as the actor, and
+		// their words (information supplied) as the note.
+		subj := SubjectOf(&p)
 		for i := range d.Timeline {
 			if d.Timeline[i].ActorID == nil && d.Timeline[i].ActorName == p.PetitionerName {
 				d.Timeline[i].ActorName = ""
+				d.Timeline[i].Note = redactFor(d.Timeline[i].Note, subj)
 			}
 		}
+		hideIdentity(&d.Petition)
 	}
 	if err := db.Where("petition_id = ?", p.ID).Order("created_at, id").Find(&d.Notes).Error; err != nil {
 		return nil, err
@@ -692,6 +696,9 @@ func (s *Store) PetitionForOfficial(ctx context.Context, v Viewer, code string) 
 	}
 	var r Rating
 	if err := db.Where("petition_id = ?", p.ID).Limit(1).Find(&r).Error; err == nil && r.PetitionID != 0 {
+		if d.IdentityHidden {
+			r.Comment = redactFor(r.Comment, SubjectOf(&p))
+		}
 		d.Rating = &r
 	}
 	d.Actions = AvailableActions(v, &p)

@@ -90,16 +90,9 @@ func runLoad(o options) error {
 	}
 	defer os.RemoveAll(work)
 
-	bin := o.Bin
-	if bin == "" {
-		bin = filepath.Join(work, "pakn")
-		fmt.Println("building pakn …")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = loadtest.ModuleRoot()
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
+	bin, err := loadtest.BuildPakn(o.Bin, work)
+	if err != nil {
+		return err
 	}
 
 	dbURL, dropDB, err := loadtest.FreshDatabase(o.AdminURL, "pakn_load")
@@ -114,7 +107,7 @@ func runLoad(o options) error {
 	}
 	base := "http://" + addr
 	env := append(os.Environ(),
-		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789",
+		"PAKN_DATABASE_URL="+dbURL, "PAKN_SECRET=load-test-secret-0123456789-abcdef",
 		"PAKN_ADDR="+addr, "PAKN_BASE_URL="+base, "PAKN_DATA_DIR="+filepath.Join(work, "data"),
 		"PAKN_SUBMIT_LIMIT="+cmp.Or(o.Limit, "0"), "PAKN_LOOKUP_LIMIT=0", "PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn",
 		"PAKN_TRUSTED_PROXIES=127.0.0.1",
@@ -137,16 +130,7 @@ func runLoad(o options) error {
 	if err := server.Start(); err != nil {
 		return fmt.Errorf("start server: %w", err)
 	}
-	defer func() {
-		_ = server.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = server.Process.Kill()
-		}
-	}()
+	defer loadtest.Stop(server, 10*time.Second)
 	if err := loadtest.WaitReady(base, 60*time.Second); err != nil {
 		return fmt.Errorf("%w\nserver log:\n%s", err, serverLog.String())
 	}

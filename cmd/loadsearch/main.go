@@ -29,7 +29,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"pakn/internal/loadtest"
@@ -104,13 +103,9 @@ func run(n, clients int, duration time.Duration, maxReq int, dbURL, bin string, 
 	}
 
 	// 2. Server.
-	if bin == "" {
-		bin = filepath.Join(tmp, "pakn")
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
-		}
+	bin, err := loadtest.BuildPakn(bin, tmp)
+	if err != nil {
+		return err
 	}
 	var rounds []round
 	for r := 1; r <= nRounds; r++ {
@@ -191,7 +186,7 @@ func httpPhase(ctx context.Context, bin, dataDir, dbURL string, cache, clients i
 	srv.Env = append(os.Environ(), "PAKN_DATA_DIR="+dataDir, "PAKN_ADDR="+addr, "PAKN_BASE_URL=http://"+addr,
 		"PAKN_SCHEDULER=off", "PAKN_LOG_LEVEL=warn", "PAKN_DATABASE_URL="+dbURL, "PAKN_SEARCH_CACHE="+cacheEnv(cache))
 	if dbURL != "" {
-		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789")
+		srv.Env = append(srv.Env, "PAKN_SECRET=load-test-secret-0123456789-abcdef")
 	}
 	srv.Env = append(srv.Env, serverEnv...)
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dataDir), "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -210,15 +205,7 @@ func httpPhase(ctx context.Context, bin, dataDir, dbURL string, cache, clients i
 			return
 		}
 		stopped = true
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
+		loadtest.Stop(srv, 30*time.Second)
 	}
 	defer stop()
 	base := "http://" + addr
