@@ -25,6 +25,9 @@ func newJobRunner(cfg config, st *models.Store) (*jobs.Runner, error) {
 	jc.BaseURL, jc.SMTPURL, jc.MailFrom = cfg.BaseURL, cfg.SMTPURL, cfg.MailFrom
 	jc.SMSURL, jc.SMSToken = cfg.SMSURL, cfg.SMSToken
 	jc.PortalURL, jc.PortalToken = cfg.PortalURL, cfg.PortalToken
+	if jc.Secret, err = cfg.secret(); err != nil {
+		return nil, err
+	}
 	if jc.SMTPURL != "" && jc.MailFrom == "" {
 		return nil, errors.New("PAKN_MAIL_FROM is required with PAKN_SMTP_URL")
 	}

@@ -68,7 +68,8 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			FiguresTTL:    time.Minute,
 			SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 			MaxInFlight:   cfg.MaxInFlight, MetricsToken: cfg.MetricsToken, MetricsOpen: demo,
-			OIDC: citizenSignIn(cfg, demo),
+			OIDC:           citizenSignIn(cfg, demo),
+			MailConfigured: cfg.SMTPURL != "",
 		},
 	})
 	if err != nil {

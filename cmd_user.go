@@ -61,6 +61,10 @@ func cliMessage(f models.FieldError) string {
 		return "must be one of " + strings.Join(models.Roles, ", ")
 	case "err.too_short":
 		return fmt.Sprintf("too short (at least %v characters)", f.Params["min"])
+	case "err.password_common":
+		return "too common (among the 10,000 most common passwords)"
+	case "err.password_personal":
+		return "must not contain the e-mail address or name"
 	case "err.unknown_code":
 		return "no such unit"
 	case "err.taken":

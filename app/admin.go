@@ -66,7 +66,7 @@ func (s *Server) adminNav(u *models.User) []navLink {
 	if u.Role != models.RoleClerk {
 		out = append(out, navLink{"/admin/stats.xlsx", "stats.xlsx"})
 	}
-	return out
+	return append(out, navLink{"/admin/account", "account.nav"})
 }
 
 // inboxStates are the states the inbox counts and filters by.

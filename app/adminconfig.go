@@ -354,13 +354,19 @@ func (s *Server) usersPage(c *fiber.Ctx, status int, form map[string]string, ver
 	if form == nil {
 		form = map[string]string{"role": models.RoleOfficer}
 	}
-	return s.cfgPage(c, status, "admin_users", "cfg.nav.users", "user:", fiber.Map{"Users": users, "Units": units, "Roles": models.Roles, "Form": form}, verr)
+	data := fiber.Map{"Users": users, "Units": units, "Roles": models.Roles, "Form": form}
+	if err := s.addSignInAdmin(c, data); err != nil {
+		return err
+	}
+	return s.cfgPage(c, status, "admin_users", "cfg.nav.users", "user:", data, verr)
 }
 
 func (s *Server) cfgUserSave(c *fiber.Ctx) error {
 	f := formOf(c, "email", "name", "role", "unit", "password")
+	// The administrator chose the password: the official changes it at
+	// their first sign-in.
 	_, err := s.Store.CreateUserAs(c.UserContext(), models.ViewerOf(currentUser(c)), models.NewUserInput{
-		Email: f["email"], Name: f["name"], Role: f["role"], UnitCode: f["unit"], Password: f["password"],
+		Email: f["email"], Name: f["name"], Role: f["role"], UnitCode: f["unit"], Password: f["password"], MustChangePassword: true,
 	})
 	f["password"] = ""
 	return s.cfgDone(c, "/admin/users", err, func(v *models.ValidationError) error { return s.usersPage(c, fiber.StatusBadRequest, f, v) })

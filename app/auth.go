@@ -67,7 +67,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/admin", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "admin_login", s.t(c, "login.heading"), fiber.Map{"Next": safeNext(c.Query("next"))})
+	return s.render(c, fiber.StatusOK, "admin_login", s.t(c, "login.heading"), fiber.Map{"Next": safeNext(c.Query("next")), "PasswordSet": c.Query("done") == "password"})
 }
 
 func (s *Server) loginPost(c *fiber.Ctx) error {
@@ -102,6 +102,14 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 	if err := s.Store.RecordLoginSuccess(c.UserContext(), email, s.clientIP(c)); err != nil {
 		return err
 	}
+	if pending, err := s.secondStep(c, u, password, next); err != nil || pending {
+		return err
+	}
+	return s.startSession(c, u, next)
+}
+
+// startSession signs an official in after every step of sign-in passed.
+func (s *Server) startSession(c *fiber.Ctx, u *models.User, next string) error {
 	// A new session on every sign-in: a session id planted before sign-in
 	// is worth nothing after it.
 	if old := c.Cookies(sessionCookie); old != "" {

@@ -40,6 +40,9 @@ type Config struct {
 	MetricsOpen bool
 	// OIDC is the citizens' sign-in (account_oidc.go).
 	OIDC OIDCConfig
+	// MailConfigured: PAKN_SMTP_URL is set, so reset links go by e-mail
+	// (else they are shown once to the administrator).
+	MailConfigured bool
 }
 
 // Rate is a request limit: N requests per Per; N == 0 turns it off.

@@ -72,6 +72,9 @@ type Server struct {
 	figures figures
 	// searchNames are the category and unit names shown in facets.
 	searchNames nameCache
+	// totpBox and resetBox seal authenticator keys and reset links
+	// (account_official.go).
+	totpBox, resetBox *models.SecretBox
 }
 
 // New builds the Fiber application with every route.
@@ -110,6 +113,12 @@ func New(d Deps) (*Server, error) {
 		}))
 	}
 	if s.receipts, err = newReceiptSealer(d.Config.Secret); err != nil {
+		return nil, err
+	}
+	if s.totpBox, err = models.NewSecretBox(d.Config.Secret, models.BoxTOTP); err != nil {
+		return nil, err
+	}
+	if s.resetBox, err = models.NewSecretBox(d.Config.Secret, models.BoxResetLink); err != nil {
 		return nil, err
 	}
 	s.csp = contentSecurityPolicy(nil)
@@ -151,7 +160,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.compress())
 	s.app.Use(s.language)
 	s.app.Use(s.boundInFlight)
-	s.app.Use("/admin", s.loadSession)
+	s.app.Use("/admin", s.loadSession, s.accountGate)
 	if err := s.setupAccounts(); err != nil {
 		return nil, err
 	}
@@ -193,6 +202,7 @@ func (s *Server) routes() {
 	a.Get("/admin/login", s.loginForm)
 	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
 	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
+	s.officialAccountRoutes()
 	s.adminRoutes()
 	s.qaRoutes()
 

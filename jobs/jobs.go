@@ -81,6 +81,9 @@ type Config struct {
 	HTTPClient    *http.Client
 	// LockTTL is the PostgreSQL job lock's TTL (default lock.DefaultTTL).
 	LockTTL time.Duration
+	// Secret is PAKN_SECRET: it opens the password-reset links sealed in
+	// the outbox (without it such mail fails).
+	Secret []byte
 }
 
 // ConfigFromEnv reads the jobs' own variables; the caller fills BaseURL and
@@ -162,6 +165,11 @@ func New(st *models.Store, cfg Config, log *slog.Logger) (*Runner, error) {
 	rd, err := NewRenderer(cfg.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Secret) > 0 {
+		if rd.resetBox, err = models.NewSecretBox(cfg.Secret, models.BoxResetLink); err != nil {
+			return nil, err
+		}
 	}
 	r := &Runner{Store: st, Log: log, cfg: cfg, render: rd}
 	if cfg.SMTPURL != "" {

@@ -35,6 +35,8 @@ type Renderer struct {
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
 	baseURL string
+	// resetBox opens the sealed links of password-reset mail.
+	resetBox *models.SecretBox
 }
 
 // NewRenderer loads the catalog and the mail layouts.
@@ -96,6 +98,16 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 
 	var link, linkLabel, linkText string
 	switch {
+	case template == models.ResetTemplate:
+		if r.resetBox == nil {
+			return Rendered{}, delivery.MarkPermanent(errors.New("reset mail: no PAKN_SECRET to open the link"))
+		}
+		opened, err := r.resetBox.Open(str(data["sealed_link"]))
+		if err != nil {
+			return Rendered{}, delivery.MarkPermanent(fmt.Errorf("reset mail: %w", err))
+		}
+		link = opened
+		linkLabel, linkText = r.cat.T(lang, "mail.link.reset"), r.cat.T(lang, "mail.link.reset.button")
 	case template == "official_digest":
 		link = r.baseURL + "/admin"
 		linkLabel, linkText = r.cat.T(lang, "mail.link.inbox"), r.cat.T(lang, "mail.link.inbox.button")
@@ -118,6 +130,7 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 		"due_soon", str(data["due_soon"]), "overdue", str(data["overdue"]),
 		"date", formatDate(str(data["date"])), "link", link,
 		"original", str(data["original"]), "secret", str(data["secret"]),
+		"expires", formatDateTime(str(data["expires_at"])),
 	}
 	out := Rendered{
 		Subject: r.cat.T(lang, "mail."+template+".subject", params...),
@@ -143,7 +156,9 @@ func (r *Renderer) Render(template string, raw string) (Rendered, error) {
 			d.Fields = append(d.Fields, field{r.cat.T(lang, "mail.label."+key), value})
 		}
 	}
-	if template == "official_digest" {
+	if template == models.ResetTemplate {
+		add("expires", formatDateTime(str(data["expires_at"])))
+	} else if template == "official_digest" {
 		add("unit", str(data["unit"]))
 		add("date", formatDate(str(data["date"])))
 		add("open", str(data["open"]))
@@ -208,6 +223,14 @@ func str(v any) string {
 
 // formatDate shows an RFC 3339 time or a YYYY-MM-DD date as dd/mm/yyyy in
 // Vietnam; anything else as it is.
+// formatDateTime writes an RFC 3339 time as hh:mm dd/mm/yyyy in Vietnam.
+func formatDateTime(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.In(models.VietnamLocation()).Format("15:04 02/01/2006")
+	}
+	return s
+}
+
 func formatDate(s string) string {
 	if s == "" {
 		return ""

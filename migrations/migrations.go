@@ -30,6 +30,7 @@ func all() []*gormigrate.Migration {
 		m0110CitizenAccounts(),
 		m0080SignInAttempts(),
 		m0081AttachmentNames(),
+		m0100AccountSecurity(),
 		m0075Privacy(),
 	}
 }

@@ -271,8 +271,14 @@ type User struct {
 	Unit         *Unit
 	PasswordHash string `gorm:"not null"`
 	Active       bool   `gorm:"not null;default:true"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// MustChangePassword sends the official to /admin/account until they
+	// choose a password of their own (account.go).
+	MustChangePassword bool `gorm:"not null;default:false"`
+	// Demo marks the demo officials: never obliged to change their
+	// password or to use two factors.
+	Demo      bool `gorm:"not null;default:false"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Holiday is one day of the calendar that differs from the weekly rule.

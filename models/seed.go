@@ -173,7 +173,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		if slices.Contains(existing, u.Email) {
 			continue
 		}
-		_, err := s.CreateUser(ctx, NewUserInput{Email: u.Email, Name: u.Name, Role: u.Role, UnitCode: u.Unit, Password: DemoPassword}, "seed-demo")
+		_, err := s.CreateUser(ctx, NewUserInput{Email: u.Email, Name: u.Name, Role: u.Role, UnitCode: u.Unit, Password: DemoPassword, Demo: true}, "seed-demo")
 		if v, ok := AsValidation(err); ok && v.Has("email") {
 			continue // exists already
 		}

@@ -21,9 +21,15 @@ type NewUserInput struct {
 	Role     string
 	UnitCode string
 	Password string
+	// Demo marks a demo official (seed-demo only).
+	Demo bool
+	// MustChangePassword obliges a change at the first sign-in (a password
+	// an administrator chose).
+	MustChangePassword bool
 }
 
-// MinPasswordLen is the shortest password an official may choose.
+// MinPasswordLen is the shortest demo password; every other official's
+// password follows CheckNewPassword.
 const MinPasswordLen = 10
 
 // CreateUser validates and stores an official with an argon2id hash.
@@ -50,8 +56,12 @@ func (s *Store) CreateUser(ctx context.Context, in NewUserInput, actor string) (
 	if needsUnit && in.UnitCode == "" {
 		v.Add("unit", "err.required", nil)
 	}
-	if utf8.RuneCountInString(in.Password) < MinPasswordLen {
-		v.Add("password", "err.too_short", map[string]any{"min": MinPasswordLen})
+	if in.Demo {
+		if utf8.RuneCountInString(in.Password) < MinPasswordLen {
+			v.Add("password", "err.too_short", map[string]any{"min": MinPasswordLen})
+		}
+	} else {
+		CheckNewPassword(v, "password", in.Password, in.Email, in.Name)
 	}
 	db := s.DB.WithContext(ctx)
 	var unitID *int64
@@ -73,7 +83,7 @@ func (s *Store) CreateUser(ctx context.Context, in NewUserInput, actor string) (
 	if err != nil {
 		return nil, err
 	}
-	u := User{Email: in.Email, Name: in.Name, Role: in.Role, UnitID: unitID, PasswordHash: hash, Active: true}
+	u := User{Email: in.Email, Name: in.Name, Role: in.Role, UnitID: unitID, PasswordHash: hash, Active: true, Demo: in.Demo, MustChangePassword: in.MustChangePassword && !in.Demo}
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
