@@ -35,6 +35,10 @@ Usage:
   pakn procedures import FILE  import the province's administrative procedures (.xlsx, .csv:
                                code, name, unit, field), upserting by code
   pakn reindex                 rebuild the search index from the database
+  pakn privacy export CODE [--by NAME]
+                               print the petitioner's data and the petition's history as JSON
+  pakn privacy erase CODE [--by NAME]
+                               erase the petitioner's data now (refused while the petition is open)
   pakn backup DIR              SQLite: a consistent copy of the data folder into DIR
                                (PostgreSQL: explains pg_dump and exits non-zero)
   pakn healthcheck             exit 0 when the local server answers /readyz with 200
@@ -102,6 +106,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return procedureCommand(ctx, cfg, args, stdout)
 	case "reindex":
 		return reindexCommand(ctx, cfg, args, stdout)
+	case "privacy":
+		return privacyCommand(ctx, cfg, args, stdout)
 	case "backup":
 		return backupCommand(ctx, cfg, args, stdout)
 	case "healthcheck":
@@ -126,6 +132,17 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 		st.Close()
 		return nil, err
 	}
+	secret, err := cfg.secret()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	sealer, err := models.NewSealer(secret)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Delivery = models.Delivery{Email: cfg.SMTPURL != "", SMS: cfg.SMSURL != "", Sealer: sealer, ResendTime: models.DefaultResendTime}
 	st.DeskMaxAgeDays = cfg.DeskMaxAgeDays
 	return st, nil
 }

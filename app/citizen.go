@@ -111,12 +111,15 @@ func (s *Server) resendForm(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "track_resend", s.t(c, "wf.resend.heading"), fiber.Map{"Code": strings.Clone(c.Query("code"))})
 }
 
-// resendPost always answers the same, whether or not the code and contact
-// matched, so the form reveals nothing about who sent what.
+// resendPost answers 200 with what happens next. What it says depends only
+// on the kind of contact typed and the configured channels, never on
+// whether the code and contact matched.
 func (s *Server) resendPost(c *fiber.Ctx) error {
 	code := models.NormalizeCode(strings.Clone(c.FormValue("code")))
-	if err := s.Store.ResendSecret(c.UserContext(), code, strings.Clone(c.FormValue("contact"))); err != nil {
+	outcome, err := s.Store.ResendSecret(c.UserContext(), code, strings.Clone(c.FormValue("contact")))
+	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "track_resend", s.t(c, "wf.resend.heading"), fiber.Map{"Code": code, "Sent": true})
+	return s.render(c, fiber.StatusOK, "track_resend", s.t(c, "wf.resend.heading"), fiber.Map{
+		"Code": code, "Sent": outcome == models.ResendQueued, "NoChannel": outcome == models.ResendNoChannel})
 }

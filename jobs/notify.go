@@ -69,7 +69,7 @@ func (r *Runner) deliverBatch(ctx context.Context, now time.Time, msgs []models.
 	var mails []delivery.Mail
 	var mailRows []models.OutboxMessage
 	for _, m := range msgs {
-		rd, err := r.render.Render(m.Template, m.Data)
+		rd, err := r.renderRow(m)
 		if err != nil {
 			if err := r.settle(ctx, now, m, err, res); err != nil {
 				return err
@@ -126,6 +126,15 @@ func (r *Runner) deliverBatch(ctx context.Context, now time.Time, msgs []models.
 		}
 	}
 	return nil
+}
+
+// renderRow renders a row, opening a sealed secret in memory first.
+func (r *Runner) renderRow(m models.OutboxMessage) (Rendered, error) {
+	data, err := r.Store.NoticeData(m)
+	if err != nil {
+		return Rendered{}, delivery.MarkPermanent(err)
+	}
+	return r.render.Render(m.Template, data)
 }
 
 // settle records the outcome of one attempt.

@@ -32,6 +32,7 @@ func all() []*gormigrate.Migration {
 		m0081AttachmentNames(),
 		m0100AccountSecurity(),
 		m0090Procedures(),
+		m0075Privacy(),
 	}
 }
 

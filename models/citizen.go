@@ -36,8 +36,16 @@ func petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !checkSecret(p.Code, secret, p.SecretHash) {
+	ok, pending := secretMatch(&p, secret)
+	if !ok {
 		return nil, ErrNotFound
+	}
+	if pending {
+		// q may carry a locking clause; the write needs a clean statement
+		// on the same transaction.
+		if err := usePendingSecret(q.Session(&gorm.Session{NewDB: true}), &p, time.Now().UTC()); err != nil {
+			return nil, err
+		}
 	}
 	return &p, nil
 }
@@ -61,11 +69,11 @@ func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn 
 			return err
 		}
 		p := *pp
+		now := s.now()
 		to, err := NextState(action, p.Status)
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		from := p.Status
 		events, err := fn(tx, &p, cal, now)
 		if err != nil {
@@ -190,41 +198,4 @@ func digitsOnly(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// ResendSecret issues a new lookup secret and sends it to the contact on
-// file, when contact matches the e-mail or phone given at submission. The
-// new secret exists only in that outbox row; the petition keeps its hash.
-// It answers the same whether or not anything was sent, so it cannot be
-// used to learn who sent what.
-func (s *Store) ResendSecret(ctx context.Context, code, contact string) error {
-	code = NormalizeCode(code)
-	contact = strings.ToLower(CleanLine(contact))
-	if code == "" || contact == "" {
-		return nil
-	}
-	return s.Tx(ctx, func(tx *gorm.DB) error {
-		var p Petition
-		err := tx.Where("code = ?", code).First(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		match := (p.PetitionerEmail != "" && contact == p.PetitionerEmail) ||
-			(p.PetitionerPhone != "" && len(digitsOnly(contact)) >= 8 && strings.HasSuffix(digitsOnly(p.PetitionerPhone), strings.TrimPrefix(digitsOnly(contact), "0")))
-		if !match || p.AnonymisedAt != nil {
-			return nil
-		}
-		now := s.now()
-		secret := NewLookupSecret()
-		if err := tx.Model(&Petition{}).Where("id = ?", p.ID).Update("secret_hash", hashSecret(p.Code, secret)).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&Event{PetitionID: &p.ID, At: now, ActorName: "PAKN", Type: "secret_reissued"}).Error; err != nil {
-			return err
-		}
-		return enqueueCitizenNotice(tx, &p, "secret", map[string]any{"secret": secret, "dedupe": now.UnixNano()}, now)
-	})
 }

@@ -194,6 +194,10 @@ type Petition struct {
 	DossierCode   string `gorm:"size:40;not null;default:''"`
 	ProcedureCode string `gorm:"size:32;not null;default:''"`
 
+	// PendingSecretHash is a reissued secret's hash (migration 0075): it
+	// works beside SecretHash and replaces it when first used.
+	PendingSecretHash string `gorm:"size:64;not null;default:''"`
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -234,6 +238,7 @@ const (
 	OutboxSent          = "sent"
 	OutboxFailed        = "failed"        // gave up or permanent error
 	OutboxUndeliverable = "undeliverable" // no transport configured
+	OutboxCancelled     = "cancelled"     // erased before it went (retention, privacy erase)
 )
 
 // OutboxMessage is a notice or push to deliver, written in the same

@@ -46,7 +46,7 @@ RETURNING *`
 // out meanwhile: the message did go.
 func (s *Store) MarkOutboxSent(ctx context.Context, id int64, now time.Time) error {
 	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ?", id, OutboxPending).
-		Updates(map[string]any{"status": OutboxSent, "sent_at": now.UTC(), "last_error": ""}).Error
+		Updates(map[string]any{"status": OutboxSent, "sent_at": now.UTC(), "last_error": "", "data": forgetSealed()}).Error
 	if err != nil {
 		return fmt.Errorf("outbox %d sent: %w", id, err)
 	}
@@ -71,11 +71,17 @@ func (s *Store) MarkOutboxRetry(ctx context.Context, m OutboxMessage, next time.
 func (s *Store) MarkOutboxGivenUp(ctx context.Context, m OutboxMessage, status, lastErr string) error {
 	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).
 		Where("id = ? AND status = ? AND attempts = ?", m.ID, OutboxPending, m.Attempts).
-		Updates(map[string]any{"status": status, "last_error": truncate(lastErr, 1000)}).Error
+		Updates(map[string]any{"status": status, "last_error": truncate(lastErr, 1000), "data": forgetSealed()}).Error
 	if err != nil {
 		return fmt.Errorf("outbox %d %s: %w", m.ID, status, err)
 	}
 	return nil
+}
+
+// forgetSealed drops a reissued secret from its row once the row is done
+// with (sent or given up): even sealed, it is kept no longer than needed.
+func forgetSealed() clause.Expr {
+	return gorm.Expr("CASE WHEN template = ? THEN '{}' ELSE data END", templateSecret)
 }
 
 func truncate(s string, n int) string {
@@ -163,79 +169,4 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 		}
 	}
 	return created, nil
-}
-
-// AnonymisedName replaces a petitioner's name after the retention period.
-const AnonymisedName = "(đã ẩn danh)"
-
-// closedStatuses are the states a petition does not leave by itself.
-var closedStatuses = []string{StatusAnswered, StatusPublished, StatusRejected, StatusDuplicate, StatusWithdrawn, StatusClosed}
-
-// closedAtSQL is when a petition closed: the recorded closing time, else
-// its answer, else its last change (the same expression as the index of
-// migration 0020).
-const closedAtSQL = "COALESCE(closed_at, answered_at, updated_at)"
-
-// AnonymisePetitioners replaces the personal details of petitions closed
-// before cutoff: name, phone, e-mail, postal address and organisation, the
-// copies of them in sent notices and in the audit trail's actor names. Each
-// petition gets an "anonymised" audit event. It returns how many petitions
-// it anonymised.
-func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time) (int, error) {
-	total := 0
-	for {
-		var batch []Petition
-		err := s.DB.WithContext(ctx).
-			Select("id, code, petitioner_name").
-			Where("anonymised_at IS NULL AND status IN ?", closedStatuses).
-			Where(s.timeCmp(closedAtSQL, "<"), cutoff.UTC()).
-			Order("id").Limit(500).Find(&batch).Error
-		if err != nil {
-			return total, fmt.Errorf("retention: select: %w", err)
-		}
-		if len(batch) == 0 {
-			return total, nil
-		}
-		err = s.Tx(ctx, func(tx *gorm.DB) error {
-			for _, p := range batch {
-				res := tx.Model(&Petition{}).Where("id = ? AND anonymised_at IS NULL", p.ID).Updates(map[string]any{
-					"petitioner_name": AnonymisedName, "petitioner_phone": "", "petitioner_email": "",
-					"petitioner_address": "", "petitioner_organization": "", "anonymised_at": now.UTC(),
-					// The one-stop dossier leads to the person: erased too.
-					"dossier_code": "",
-				})
-				if res.Error != nil {
-					return fmt.Errorf("retention %s: %w", p.Code, res.Error)
-				}
-				if res.RowsAffected == 0 {
-					continue
-				}
-				if p.PetitionerName != "" {
-					if err := tx.Model(&Event{}).Where("petition_id = ? AND actor_id IS NULL AND actor_name = ?", p.ID, p.PetitionerName).
-						Update("actor_name", AnonymisedName).Error; err != nil {
-						return fmt.Errorf("retention %s: events: %w", p.Code, err)
-					}
-				}
-				if err := tx.Model(&Event{}).Where("petition_id = ? AND type = ?", p.ID, "dossier_corrected").
-					Updates(map[string]any{"from_value": "", "to_value": ""}).Error; err != nil {
-					return fmt.Errorf("retention %s: dossier events: %w", p.Code, err)
-				}
-				// Pending notices keep their address so they can still go.
-				if err := tx.Model(&OutboxMessage{}).Where("petition_id = ? AND status <> ? AND channel IN ?", p.ID, OutboxPending, []string{OutboxEmail, OutboxSMS}).
-					Updates(map[string]any{"recipient": "", "data": "{}"}).Error; err != nil {
-					return fmt.Errorf("retention %s: outbox: %w", p.Code, err)
-				}
-				id := p.ID
-				if err := tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "anonymised",
-					Note: "retention cutoff " + cutoff.In(VietnamLocation()).Format(time.DateOnly)}).Error; err != nil {
-					return fmt.Errorf("retention %s: audit: %w", p.Code, err)
-				}
-				total++
-			}
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-	}
 }

@@ -209,6 +209,9 @@ func (s *Store) RetryOutbox(ctx context.Context, id int64, actor Viewer) error {
 		if m.Status != OutboxFailed && m.Status != OutboxUndeliverable {
 			return ErrConflict
 		}
+		if m.Channel != OutboxPortal && m.Recipient == "" {
+			return ErrConflict // erased with its petitioner's data
+		}
 		if err := tx.Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
 			"status": OutboxPending, "next_attempt_at": now, "attempts": 0,
 		}).Error; err != nil {

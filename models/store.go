@@ -34,6 +34,9 @@ type Store struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	Log *slog.Logger
+	// Delivery says which channels can reach a citizen and seals secrets
+	// sent through the outbox (resend.go).
+	Delivery Delivery
 	// DeskMaxAgeDays is how far back a desk may date a petition
 	// (PAKN_DESK_MAX_AGE_DAYS).
 	DeskMaxAgeDays int

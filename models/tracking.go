@@ -47,8 +47,14 @@ func (s *Store) PetitionForCitizen(ctx context.Context, code, secret string) (*T
 	if err != nil {
 		return nil, fmt.Errorf("track %s: %w", code, err)
 	}
-	if !checkSecret(p.Code, secret, p.SecretHash) {
+	ok, pending := secretMatch(&p, secret)
+	if !ok {
 		return nil, ErrNotFound
+	}
+	if pending {
+		if err := s.Tx(ctx, func(tx *gorm.DB) error { return usePendingSecret(tx, &p, s.now()) }); err != nil {
+			return nil, fmt.Errorf("track %s: %w", code, err)
+		}
 	}
 	t := &TrackedPetition{Petition: p}
 	if err := db.First(&t.Unit, p.UnitID).Error; err != nil {

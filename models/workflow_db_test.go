@@ -267,17 +267,18 @@ func TestCitizenStepsAndThrottle(t *testing.T) {
 		sub := e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai"})
 		code := sub.Petition.Code
 		// A wrong contact changes nothing.
-		if err := st.ResendSecret(ctx, code, "someone@else.vn"); err != nil {
+		if _, err := st.ResendSecret(ctx, code, "someone@else.vn"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.PetitionForCitizen(ctx, code, sub.Secret); err != nil {
 			t.Fatalf("secret changed for a wrong contact: %v", err)
 		}
-		if err := st.ResendSecret(ctx, code, "AN@example.vn"); err != nil {
+		if _, err := st.ResendSecret(ctx, code, "AN@example.vn"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.PetitionForCitizen(ctx, code, sub.Secret); !errors.Is(err, models.ErrNotFound) {
-			t.Fatalf("old secret still works: %v", err)
+		// The old secret works until the new one is first used.
+		if _, err := st.PetitionForCitizen(ctx, code, sub.Secret); err != nil {
+			t.Fatalf("old secret stopped working before the new one was used: %v", err)
 		}
 		var msg models.OutboxMessage
 		if err := st.DB.Where("petition_id = ? AND template = ?", sub.Petition.ID, "citizen_secret").First(&msg).Error; err != nil {
@@ -287,12 +288,20 @@ func TestCitizenStepsAndThrottle(t *testing.T) {
 			t.Fatalf("sent to %q", msg.Recipient)
 		}
 		var data struct{ Secret string }
-		if err := jsonUnmarshal(msg.Data, &data); err != nil || data.Secret == "" {
-			t.Fatalf("outbox data: %v %q", err, msg.Data)
+		raw, err := st.NoticeData(msg)
+		if err != nil || jsonUnmarshal(raw, &data) != nil || data.Secret == "" {
+			t.Fatalf("outbox data: %v %q", err, raw)
+		}
+		if strings.Contains(msg.Data, data.Secret) || strings.Contains(msg.Data, models.NormalizeSecret(data.Secret)) {
+			t.Fatal("the reissued secret is stored in clear")
 		}
 		if _, err := st.PetitionForCitizen(ctx, code, data.Secret); err != nil {
 			t.Fatalf("new secret does not work: %v", err)
 		}
+		if _, err := st.PetitionForCitizen(ctx, code, sub.Secret); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("old secret still works after the new one was used: %v", err)
+		}
+		sub.Secret = data.Secret
 
 		// Information that never comes: the petition is closed, with a notice.
 		vn := models.VietnamLocation()

@@ -60,8 +60,19 @@ func Open(t testing.TB, tg testdb.Target) *models.Store {
 	if err := migrations.Migrate(ctx, st.DB, st.Dialect); err != nil {
 		t.Fatalf("migrate %s: %v", tg.Name, err)
 	}
+	// As a server with SMTP and an SMS gateway configured.
+	sealer, err := models.NewSealer([]byte(TestSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Resends are not padded to a second here; TestResendTakesTheSameTime
+	// checks the padding.
+	st.Delivery = models.Delivery{Email: true, SMS: true, Sealer: sealer, ResendTime: -1}
 	return st
 }
+
+// TestSecret is the environment's PAKN_SECRET.
+const TestSecret = "test-secret-0123456789abcdef-0123"
 
 // New builds a seeded server over the target's database.
 func New(t testing.TB, tg testdb.Target, opts ...Options) *Env {
@@ -77,7 +88,7 @@ func New(t testing.TB, tg testdb.Target, opts ...Options) *Env {
 		}
 	}
 	cfg := app.Config{
-		BaseURL: "http://pakn.test", Secret: []byte("test-secret-0123456789abcdef-0123"),
+		BaseURL: "http://pakn.test", Secret: []byte(TestSecret),
 		Province: "Ủy ban nhân dân tỉnh Long An",
 	}
 	if o.Configure != nil {
