@@ -167,7 +167,7 @@ func TestBackupUnderLoad(t *testing.T) {
 // says how and fails, so a cron job that calls it is not fooled.
 func TestBackupOnPostgres(t *testing.T) {
 	t.Setenv("PAKN_DATABASE_URL", "postgres://pakn@db.invalid/pakn")
-	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef")
+	t.Setenv("PAKN_SECRET", "test-secret-0123456789abcdef-0123456789")
 	t.Setenv("PAKN_DATA_DIR", t.TempDir())
 	dir := filepath.Join(t.TempDir(), "b")
 	out, err := runCmd(t, "", "backup", dir)
