@@ -364,3 +364,12 @@ func TestPublicationConsentText(t *testing.T) {
 		}
 	}
 }
+
+// /stats links its figures as open data (GET /api/v1/stats).
+func TestStatsLinksOpenData(t *testing.T) {
+	e := testenv.New(t, testdb.SQLite(t))
+	_, page := get(t, e, "/stats?unit=BEN-LUC")
+	if !strings.Contains(string(page), `href="/api/v1/stats?year=`) || !strings.Contains(string(page), `&amp;unit=BEN-LUC"`) {
+		t.Error("/stats does not link its figures as JSON")
+	}
+}
