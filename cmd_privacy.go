@@ -50,6 +50,15 @@ func privacyCommand(ctx context.Context, cfg config, args []string, stdout io.Wr
 		if err != nil {
 			return privacyError(code, err)
 		}
+		acc, err := st.CitizenAccountOfPetition(ctx, code)
+		switch {
+		case err == nil:
+			if x.Account, err = st.ExportCitizenAccount(ctx, acc.ID, actor); err != nil {
+				return err
+			}
+		case !errors.Is(err, models.ErrNotFound):
+			return err
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(x)
@@ -63,6 +72,34 @@ func privacyCommand(ctx context.Context, cfg config, args []string, stdout io.Wr
 		return nil
 	}
 	fmt.Fprintf(stdout, "%s: the petitioner's data is erased (the petition stays, without it, for statistics)\n", models.NormalizeCode(code))
+	return erasePetitionAccount(ctx, st, code, actor, stdout)
+}
+
+// erasePetitionAccount erases the citizen account linked to an erased
+// petition, unless another of its petitions is still open (the unit must
+// be able to reach the citizen); the retention job erases it later.
+func erasePetitionAccount(ctx context.Context, st *models.Store, code, actor string, stdout io.Writer) error {
+	acc, err := st.CitizenAccountOfPetition(ctx, code)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ps, err := st.AccountPetitions(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Open() {
+			fmt.Fprintf(stdout, "the citizen account stays while %s is open\n", p.Code)
+			return nil
+		}
+	}
+	if err := st.EraseCitizenAccount(ctx, acc.ID, actor); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "the citizen account linked to it is erased too")
 	return nil
 }
 

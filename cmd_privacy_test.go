@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -82,6 +83,48 @@ func TestPrivacyCommands(t *testing.T) {
 		e.Store.DB.First(&still, open.Petition.ID)
 		if still.PetitionerName == models.AnonymisedName {
 			t.Error("the open petition was erased")
+		}
+	})
+}
+
+// A petition linked to a citizen account: export adds the account's data,
+// erase erases the account too once none of its petitions is open.
+func TestPrivacyCommandsWithAccount(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		ctx := context.Background()
+		person := testenv.KnownPerson()
+		f := e.FillPetition(person)
+		res, err := e.Store.SignInCitizen(ctx, models.CitizenSignIn{Issuer: "https://sso.example.vn", Subject: "citizen-1",
+			Profile: models.CitizenProfile{Name: person.Name, Email: person.Email, Phone: person.Phone}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.Store.ConsentCitizen(ctx, res.ConsentToken, "127.0.0.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc, err := e.Store.CitizenBySession(ctx, res.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Store.ClaimPetition(ctx, acc.ID, f.Code, f.Secret); err != nil {
+			t.Fatal(err)
+		}
+		useTarget(t, tg)
+		out, err := runCmd(t, "", "privacy", "export", f.Code)
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		var x models.PersonalDataExport
+		if err := json.Unmarshal([]byte(out), &x); err != nil || x.Account == nil || x.Account.Profile.Name != person.Name {
+			t.Fatalf("export without the account (%v): %.300s", err, out)
+		}
+		if out, err := runCmd(t, "", "privacy", "erase", f.Code); err != nil || !strings.Contains(out, "citizen account") {
+			t.Fatalf("erase: %v %s", err, out)
+		}
+		if _, err := e.Store.CitizenAccountOfPetition(ctx, f.Code); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("the account is still linked after erasure: %v", err)
 		}
 	})
 }

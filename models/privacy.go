@@ -22,6 +22,8 @@ type PersonalDataExport struct {
 	Attachments []ExportedFile     `json:"attachments"`
 	Rating      *ExportedRating    `json:"rating,omitempty"`
 	Notices     []ExportedNotice   `json:"notices"`
+	// Account is the citizen account the petition is linked to, if any.
+	Account *CitizenAccountExport `json:"account,omitempty"`
 }
 
 // ExportedPetitioner is the petitioner's details on file.
