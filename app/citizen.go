@@ -46,7 +46,7 @@ func (s *Server) renderTracked(c *fiber.Ctx, status int, code, secret, flash str
 	_, canWithdraw := models.NextState(models.ActWithdraw, p.Status)
 	showsSecret(c)
 	return s.render(c, status, "track_result", p.Title, fiber.Map{
-		"Tracked": tp, "Secret": secret, "Files": files, "Rating": rating, "Flash": flash, "Errors": errs,
+		"Tracked": tp, "Secret": secret, "NoChannel": p.Open() && !s.Store.Delivery.Notifies(p), "Files": files, "Rating": rating, "Flash": flash, "Errors": errs,
 		"CanWithdraw": canWithdraw == nil, "CanRate": rating == nil && p.AnswerVisible(),
 		"NeedsInfo": p.Status == models.StatusAwaitingInfo, "Scores": []int{1, 2, 3, 4, 5},
 	})

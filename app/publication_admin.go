@@ -32,16 +32,27 @@ func publicationAdminNav(u *models.User) []navLink {
 
 func (s *Server) adminOutbox(c *fiber.Ctx) error {
 	f := models.OutboxFilter{
-		Channel: strings.Clone(c.Query("channel")),
-		Status:  strings.Clone(c.Query("status")),
-		Page:    c.QueryInt("page", 1),
+		Channel:  strings.Clone(c.Query("channel")),
+		Template: strings.Clone(c.Query("template")),
+		Status:   strings.Clone(c.Query("status")),
+		Page:     c.QueryInt("page", 1),
 	}
 	page, err := s.Store.ListOutbox(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
+	templates, err := s.Store.OutboxTemplates(c.UserContext())
+	if err != nil {
+		return err
+	}
+	type choice struct{ Value, Label string }
+	tchoices := make([]choice, len(templates))
+	for i, t := range templates {
+		tchoices[i] = choice{t, s.outboxTemplateLabel(c, t)}
+	}
 	return s.renderAdmin(c, fiber.StatusOK, "admin_outbox", s.t(c, "outbox.heading"), fiber.Map{
-		"Outbox": page, "Filter": f, "AdminNav": publicationAdminNav(currentUser(c)),
+		"Outbox": page, "Rows": s.outboxViews(c, page.Rows), "Templates": tchoices,
+		"Filter": f, "AdminNav": publicationAdminNav(currentUser(c)),
 		"Channels": []string{models.OutboxEmail, models.OutboxSMS, models.OutboxPortal},
 		"Statuses": models.OutboxStatuses,
 		"Retried":  c.Query("retried") != "",

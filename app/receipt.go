@@ -98,7 +98,7 @@ func (s *Server) receiptData(c *fiber.Ctx, path string) (fiber.Map, error) {
 		return nil, err
 	}
 	showsSecret(c)
-	return fiber.Map{"Petition": tp.Petition, "Secret": secret, "Unit": tp.Unit}, nil
+	return fiber.Map{"Petition": tp.Petition, "Secret": secret, "Unit": tp.Unit, "NoChannel": !s.Store.Delivery.Notifies(&tp.Petition)}, nil
 }
 
 func (s *Server) receiptPage(c *fiber.Ctx) error {

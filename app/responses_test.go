@@ -343,3 +343,54 @@ func TestFormsKeepFiles(t *testing.T) {
 		}
 	})
 }
+
+// The outbox as an administrator reads it, and the citizen told when no
+// message will come.
+func TestOutboxPageAndNoChannel(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		e.Store.Delivery.Email, e.Store.Delivery.SMS = false, false
+		c := e.NewClient()
+		c.Get("/submit")
+		resp, body := c.PostForm("/submit", url.Values{
+			"kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},
+			"title": {"Đèn đường hỏng"}, "content": {"Đèn đường trên tỉnh lộ 830 hỏng nhiều ngày, đề nghị sửa."},
+			"name": {"Phạm Văn Bình"}, "petitioner_address": {"Ấp 1, xã Lương Hòa"}, "email": {"binh.pham@example.vn"}, "privacy_consent": {"1"},
+		})
+		receipt := c.Receipt(resp, body)
+		if !strings.Contains(receipt, `id="no-channel"`) {
+			t.Error("the receipt does not say that no message will come")
+		}
+		code, secret := receiptC.FindStringSubmatch(receipt)[1], receiptS.FindStringSubmatch(receipt)[1]
+		c.Get("/track")
+		if _, page := c.PostForm("/track", url.Values{"code": {code}, "secret": {secret}}); !strings.Contains(page, `id="no-channel"`) {
+			t.Error("/track does not say that no message will come")
+		}
+		if err := jobsGiveUpUndeliverable(e); err != nil {
+			t.Fatal(err)
+		}
+		admin := e.Login("admin@demo.pakn.vn")
+		_, page := admin.Get("/admin/outbox")
+		for _, want := range []string{"b***@example.vn", "Đã nhận phản ánh, kiến nghị " + code, "Chưa cấu hình máy chủ thư", `name="template"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the outbox lacks %q", want)
+			}
+		}
+		if strings.Contains(page, "binh.pham@example.vn") || strings.Contains(page, "PAKN_SMTP_URL is not set") {
+			t.Error("the outbox shows the address in full, or the raw error")
+		}
+		_, page = admin.Get("/admin/outbox?template=citizen_received&status=undeliverable")
+		if !strings.Contains(page, code) {
+			t.Error("the template filter does not find the receipt notice")
+		}
+		if _, page := admin.Get("/admin/outbox?template=official_digest"); strings.Contains(page, code) {
+			t.Error("the template filter lets other notices through")
+		}
+	})
+}
+
+// jobsGiveUpUndeliverable does what the notify job does with no channel.
+func jobsGiveUpUndeliverable(e *testenv.Env) error {
+	return e.Store.DB.Model(&models.OutboxMessage{}).Where("channel = ? AND status = ?", models.OutboxEmail, models.OutboxPending).
+		Updates(map[string]any{"status": models.OutboxUndeliverable, "last_error": "PAKN_SMTP_URL is not set"}).Error
+}

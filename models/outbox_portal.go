@@ -147,10 +147,11 @@ func (s *Store) PublishedItemByID(ctx context.Context, id string) (*PublishedIte
 
 // OutboxFilter narrows the administrator's outbox list.
 type OutboxFilter struct {
-	Channel string
-	Status  string // "" = failed, undeliverable and pending
-	Page    int
-	PerPage int
+	Channel  string
+	Template string
+	Status   string // "" = failed, undeliverable and pending
+	Page     int
+	PerPage  int
 }
 
 // OutboxPage is one page of the outbox list.
@@ -162,7 +163,7 @@ type OutboxPage struct {
 }
 
 // OutboxStatuses are the states an administrator can filter by.
-var OutboxStatuses = []string{OutboxFailed, OutboxUndeliverable, OutboxPending, OutboxSent, OutboxSkipped}
+var OutboxStatuses = []string{OutboxFailed, OutboxUndeliverable, OutboxPending, OutboxSent, OutboxSkipped, OutboxCancelled}
 
 // ListOutbox lists outbox rows for the administrator, problems first.
 func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) (*OutboxPage, error) {
@@ -175,6 +176,9 @@ func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) (*OutboxPage, er
 	q := s.DB.WithContext(ctx).Model(&OutboxMessage{})
 	if f.Channel != "" {
 		q = q.Where("channel = ?", f.Channel)
+	}
+	if f.Template != "" {
+		q = q.Where("template = ?", f.Template)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
@@ -189,6 +193,16 @@ func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) (*OutboxPage, er
 		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&out.Rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("outbox list: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxTemplates lists the templates the outbox holds rows of (for the
+// page's filter).
+func (s *Store) OutboxTemplates(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Distinct("template").Where("template <> ''").Order("template").Pluck("template", &out).Error; err != nil {
+		return nil, fmt.Errorf("outbox templates: %w", err)
 	}
 	return out, nil
 }

@@ -21,6 +21,15 @@ type Delivery struct {
 	ResendTime time.Duration
 }
 
+// Notifies tells whether a petitioner's notices can reach them: by e-mail
+// when they left an address, else by SMS (as enqueueCitizenNotice sends).
+func (d Delivery) Notifies(p *Petition) bool {
+	if p.PetitionerEmail != "" {
+		return d.Email
+	}
+	return p.PetitionerPhone != "" && d.SMS
+}
+
 // DefaultResendTime is far above the work of a resend (about 1 ms, see
 // BENCHMARKS.md), so that the padded time is the same for every branch
 // even on a loaded server.
