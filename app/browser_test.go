@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"pakn/internal/axe"
 	"pakn/internal/browsertest"
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
@@ -16,6 +17,22 @@ import (
 // browser starts a headless chromium with a fresh profile, or skips the test
 // when there is none (fails under CI=true).
 func browser(t *testing.T) context.Context { return browsertest.New(t) }
+
+// checkAccessible opens path in a tab made ready with axe.BypassCSP and
+// fails the test on each WCAG 2.1 A/AA violation axe-core finds there.
+func checkAccessible(t *testing.T, ctx context.Context, base, path string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	vs, err := axe.Check(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, v := range vs {
+		t.Errorf("%s: %s", path, v)
+	}
+}
 
 // TestBrowserSubmitAndTrack fills in /submit in a real browser, reads the
 // receipt and follows the petition on /track with what it printed.

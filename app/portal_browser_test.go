@@ -23,19 +23,7 @@ func TestBrowserPortalPagesAccessible(t *testing.T) {
 	if err := axe.BypassCSP(ctx); err != nil {
 		t.Fatal(err)
 	}
-	check := func(path string) {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
-			t.Fatalf("open %s: %v", path, err)
-		}
-		vs, err := axe.Check(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		for _, v := range vs {
-			t.Errorf("%s: %s", path, v)
-		}
-	}
+	check := func(path string) { t.Helper(); checkAccessible(t, ctx, base, path) }
 	for _, lang := range []string{"vi", "en"} {
 		for _, path := range []string{"/embed/latest?limit=5", "/embed/search?q=" + "đường", "/embed/search?q=zzzqqq", "/qa/" + answer} {
 			sep := "?"

@@ -80,19 +80,7 @@ func TestBrowserProcedureChoice(t *testing.T) {
 	if err := axe.BypassCSP(ctx); err != nil {
 		t.Fatal(err)
 	}
-	check := func(path string) {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
-			t.Fatalf("open %s: %v", path, err)
-		}
-		vs, err := axe.Check(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		for _, v := range vs {
-			t.Errorf("%s: %s", path, v)
-		}
-	}
+	check := func(path string) { t.Helper(); checkAccessible(t, ctx, base, path) }
 	check("/submit?lang=vi")
 	check("/submit?lang=en")
 	check("/stats?lang=vi")
