@@ -158,9 +158,10 @@ func phoneKey(s string) string {
 
 // secretMatch checks a typed secret against the working and the pending
 // hash, always both (no timing difference between them).
+// The working hash may be a legacy one (checkSecret knows both forms).
 func secretMatch(p *Petition, secret string) (ok, pending bool) {
 	h := []byte(hashSecret(p.Code, secret))
-	cur := subtle.ConstantTimeCompare(h, []byte(p.SecretHash)) == 1
+	cur := checkSecret(p.Code, secret, p.SecretHash)
 	pend := subtle.ConstantTimeCompare(h, []byte(p.PendingSecretHash)) == 1 && p.PendingSecretHash != ""
 	return cur || pend, pend && !cur
 }
