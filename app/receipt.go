@@ -1,20 +1,16 @@
 package app
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/crypto/hkdf"
 
 	"pakn/models"
 )
@@ -36,15 +32,11 @@ const (
 
 // newReceiptSealer derives the receipt cookie's AES-256-GCM key.
 func newReceiptSealer(secret []byte) (cipher.AEAD, error) {
-	key := make([]byte, 32)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, secret, nil, []byte("pakn receipt cookie v1")), key); err != nil {
-		return nil, fmt.Errorf("receipt key: %w", err)
-	}
-	block, err := aes.NewCipher(key)
+	aead, err := models.DeriveAEAD(secret, nil, "pakn receipt cookie v1")
 	if err != nil {
 		return nil, fmt.Errorf("receipt key: %w", err)
 	}
-	return cipher.NewGCM(block)
+	return aead, nil
 }
 
 // redirectToReceipt hands the new petition's code and secret to the

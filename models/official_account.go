@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
 	"errors"
@@ -21,7 +19,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/hkdf"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
@@ -229,15 +226,7 @@ const (
 
 // NewSecretBox derives the key for one purpose from the server secret.
 func NewSecretBox(secret []byte, purpose string) (*SecretBox, error) {
-	key := make([]byte, 32)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, secret, nil, []byte("pakn/"+purpose)), key); err != nil {
-		return nil, fmt.Errorf("secret box: %w", err)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("secret box: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := DeriveAEAD(secret, nil, "pakn/"+purpose)
 	if err != nil {
 		return nil, fmt.Errorf("secret box: %w", err)
 	}

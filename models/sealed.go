@@ -24,19 +24,26 @@ func NewSealer(secret []byte) (*Sealer, error) {
 	if len(secret) < 16 {
 		return nil, errors.New("sealer: the secret is too short")
 	}
-	key, err := hkdf.Key(sha256.New, secret, []byte("pakn"), "pakn outbox seal v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("sealer: %w", err)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("sealer: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := DeriveAEAD(secret, []byte("pakn"), "pakn outbox seal v1")
 	if err != nil {
 		return nil, fmt.Errorf("sealer: %w", err)
 	}
 	return &Sealer{aead: aead}, nil
+}
+
+// DeriveAEAD is AES-256-GCM under a key derived from the instance secret
+// by HKDF-SHA256 with salt and info: one key per use (outbox seals, TOTP
+// keys, reset links, receipt cookies), never the secret itself.
+func DeriveAEAD(secret, salt []byte, info string) (cipher.AEAD, error) {
+	key, err := hkdf.Key(sha256.New, secret, salt, info, 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // Seal encrypts plain, bound to context (the outbox row's dedupe key), so
