@@ -139,6 +139,9 @@ func (e *Env) overConnection(req *http.Request) (*http.Response, error) {
 	}
 	r := req.Clone(req.Context())
 	r.URL, r.RequestURI, r.Host = u, "", req.Host
+	// The server may refuse the body from its headers and close: asking
+	// first keeps the client from writing into a closed connection.
+	r.Header.Set("Expect", "100-continue")
 	return http.DefaultClient.Do(r)
 }
 
