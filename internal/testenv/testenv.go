@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,7 +132,11 @@ func (e *Env) Listen() string {
 }
 
 // overConnection sends req to the real listener (DumpRequest, in
-// App.Test, left its body readable again).
+// App.Test, left its body readable again). Such a request is one the
+// server refuses from its headers: it answers and closes without reading
+// the body. Writing the body meanwhile would race that close (a reset
+// loses the answer), so the body is held back until the answer has come,
+// and is sent only if none comes within a few seconds.
 func (e *Env) overConnection(req *http.Request) (*http.Response, error) {
 	u, err := url.Parse(e.Listen() + req.URL.RequestURI())
 	if err != nil {
@@ -139,11 +144,50 @@ func (e *Env) overConnection(req *http.Request) (*http.Response, error) {
 	}
 	r := req.Clone(req.Context())
 	r.URL, r.RequestURI, r.Host = u, "", req.Host
-	// The server may refuse the body from its headers and close: asking
-	// first keeps the client from writing into a closed connection.
-	r.Header.Set("Expect", "100-continue")
-	return http.DefaultClient.Do(r)
+	answered := make(chan struct{})
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &heldBody{body: r.Body, answered: answered}
+	}
+	t := &http.Transport{DisableKeepAlives: true}
+	defer t.CloseIdleConnections()
+	resp, err := t.RoundTrip(r)
+	if err == nil {
+		// Read the answer before the held body gives up, which closes
+		// the connection.
+		var raw []byte
+		raw, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+	}
+	close(answered)
+	return resp, err
 }
+
+// heldBody is a request body whose first read waits for the server's
+// answer (then ends the body) or, failing one, for a timeout.
+type heldBody struct {
+	body     io.ReadCloser
+	answered chan struct{}
+	waited   bool
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	if !b.waited {
+		b.waited = true
+		select {
+		case <-b.answered:
+		case <-time.After(3 * time.Second):
+		}
+	}
+	select {
+	case <-b.answered:
+		return 0, errors.New("testenv: the server answered before the body was sent")
+	default:
+	}
+	return b.body.Read(p)
+}
+
+func (b *heldBody) Close() error { return b.body.Close() }
 
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
