@@ -175,9 +175,9 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	// encoding/json: the hand-written encoder it replaced saved 1–2 % of
-	// a request's CPU (BENCHMARKS.md, issue 14), under the 5 % that would
-	// pay for keeping one.
+	// encoding/json: the hand-written encoder it replaced saved too little
+	// of a request's CPU to pay for keeping one (BENCHMARKS.md, "Standard
+	// parts").
 	body, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("search answer: %w", err)

@@ -139,8 +139,8 @@ func New(d Deps) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
-		// encoding/json's output, written two to three times faster (a
-		// search answer is ten hits with their answers).
+		// encoding/json's output, written faster (BENCHMARKS.md, "A query
+		// executor over bleve's index", item 4).
 		JSONEncoder: jsoniter.ConfigCompatibleWithStandardLibrary.Marshal,
 	}
 	// The client's address comes from s.clientIP (clientip.go); Fiber only

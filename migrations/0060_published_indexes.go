@@ -12,15 +12,17 @@ import (
 //     withdrawn = false: its index never narrows a search down. On SQLite,
 //     which keeps no statistics, it did worse than nothing: the planner
 //     took it over the primary key, so listing the items for a rebuild
-//     sorted the table for every batch of 1,000 (15 s to read 100,000
-//     items instead of 3). Dropped.
+//     sorted the table for every batch of 1,000. Dropped.
 //   - The newest items (home page, feed) are ordered by publication time
 //     then id; an index on the time alone cannot give that order, so the
-//     table was sorted for every page view (0.3 s). (published_at, id)
+//     table was sorted for every page view. (published_at, id)
 //     replaces it, and (type, published_at, id) replaces the index on type
 //     for the newest items of one type (the home page's answers). Both end
 //     with withdrawn, so that counting the public items reads the narrower
 //     of them instead of the table.
+//
+// The figures before and after: BENCHMARKS.md, "Public Q&A search under
+// load", session 3, item 4.
 //
 // Frozen: never edit; add a new migration.
 var m0060Up = []string{

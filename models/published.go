@@ -183,7 +183,8 @@ func (s *Store) MaxPublishedSeq(ctx context.Context) (int64, error) {
 // PublishedItems walks every public item (for reindexing), in id order,
 // batch rows at a time. Rows are read with database/sql, not GORM: a
 // rebuild reads the whole table, and GORM's reflection per row was most of
-// the reading cost (BENCHMARKS.md, issue 14). Only the columns the index
+// the reading cost (BENCHMARKS.md, "Search that the next engineer can
+// upgrade"). Only the columns the index
 // uses are filled.
 func (s *Store) PublishedItems(ctx context.Context, batch int, fn func([]PublishedItem) error) error {
 	db, err := s.DB.DB()

@@ -30,9 +30,9 @@ func (d Delivery) Notifies(p *Petition) bool {
 	return p.PetitionerPhone != "" && d.SMS
 }
 
-// DefaultResendTime is far above the work of a resend (about 1 ms, see
-// BENCHMARKS.md), so that the padded time is the same for every branch
-// even on a loaded server.
+// DefaultResendTime is far above the work of a resend (BENCHMARKS.md,
+// "Privacy: erasure and secret resend"), so that the padded time is the
+// same for every branch even on a loaded server.
 const DefaultResendTime = time.Second
 
 // ResendOutcome is what the resend page may say: it depends only on the

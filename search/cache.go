@@ -10,11 +10,11 @@ import (
 
 // resultCache keeps the results of recent queries. Public search traffic
 // repeats itself (the same procedures are asked about all day), and a
-// query over 100,000 items costs 10–20 ms of CPU, so a hit saves a core.
+// search is CPU-bound work that a hit skips entirely.
 // Every entry carries the index generation it was computed at; any write,
 // swap or synonym change bumps the generation, so a stale result is never
-// served. The recency list is golang-lru's (BENCHMARKS.md: it costs the
-// same as the hand-written one it replaced).
+// served. The recency list is golang-lru's (it costs the same as the
+// hand-written one it replaced: BENCHMARKS.md, "Standard parts").
 type resultCache struct {
 	lru  *lru.Cache[string, cacheEntry]
 	gen  atomic.Uint64

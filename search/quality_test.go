@@ -58,10 +58,8 @@ func TestSearchQuality(t *testing.T) {
 	path := findSharedData(t)
 	// Floors: what was achieved minus a small margin; the strict mode, a
 	// stress case (one strict hit is enough to skip the broad query), is
-	// held to the targets (hit@1 ≥ 0.85, MRR@10 ≥ 0.90).
-	// Achieved (tune / holdout, hit@1 hit@5 MRR@10): default and broad
-	// 0.938 1.000 0.959 / 0.933 1.000 0.954; strict 0.938 1.000 0.959 /
-	// 0.889 0.956 0.910.
+	// held to the targets (hit@1 ≥ 0.85, MRR@10 ≥ 0.90). What
+	// each mode achieves: BENCHMARKS.md, "Quality after the perf pass".
 	normal := map[string]SplitReport{
 		"tune":    {Hit1: 0.90, Hit5: 0.97, MRR10: 0.93},
 		"holdout": {Hit1: 0.88, Hit5: 0.95, MRR10: 0.92},

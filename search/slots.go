@@ -13,8 +13,9 @@ import (
 // per waiter), not a channel. A channel hands the slot to the next waiter
 // on the releasing core, so a server whose cores are always busy searching
 // never polls its sockets: requests that arrived meanwhile were only seen
-// by the runtime's background poll, every 10 ms or more, which doubled the
-// HTTP p99 against the in-process one (BENCHMARKS.md). Woken through the
+// by the runtime's background poll, which runs rarely, so they waited far
+// longer than the searches themselves (BENCHMARKS.md, "Public Q&A search
+// under load", session 3, item 1). Woken through the
 // poller, the next search also brings in every request that has arrived,
 // and they queue in order.
 type searchSlots struct {

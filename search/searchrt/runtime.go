@@ -120,9 +120,10 @@ type Options struct {
 	// the feed and still catch up through the Syncer (default 10,000);
 	// further behind, and a quarter of its size or more, it is rebuilt as
 	// a new one is. Catching up on a large backlog writes many small
-	// segments in the server and leaves their merges' heap behind (235 MB
-	// of resident memory for 100,000 changes, against 140 MB after a
-	// rebuild), and takes longer than a rebuild.
+	// segments in the server and leaves their merges' heap behind (far
+	// more resident memory than after a rebuild: BENCHMARKS.md, "Public Q&A
+	// search under load", session 3, item 5), and takes longer than a
+	// rebuild.
 	CatchUpLimit int64
 }
 

@@ -38,7 +38,8 @@ import (
 // document's facet terms. Bleve's searchers advance a tree of iterators
 // document by document and read every match's doc values for the facets;
 // on a large index, where a common query matches thousands of items, that
-// cost ten times more (BENCHMARKS.md). Queries of other shapes (sort by
+// costs many times more (BENCHMARKS.md, "Search that the next engineer can
+// upgrade", the rows with the executor off). Queries of other shapes (sort by
 // date) go to bleve; search/differential_test.go checks that both give the
 // same results.
 
