@@ -39,7 +39,7 @@ type OIDCConfig struct {
 	Now func() time.Time
 }
 
-// Defaults of the PAKN_OIDC_* variables (DESIGN.md).
+// Defaults of the PAKN_OIDC_* variables (docs/ARCHITECTURE.md).
 const (
 	DefaultOIDCScopes = "openid profile email phone address"
 	DefaultOIDCClaims = "name=name,email=email,phone=phone_number,address=address.formatted"

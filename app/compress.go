@@ -10,7 +10,7 @@ import (
 // Responses are compressed (brotli or gzip, as the client accepts) to
 // spare phones' data plans, except those that show a tracking secret:
 // against BREACH, a secret never shares a compressed response with text an
-// attacker could have chosen (DESIGN.md). CSRF tokens are masked per
+// attacker could have chosen (docs/ARCHITECTURE.md). CSRF tokens are masked per
 // response for the same reason (csrfToken).
 
 // showsSecret marks a response that carries a tracking secret: it is

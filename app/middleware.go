@@ -58,7 +58,8 @@ func contentSecurityPolicy(frameAncestors []string) string {
 	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors " + frame
 }
 
-// securityHeaders sends DESIGN.md's headers on every response.
+// securityHeaders sends the headers of docs/ARCHITECTURE.md ("HTTP: what
+// every response does") on every response.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/embed/") {
 		c.Set("Content-Security-Policy", s.cspEmbed)

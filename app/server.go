@@ -25,7 +25,7 @@ import (
 	"pakn/views"
 )
 
-// Body limits (DESIGN.md): 1 MB for JSON, 55 MB for forms with attachments.
+// Body limits (docs/ARCHITECTURE.md): 1 MB for JSON, 55 MB for forms with attachments.
 const (
 	LimitJSON   = 1 << 20
 	LimitUpload = 55 << 20

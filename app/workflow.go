@@ -128,7 +128,7 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	})
 }
 
-// petitionAction handles every form post of DESIGN.md's contract: 303 to
+// petitionAction handles every form post of the contract (docs/ARCHITECTURE.md): 303 to
 // the page when done, 403/404/409 from the store's checks, 400 with the
 // page and its errors for bad input.
 func (s *Server) petitionAction(c *fiber.Ctx) error {

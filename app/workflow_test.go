@@ -119,7 +119,7 @@ func (f *wfFixture) petition(state string) string {
 	return code
 }
 
-// Every action of DESIGN.md's form contract, for the roles allowed (303)
+// Every action of the form contract (docs/ARCHITECTURE.md), for the roles allowed (303)
 // and refused (403), officials of another unit (404) and a state that does
 // not allow it (409).
 func testPetitionActionsByRole(t *testing.T, w *wfEnv) {

@@ -33,7 +33,8 @@ type APIKey struct {
 	RevokedAt  *time.Time
 }
 
-// DemoOpen311Key is the key the demo data issues (DESIGN.md). Demo only.
+// DemoOpen311Key is the key the demo data issues (docs/ARCHITECTURE.md).
+// Demo only.
 const DemoOpen311Key = "demo-open311-key"
 
 // DefaultAPIKeyRate is a key's limit when the administrator sets none.

@@ -15,7 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Attachment limits (DESIGN.md): at most 5 files of at most 10 MB each.
+// Attachment limits (docs/ARCHITECTURE.md): at most 5 files of at most 10 MB each.
 const (
 	MaxAttachments    = 5
 	MaxAttachmentSize = 10 << 20

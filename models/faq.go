@@ -66,7 +66,7 @@ type FAQInput struct {
 	Version int
 }
 
-// FAQ rights (DESIGN.md rights table): an officer drafts for their own
+// FAQ rights (the rights table of docs/ARCHITECTURE.md): an officer drafts for their own
 // unit, a leader also publishes for it, a coordinator or administrator
 // does everything for every unit and imports.
 

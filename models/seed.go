@@ -59,7 +59,8 @@ type DemoUser struct {
 	Email, Name, Role, Unit string
 }
 
-// DemoUsers lists the demo officials (DESIGN.md, demo data conventions).
+// DemoUsers lists the demo officials (docs/ARCHITECTURE.md, "Demo data
+// conventions").
 func DemoUsers() []DemoUser {
 	out := []DemoUser{
 		{"admin@demo.pakn.vn", "Quản trị hệ thống (demo)", RoleAdmin, ""},

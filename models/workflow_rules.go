@@ -3,7 +3,7 @@ package models
 import "slices"
 
 // Actions on a petition: the last segment of /admin/petitions/{code}/{action}
-// (DESIGN.md's form contract) and the citizen's own steps.
+// (the form contract of docs/ARCHITECTURE.md) and the citizen's own steps.
 const (
 	ActAccept      = "accept"
 	ActReject      = "reject"
@@ -51,7 +51,8 @@ var (
 	openStates  = []string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}
 )
 
-// workflowTable is DESIGN.md's rights table and state rules in one place.
+// workflowTable is the rights table and state rules of docs/ARCHITECTURE.md
+// in one place.
 func workflowTable(action string) (transition, bool) {
 	switch action {
 	case ActAccept:

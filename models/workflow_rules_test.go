@@ -47,7 +47,7 @@ func TestNextState(t *testing.T) {
 	}
 }
 
-// DESIGN.md's rights table.
+// TestRoleMay: the rights table of docs/ARCHITECTURE.md.
 func TestRoleMay(t *testing.T) {
 	roles := []string{RoleOfficer, RoleLeader, RoleCoordinator, RoleClerk, RoleAdmin}
 	// Columns in the order of roles.

@@ -23,7 +23,7 @@ type PortalItem struct {
 	ID       string
 	Type     string // PortalFAQ or PortalAnswer
 	Version  int    // from 1; a new version is a new delivery
-	Title    string // the public title (issue 19), added to DESIGN.md's keys
+	Title    string // the public title (issue 19), added to the contract's keys
 	Question string
 	Answer   string
 	Category string
@@ -34,7 +34,8 @@ type PortalItem struct {
 	URL                              string
 }
 
-// portalPayload fixes the wire form of DESIGN.md, in its key order. Every
+// portalPayload fixes the wire form of docs/ARCHITECTURE.md ("Portal
+// push"), in its key order. Every
 // key is always present, times are RFC 3339 at +07:00 to the second (the
 // same item must serialise identically on every retry), a zero time is null.
 type portalPayload struct {
