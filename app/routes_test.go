@@ -3,8 +3,8 @@ package app_test
 import (
 	"reflect"
 	"regexp"
-	"strconv"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
