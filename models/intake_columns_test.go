@@ -303,4 +303,3 @@ func sortedKeys(maps ...map[string]any) []string {
 	sort.Strings(keys)
 	return keys
 }
-
