@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
