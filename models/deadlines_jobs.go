@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -31,11 +32,6 @@ const (
 	EscalateAfterDays = 3
 )
 
-// openDueSQL repeats the predicate of idx_petitions_open_due (migration
-// 0020) as literals, so that the planner can prove the partial index
-// applies.
-const openDueSQL = "status IN ('received', 'accepted', 'awaiting_info', 'drafted') AND due_at IS NOT NULL"
-
 // DeadlineRun reports what one run of the deadlines job did.
 type DeadlineRun struct {
 	Candidates int // open petitions due by the reminder horizon
@@ -54,13 +50,11 @@ type deadlineCandidate struct {
 	DueStage string
 }
 
-// DeadlineCandidatesQuery is the query the deadlines job reads petitions
-// with (exported for the EXPLAIN test and the benchmark).
-func (s *Store) DeadlineCandidatesQuery(ctx context.Context, horizon time.Time) *gorm.DB {
-	return s.DB.WithContext(ctx).Model(&Petition{}).
-		Select("id, code, title, unit_id, status, due_at, due_stage").
-		Where(openDueSQL).
-		Where(s.timeCmp("due_at", "<="), horizon.UTC())
+// DeadlineCandidatesSQL is the query the deadlines job reads petitions
+// with (sql/deadline_candidates.sql) and its arguments, for the EXPLAIN test
+// and the benchmark.
+func (s *Store) DeadlineCandidatesSQL(horizon time.Time) (string, []any) {
+	return s.query("deadline_candidates"), []any{sql.Named("horizon", horizon.UTC())}
 }
 
 // RunDeadlines does the deadline work due at now: reminders 2 working days
@@ -78,7 +72,8 @@ func (s *Store) RunDeadlines(ctx context.Context, now time.Time) (DeadlineRun, e
 	}
 	horizon := cal.AddWorkingDays(now, ReminderLeadDays)
 	var cands []deadlineCandidate
-	if err := s.DeadlineCandidatesQuery(ctx, horizon).Order("due_at, id").Scan(&cands).Error; err != nil {
+	q, args := s.DeadlineCandidatesSQL(horizon)
+	if err := s.DB.WithContext(ctx).Raw(q, args...).Scan(&cands).Error; err != nil {
 		return run, fmt.Errorf("deadlines: candidates: %w", err)
 	}
 	run.Candidates = len(cands)
