@@ -453,16 +453,15 @@ func (s *Store) execSubmitRetrying(ctx context.Context, items []*intakeItem) ([]
 // goroutines; each takes every submission waiting (up to intakeMaxBatch)
 // into one statement. When the database keeps up, a submission is written
 // at once, alone; under load, those that arrive while the writers are busy
-// share the next statement and its commit. A statement costs PostgreSQL
-// about 0.4 ms plus 0.1 ms per petition (measured on the 2-core benchmark
-// machine), so sharing matters: with 32 clients posting, a statement
-// carries about 16 petitions with one writer, 9 with two, 5 with four.
-// One writer spends the least CPU per petition, but it waits idle for each
-// commit's flush; two overlap one statement's flush with the other's work
-// and gave the higher throughput in alternating runs, for about a fifth
-// more PostgreSQL CPU per petition. The batch grows with the load, up to
-// intakeMaxBatch. Every submission still returns only after the commit
-// that contains it.
+// share the next statement and its commit. A statement's fixed cost to
+// PostgreSQL is several times its cost per petition, so sharing matters,
+// and fewer writers make bigger batches. One writer spends the least CPU
+// per petition, but it waits idle for each commit's flush; two overlap one
+// statement's flush with the other's work and gave the higher throughput,
+// for a little more PostgreSQL CPU per petition (the figures: BENCHMARKS.md,
+// "Intake on PostgreSQL", "What a petition costs now", item 3). The batch
+// grows with the load, up to intakeMaxBatch. Every submission still
+// returns only after the commit that contains it.
 const (
 	intakeWriters  = 2
 	intakeMaxBatch = 64
