@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search"
 )
 
@@ -85,7 +86,7 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	prefill("dossier_code", p.DossierCode)
 	prefill("procedure_code", p.ProcedureCode)
 	if p.ReplyDate != nil {
-		prefill("reply_date", p.ReplyDate.In(models.VietnamLocation()).Format("2006-01-02"))
+		prefill("reply_date", p.ReplyDate.In(workdays.VietnamLocation()).Format("2006-01-02"))
 	}
 	errs := s.fieldErrors(c, verr)
 	can := map[string]bool{}
@@ -217,7 +218,7 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 func (s *Server) draftAction(c *fiber.Ctx, v models.Viewer, code string, fv func(string) string) error {
 	in := models.DraftInput{Answer: fv("answer"), PublicQuestion: fv("public_question"), PublicAnswer: fv("public_answer"), PublicTitle: fv("public_title"), ReplyNumber: fv("reply_number")}
 	if d := strings.TrimSpace(fv("reply_date")); d != "" {
-		t, err := time.ParseInLocation("2006-01-02", d, models.VietnamLocation())
+		t, err := time.ParseInLocation("2006-01-02", d, workdays.VietnamLocation())
 		if err != nil {
 			return fieldError("reply_date", "err.date")
 		}

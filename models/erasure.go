@@ -12,6 +12,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // AnonymisedName replaces a petitioner's name after the retention period.
@@ -223,7 +225,7 @@ func eraseOutbox(tx *gorm.DB, p *Petition, _ erasureSubject, _ time.Time) error 
 // petitions it erased.
 func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time) (int, error) {
 	total := 0
-	note := "retention cutoff " + cutoff.In(VietnamLocation()).Format(time.DateOnly)
+	note := "retention cutoff " + cutoff.In(workdays.VietnamLocation()).Format(time.DateOnly)
 	for {
 		var ids []int64
 		err := s.DB.WithContext(ctx).Model(&Petition{}).

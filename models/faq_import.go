@@ -14,6 +14,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // FAQ import formats.
@@ -410,7 +412,7 @@ func (s *Store) ExportFAQ(ctx context.Context, v Viewer, w io.Writer) (int, erro
 				n++
 				cell, _ := excelize.CoordinatesToCellName(1, n+1)
 				row := []any{e.Ref, cc, uc, e.Question, e.Answer, e.Status, e.Version, cn, un,
-					e.UpdatedAt.In(VietnamLocation()).Format("2006-01-02 15:04")}
+					e.UpdatedAt.In(workdays.VietnamLocation()).Format("2006-01-02 15:04")}
 				if err := sw.SetRow(cell, row); err != nil {
 					return err
 				}

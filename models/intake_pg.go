@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // Tracking numbers on PostgreSQL come from one sequence per day,
@@ -100,7 +102,7 @@ func (s *Store) ensureCodeSequence(ctx context.Context, day string) error {
 		return fmt.Errorf("tracking number sequence: bad day %q", day)
 	}
 	name := codeSequenceName(day)
-	cutoff := VietnamMidnight(s.now()).AddDate(0, 0, -codeSequenceKeepDays).In(VietnamLocation()).Format("060102")
+	cutoff := workdays.VietnamMidnight(s.now()).AddDate(0, 0, -codeSequenceKeepDays).In(workdays.VietnamLocation()).Format("060102")
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, codeSequenceLock).Error; err != nil {
 			return err

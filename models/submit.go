@@ -14,6 +14,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // PetitionerInput is who sends a petition. Anonymous petitions are refused
@@ -192,7 +194,7 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 
 	now := s.now()
 	received := s.receivedAt(v, in.ReceivedAt, now)
-	day := received.In(VietnamLocation()).Format("060102")
+	day := received.In(workdays.VietnamLocation()).Format("060102")
 	// Invalid input and files take the ordinary way.
 	// A petition linked to an account also takes the ordinary way (the
 	// link is one more row in the same transaction).

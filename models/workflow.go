@@ -11,6 +11,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // Note is an internal remark on a petition; citizens never see notes.
@@ -38,7 +40,7 @@ type actionCtx struct {
 	tx     *gorm.DB
 	p      *Petition
 	v      Viewer
-	cal    *Calendar
+	cal    *workdays.Calendar
 	pol    DeadlinePolicy
 	now    time.Time
 	events []Event
@@ -62,7 +64,7 @@ func formatDue(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(VietnamLocation()).Format(time.RFC3339)
+	return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 }
 
 func (a *actionCtx) notice(stage string, data map[string]any) error {
