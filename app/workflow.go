@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/personaldata"
 	"pakn/models/workdays"
 	"pakn/search"
 )
@@ -69,17 +70,17 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	prefill("answer", p.Answer)
 	q := p.PublicQuestion
 	if q == "" {
-		q = models.Redact(p.Content, subj)
+		q = personaldata.Redact(p.Content, subj)
 	}
 	prefill("public_question", q)
 	title := p.PublicTitle
 	if title == "" {
-		title = models.Redact(p.Title, subj)
+		title = personaldata.Redact(p.Title, subj)
 	}
 	prefill("public_title", title)
 	a := p.PublicAnswer
 	if a == "" && p.Answer != "" {
-		a = models.Redact(p.Answer, subj)
+		a = personaldata.Redact(p.Answer, subj)
 	}
 	prefill("public_answer", a)
 	prefill("reply_number", p.ReplyNumber)

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"pakn/models/personaldata"
 	"pakn/models/workdays"
 )
 
@@ -42,14 +43,14 @@ const closedAtSQL = "COALESCE(closed_at, answered_at, updated_at)"
 // erasureSubject is whose data an erasure removes: the petitioner's details
 // as they were on file, used to redact every text that may repeat them.
 type erasureSubject struct {
-	redact RedactSubject
+	redact personaldata.Subject
 	// literals match every detail on file verbatim (any case), replaced
-	// after Redact: whatever its detector misses (an organisation's name).
+	// after personaldata.Redact: whatever its detector misses (an organisation's name).
 	literals []*regexp.Regexp
 }
 
 func subjectOf(p *Petition) erasureSubject {
-	s := erasureSubject{redact: RedactSubject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}}
+	s := erasureSubject{redact: personaldata.Subject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}}
 	for _, v := range []string{p.PetitionerName, p.PetitionerPhone, p.PetitionerEmail, p.PetitionerAddress, p.PetitionerOrganization} {
 		v = norm.NFC.String(strings.TrimSpace(v))
 		if len([]rune(v)) >= 3 && v != AnonymisedName {
@@ -64,7 +65,7 @@ func (e erasureSubject) text(s string) string {
 	if s == "" {
 		return s
 	}
-	s = Redact(s, e.redact)
+	s = personaldata.Redact(s, e.redact)
 	for _, re := range e.literals {
 		s = re.ReplaceAllLiteralString(s, "[…]")
 	}
