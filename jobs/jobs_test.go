@@ -19,6 +19,7 @@ import (
 	"pakn/internal/testenv"
 	"pakn/jobs"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // A citizen's receipt goes out by e-mail: Vietnamese subject, plain text and
@@ -109,7 +110,7 @@ func TestDeadlineRemindersExactlyOnce(t *testing.T) {
 		received := vn(2026, 12, 7, 9, 0) // Monday
 		fixedClock(e.Store, received)
 		sub := e.Submit(models.SubmitInput{})
-		due := sub.Petition.DueAt.In(models.VietnamLocation())
+		due := sub.Petition.DueAt.In(workdays.VietnamLocation())
 		if due.Format(time.RFC3339) != "2026-12-14T23:59:59+07:00" {
 			t.Fatalf("triage due %s", due)
 		}

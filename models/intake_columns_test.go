@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm/schema"
+
+	"pakn/models/workdays"
 )
 
 // TestSubmitStatementWritesWhatTheTransactionWrites holds the batch
@@ -36,7 +38,7 @@ func TestSubmitStatementWritesWhatTheTransactionWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := st.now()
-	day := now.In(VietnamLocation()).Format("060102")
+	day := now.In(workdays.VietnamLocation()).Format("060102")
 	var clerk int64
 	if err := st.DB.Raw(`SELECT min(id) FROM users`).Scan(&clerk).Error; err != nil || clerk == 0 {
 		t.Fatalf("no user to enter the petition: %v", err)

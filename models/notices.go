@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // ClaimOutbox takes up to limit pending messages of the given channels that
@@ -112,7 +114,7 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	midnight := VietnamMidnight(now)
+	midnight := workdays.VietnamMidnight(now)
 	horizon := cal.AddWorkingDays(now, ReminderLeadDays)
 	var lines []DigestLine
 	err = s.DB.WithContext(ctx).Raw(s.query("digest_counts"),
@@ -128,7 +130,7 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	date := now.In(VietnamLocation()).Format(time.DateOnly)
+	date := now.In(workdays.VietnamLocation()).Format(time.DateOnly)
 	created := 0
 	for _, l := range lines {
 		unit := units[l.UnitID]

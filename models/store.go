@@ -1,6 +1,3 @@
-// Package models owns PAKN's entities and the business operations on them.
-// Each operation is one transaction that also writes its audit events and its
-// outbox rows, so nothing acknowledged to a citizen can be half-done.
 package models
 
 import (
