@@ -57,17 +57,10 @@ func (s *Server) monthNames(c *fiber.Ctx) []string {
 	return out
 }
 
-// svgBar is one bar of a chart.
-type svgBar struct {
-	Value int
-	Class string
-	Label string // the bar's tooltip
-}
-
 // svgChart draws groups of bars (one group per month), side by side or
 // stacked, with a y axis. Colours come from classes in style.css and fill
 // attributes (attributes are allowed by the CSP, style= is not).
-func svgChart(id, title, desc string, groups [][]svgBar, xLabels []string, stacked bool, legend []svgBar) template.HTML {
+func oldSVGChart(id, title, desc string, groups [][]svgBar, xLabels []string, stacked bool, legend []svgBar) template.HTML {
 	const (
 		w, h                    = 720, 280
 		left, right, top, below = 44, 10, 34, 28
@@ -135,38 +128,7 @@ func svgChart(id, title, desc string, groups [][]svgBar, xLabels []string, stack
 	return template.HTML(b.String())
 }
 
-func barColour(class string) string {
-	switch class {
-	case "bar-received":
-		return "#1f5fa8"
-	case "bar-answered", "bar-ontime":
-		return "#2e7d4f"
-	case "bar-late":
-		return "#c0392b"
-	}
-	return "#888"
-}
-
-// niceStep picks a grid step (1, 2 or 5 times a power of ten) so that four
-// steps cover maxV.
-func niceStep(maxV int) int {
-	if maxV <= 4 {
-		return 1
-	}
-	raw := (maxV + 3) / 4
-	p := 1
-	for p*10 <= raw {
-		p *= 10
-	}
-	for _, m := range []int{1, 2, 5, 10} {
-		if m*p >= raw {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	names := s.monthNames(c)
 	recv, ans := s.t(c, "stats.received"), s.t(c, "stats.answered")
 	groups := make([][]svgBar, len(st.Months))
@@ -177,11 +139,11 @@ func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) template.HTML 
 		}
 	}
 	desc := s.t(c, "stats.chart.volume.desc", "received", st.Total.Received, "answered", st.Total.Answered, "year", st.Year)
-	return svgChart("chart-volume", s.t(c, "stats.chart.volume", "year", st.Year), desc, groups, names, false,
+	return newChart("chart-volume", s.t(c, "stats.chart.volume", "year", st.Year), desc, groups, names, false,
 		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-answered", Label: ans}})
 }
 
-func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	names := s.monthNames(c)
 	on, late := s.t(c, "stats.on_time"), s.t(c, "stats.late")
 	groups := make([][]svgBar, len(st.Months))
@@ -192,7 +154,7 @@ func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) template.H
 		}
 	}
 	desc := s.t(c, "stats.chart.timeliness.desc", "on_time", st.Total.OnTime, "late", st.Total.Late, "year", st.Year)
-	return svgChart("chart-timeliness", s.t(c, "stats.chart.timeliness", "year", st.Year), desc, groups, names, true,
+	return newChart("chart-timeliness", s.t(c, "stats.chart.timeliness", "year", st.Year), desc, groups, names, true,
 		[]svgBar{{Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
 }
 
@@ -316,10 +278,10 @@ const topProcedures = 10
 
 // procedureChart draws the procedures that drew the most petitions in the
 // year: received, and of the answers given, those on time and late.
-func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	top := st.Procedures[:min(len(st.Procedures), topProcedures)]
 	if len(top) == 0 {
-		return ""
+		return nil
 	}
 	recv, on, late := s.t(c, "stats.received"), s.t(c, "stats.on_time"), s.t(c, "stats.late")
 	groups := make([][]svgBar, len(top))
@@ -335,7 +297,7 @@ func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) template.HT
 	}
 	first := top[0]
 	desc := s.t(c, "proc.stats.chart.desc", "n", len(top), "year", st.Year, "first", procedureLabel(first.Procedure), "received", first.Received)
-	return svgChart("chart-procedures", s.t(c, "proc.stats.chart", "n", len(top), "year", st.Year), desc, groups, labels, false,
+	return newChart("chart-procedures", s.t(c, "proc.stats.chart", "n", len(top), "year", st.Year), desc, groups, labels, false,
 		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
 }
 
