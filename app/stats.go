@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -55,77 +54,6 @@ func (s *Server) monthNames(c *fiber.Ctx) []string {
 		out[i] = s.t(c, "stats.month_short", "m", i+1)
 	}
 	return out
-}
-
-// svgChart draws groups of bars (one group per month), side by side or
-// stacked, with a y axis. Colours come from classes in style.css and fill
-// attributes (attributes are allowed by the CSP, style= is not).
-func oldSVGChart(id, title, desc string, groups [][]svgBar, xLabels []string, stacked bool, legend []svgBar) template.HTML {
-	const (
-		w, h                    = 720, 280
-		left, right, top, below = 44, 10, 34, 28
-	)
-	maxV := 0
-	for _, g := range groups {
-		sum := 0
-		for _, b := range g {
-			if stacked {
-				sum += b.Value
-			} else {
-				maxV = max(maxV, b.Value)
-			}
-		}
-		maxV = max(maxV, sum)
-	}
-	step := niceStep(maxV)
-	top4 := step * 4
-	plotH := float64(h - top - below)
-	plotW := float64(w - left - right)
-	y := func(v int) float64 { return float64(top) + plotH - plotH*float64(v)/float64(top4) }
-	esc := template.HTMLEscapeString
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, id, w, h, id, id)
-	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
-	for i := 0; i <= 4; i++ {
-		yy := y(step * i)
-		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, left, w-right, yy, yy)
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#444">%d</text>`, left-6, yy+4, step*i)
-	}
-	slot := plotW / float64(len(groups))
-	for gi, g := range groups {
-		x0 := float64(left) + slot*float64(gi)
-		inner := slot * 0.7
-		bw := inner
-		if !stacked && len(g) > 0 {
-			bw = inner / float64(len(g))
-		}
-		base := 0
-		for bi, bar := range g {
-			x := x0 + slot*0.15
-			var yTop, height float64
-			if stacked {
-				yTop = y(base + bar.Value)
-				height = y(base) - yTop
-				base += bar.Value
-			} else {
-				x += bw * float64(bi)
-				yTop = y(bar.Value)
-				height = y(0) - yTop
-			}
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`,
-				bar.Class, x, yTop, bw-1, height, barColour(bar.Class), esc(bar.Label))
-		}
-		if gi < len(xLabels) {
-			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#444">%s</text>`, x0+slot/2, h-below+16, esc(xLabels[gi]))
-		}
-	}
-	lx := float64(left)
-	for _, l := range legend {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="8" width="12" height="12" fill="%s"/><text x="%.1f" y="18" font-size="12" fill="#222">%s</text>`, lx, barColour(l.Class), lx+16, esc(l.Label))
-		lx += 24 + 7*float64(len([]rune(l.Label)))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
 }
 
 func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) *chart {

@@ -25,7 +25,7 @@ type chartGroup struct {
 }
 
 type chartRect struct {
-	Class, Fill, Label   string
+	Class, Fill, Label  string
 	X, Y, Width, Height float64
 }
 
