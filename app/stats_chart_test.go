@@ -103,4 +103,3 @@ func TestChartTemplate(t *testing.T) {
 		})
 	}
 }
-
