@@ -83,6 +83,9 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 // Two servers (or a command beside a server) starting at once on a fresh
 // PostgreSQL database: the advisory lock makes one wait for the other.
 func TestConcurrentMigrateOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (instances migrating one PostgreSQL at once)")
+	}
 	tg := testdb.Postgres(t)
 	const n = 3
 	stores := make([]*models.Store, n)
