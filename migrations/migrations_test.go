@@ -20,6 +20,10 @@ func open(t *testing.T, tg testdb.Target) *models.Store {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if testing.Short() {
+		// As internal/testenv: the fast tier hashes at argon2id's lowest cost.
+		st.PasswordCost = models.PasswordCost{Time: 1, MemoryKiB: 64}
+	}
 	return st
 }
 
