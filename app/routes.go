@@ -102,7 +102,7 @@ func (s *Server) opsRoutes() []route {
 }
 
 // publicRoutes: the citizens' pages. Filing and looking a petition up are
-// limited per IP; search is not (DESIGN.md).
+// limited per IP; search is not (docs/ARCHITECTURE.md).
 func (s *Server) publicRoutes() []route {
 	submit := s.rateLimit("submit", s.Config.SubmitLimit)
 	lookup := s.rateLimit("lookup", s.Config.LookupLimit)

@@ -11,7 +11,7 @@ import (
 	"pakn/models/workdays"
 )
 
-// Policy defaults of the province (DESIGN.md, "Deadline policy").
+// Policy defaults of the province (docs/ARCHITECTURE.md, "Data rules").
 const (
 	DefaultTriageDays       = 5
 	DefaultAnswerDays       = 20

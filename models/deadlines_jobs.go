@@ -24,7 +24,7 @@ const (
 	NoticeEscalated    = "escalated"
 )
 
-// Reminder rules (DESIGN.md, "Deadline policy").
+// Reminder rules (docs/ARCHITECTURE.md, "Data rules").
 const (
 	// ReminderLeadDays: a reminder goes out this many working days before a
 	// deadline.
