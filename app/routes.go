@@ -17,7 +17,7 @@ import (
 //
 // Where each area's handlers are:
 //
-//	ops            health.go, ops.go (in-flight bound, /metrics), server.go (static)
+//	ops            health.go (probes, /metrics), ops.go, compress.go (static files)
 //	intake         handler_home.go, handler_submit.go, receipt.go, held_uploads.go,
 //	               handler_track.go, citizen.go (the citizen's actions), api_petitions.go
 //	accounts       account.go, account_oidc.go, account_demoidp.go (citizens);
@@ -28,7 +28,7 @@ import (
 //	               stats_chart.go, portal.go (embeds, sitemap), open311.go,
 //	               api_reference.go, openapi.go, publication_admin.go, outbox_view.go
 //	configuration  adminconfig.go, policies.go, procedures.go
-//	plumbing       server.go, middleware.go, bodies.go, clientip.go, compress.go,
+//	plumbing       server.go, middleware.go, bodies.go, clientip.go,
 //	               ratelimit.go, render.go, config.go
 
 // route is one line of a route table.
