@@ -37,7 +37,7 @@ func demoScenarios() []demoScenario {
 		{Category: "dat-dai", Kind: c, Title: "Lấn chiếm đất hành lang kênh tại {ap}, {xa}",
 			Content: "Một hộ dân ở {ap}, {xa} đổ đất, dựng hàng rào lấn ra hành lang bảo vệ kênh thủy lợi khoảng năm mét, làm hẹp lối đi chung và cản trở việc nạo vét kênh.",
 			Answer:  "Ủy ban nhân dân {xa} đã kiểm tra, xác định có hành vi lấn chiếm hành lang bảo vệ công trình thủy lợi. Xã đã lập biên bản, yêu cầu hộ dân tự tháo dỡ hàng rào, trả lại hiện trạng. Hộ dân đã khắc phục xong; xã tiếp tục theo dõi để không tái diễn."},
-		{Category: "dat-dai", Kind: r, Title: "Hỏi về giá bồi thường khi thu hồi đất làm đường {duong}",
+		{Category: "dat-dai", Kind: r, Title: "Hỏi về giá bồi thường khi thu hồi đất mở rộng {duong}",
 			Content: "Đất nông nghiệp của gia đình tôi ở {xa} nằm trong phạm vi dự án mở rộng {duong}. Tôi đề nghị cho biết đơn giá bồi thường, chính sách hỗ trợ chuyển đổi nghề và thời gian chi trả.",
 			Answer:  "Đơn giá bồi thường đất nông nghiệp của dự án được xác định theo giá đất cụ thể do Ủy ban nhân dân tỉnh phê duyệt, kèm hỗ trợ chuyển đổi nghề và tìm kiếm việc làm theo quy định của tỉnh. Phương án bồi thường chi tiết sẽ được niêm yết công khai tại trụ sở Ủy ban nhân dân {xa} để người dân góp ý trước khi phê duyệt; việc chi trả thực hiện sau khi phương án được duyệt."},
 		{Category: "dat-dai", Kind: c, Title: "Cán bộ địa chính yêu cầu nộp thêm giấy tờ không có trong quy định",
@@ -68,7 +68,7 @@ func demoScenarios() []demoScenario {
 
 		// Giao thông
 		{Category: "giao-thong", Kind: c, Title: "Ổ gà lớn trên {duong} đoạn qua {xa}",
-			Content: "Mặt đường {duong} đoạn qua {xa} xuất hiện nhiều ổ gà sâu, trời mưa đọng nước không nhìn thấy, đã có người đi xe máy té ngã. Đề nghị sớm sửa chữa.",
+			Content: "Mặt {duong} đoạn qua {xa} xuất hiện nhiều ổ gà sâu, trời mưa đọng nước không nhìn thấy, đã có người đi xe máy té ngã. Đề nghị sớm sửa chữa.",
 			Answer:  "Sở Giao thông vận tải đã giao đơn vị quản lý đường bộ vá ổ gà, dặm vá mặt đường đoạn qua {xa}; công việc đã hoàn thành. Tuyến này được đưa vào kế hoạch sửa chữa định kỳ năm tới để thảm lại mặt đường.",
 			NoArea:  true},
 		{Category: "giao-thong", Kind: r, Title: "Đề nghị lắp đèn tín hiệu tại giao lộ {duong} gần trường học",
