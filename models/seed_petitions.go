@@ -950,7 +950,7 @@ func (l *demoLoader) drawPetitioner(sc *demoScenario, place demoPlace) Petitione
 	name := family + " " + middle + " " + given
 	p := PetitionerInput{
 		Name:    name,
-		Address: fmt.Sprintf("%s, %s, %s, tỉnh Long An", place.Ap, place.Xa, place.Huyen),
+		Address: fmt.Sprintf("%s, %s, %s, tỉnh Long An", place.Ap, place.Xa, lowerFirst(place.Huyen)),
 		Email:   fmt.Sprintf("%s.%s%d@example.com", asciiFold(given), asciiFold(family), 10+r.IntN(89)),
 	}
 	if r.IntN(3) > 0 {
