@@ -490,18 +490,19 @@ const (
 // demoPlan is the story of one petition in working days between steps.
 type demoPlan struct {
 	fate      demoFate
-	transfers int  // 1: from the Service Center; 2: through a wrong unit first
-	accept    int  // after receipt (or the last transfer)
-	info      int  // after acceptance: a request for information (0: none)
-	supply    int  // after the request: the citizen's reply (0: never)
-	extend    int  // after acceptance: the leader extends (0: no)
-	draft     int  // after acceptance (or the reply)
-	ret       bool // the leader returns the first draft
-	approve   int  // after the draft
-	publish   int  // after approval
-	rate      int  // after the answer: the citizen rates (0: never)
-	withdraw  int  // after receipt (fateWithdrawn)
-	triage    int  // after receipt: rejection or duplicate
+	transfers int    // 1: from the Service Center; 2: through a wrong unit first
+	accept    int    // after receipt (or the last transfer)
+	info      int    // after acceptance: a request for information (0: none)
+	supply    int    // after the request: the citizen's reply (0: never)
+	extend    int    // after acceptance: the leader extends (0: no)
+	draft     int    // after acceptance (or the reply)
+	ret       bool   // the leader returns the first draft
+	approve   int    // after the draft
+	publish   int    // after approval
+	rate      int    // after the answer: the citizen rates (0: never)
+	withdraw  int    // after receipt (fateWithdrawn)
+	triage    int    // after receipt: rejection or duplicate
+	unit      string // the unit it must reach ("" for any)
 	original  *demoPetition
 }
 
@@ -571,6 +572,12 @@ func (l *demoLoader) storyOf(p *demoPetition, pl demoPlan) {
 		return err
 	})
 	accepted := t
+	if l.rng.IntN(6) == 0 {
+		note := demoNotes[l.rng.IntN(len(demoNotes))]
+		l.add(l.later(accepted, 1+l.rng.IntN(2)), p, func(ctx context.Context, l *demoLoader, p *demoPetition) error {
+			return l.st.AddNote(ctx, l.officer(p), p.code, note)
+		})
+	}
 	if pl.extend > 0 {
 		l.add(l.later(accepted, pl.extend), p, func(ctx context.Context, l *demoLoader, p *demoPetition) error {
 			_, err := l.st.ExtendDeadline(ctx, l.leader(p), p.code, 5+l.rng.IntN(6), l.extendReason(p))
@@ -708,7 +715,7 @@ func (l *demoLoader) plan() {
 				fate = fatePublished
 			}
 		}
-		p := l.newPetition(r, fate, orig)
+		p := l.newPetition(r, fate, orig, "")
 		pl := l.drawPlan(fate)
 		pl.original = orig
 		if fate == fatePublished || fate == fateAnswered {
@@ -730,7 +737,7 @@ func (l *demoLoader) pinned() {
 		if !r.Before(l.today) {
 			r = l.today.Add(-time.Duration(30+l.rng.IntN(300)) * time.Minute)
 		}
-		p := l.newPetition(r, pl.fate, pl.original)
+		p := l.newPetition(r, pl.fate, pl.original, pl.unit)
 		l.storyOf(p, pl)
 		return p
 	}
@@ -738,34 +745,36 @@ func (l *demoLoader) pinned() {
 	for i := range 3 {
 		add(l.today.Add(-time.Duration(40+i*95)*time.Minute), demoPlan{fate: fatePublished, accept: 5})
 	}
-	add(back(1), demoPlan{fate: fateAnswered, accept: 5})
-	add(back(1), demoPlan{fate: fatePublished, accept: 5})
+	add(back(1), demoPlan{fate: fateAnswered, accept: 5, unit: "BEN-LUC"})
+	add(back(1), demoPlan{fate: fatePublished, accept: 5, unit: "STNMT"})
+	add(back(2), demoPlan{fate: fatePublished, accept: 5, unit: "BEN-LUC"})
 	// Nobody took these up: the triage deadline has passed.
 	add(back(8), demoPlan{fate: fatePublished, accept: 20})
 	add(back(7), demoPlan{fate: fateAnswered, accept: 20})
 	// In progress, on time.
-	for i := range 4 {
-		add(back(4+i), demoPlan{fate: fatePublished, accept: 1, draft: 15})
+	for i, unit := range []string{"BEN-LUC", "STNMT", "", ""} {
+		add(back(4+i), demoPlan{fate: fatePublished, accept: 1, draft: 15, unit: unit})
 	}
 	// Waiting for the citizen's information.
-	for i := range 3 {
-		add(back(5+i*2), demoPlan{fate: fatePublished, accept: 1, info: 2, supply: 20, draft: 5, approve: 1, publish: 1})
+	for i, unit := range []string{"BEN-LUC", "STNMT", ""} {
+		add(back(5+i*2), demoPlan{fate: fatePublished, accept: 1, info: 2, supply: 20, draft: 5, approve: 1, publish: 1, unit: unit})
 	}
 	// The information never came: the deadlines job closed them.
 	add(back(40), demoPlan{fate: fateClosedNoInfo, accept: 1, info: 2})
 	add(back(55), demoPlan{fate: fateClosedNoInfo, accept: 2, info: 3})
 	// Overdue answers: reminders, overdue notices and an escalation sent.
-	add(back(26), demoPlan{fate: fatePublished, accept: 1, draft: 30})
+	add(back(26), demoPlan{fate: fatePublished, accept: 1, draft: 30, unit: "BEN-LUC"})
 	add(back(24), demoPlan{fate: fatePublished, accept: 2, draft: 30})
 	add(back(23), demoPlan{fate: fateAnswered, accept: 1, draft: 30, transfers: 1})
 	// Extended once, within the limit.
-	add(back(18), demoPlan{fate: fatePublished, accept: 1, extend: 15, draft: 25})
+	add(back(18), demoPlan{fate: fatePublished, accept: 1, extend: 15, draft: 25, unit: "STNMT"})
 	add(back(20), demoPlan{fate: fateAnswered, accept: 1, extend: 16, draft: 26})
 	// Drafts waiting for the leader.
-	add(back(10), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 5})
-	add(back(9), demoPlan{fate: fatePublished, accept: 1, draft: 6, ret: true, approve: 5})
+	add(back(10), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 5, unit: "BEN-LUC"})
+	add(back(9), demoPlan{fate: fatePublished, accept: 1, draft: 6, ret: true, approve: 5, unit: "STNMT"})
 	// Answered, waiting for publication.
-	add(back(12), demoPlan{fate: fatePublished, accept: 1, draft: 8, approve: 1, publish: 6})
+	add(back(12), demoPlan{fate: fatePublished, accept: 1, draft: 8, approve: 1, publish: 6, unit: "BEN-LUC"})
+	add(back(11), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 1, publish: 6, unit: "STNMT"})
 	add(back(13), demoPlan{fate: fateAnswered, accept: 1, draft: 8, approve: 1, rate: 1})
 	// Published recently, one with co-petitioners.
 	orig := add(back(16), demoPlan{fate: fatePublished, accept: 1, draft: 9, approve: 1, publish: 1, rate: 2})
@@ -840,19 +849,32 @@ func (l *demoLoader) drawPlan(f demoFate) demoPlan {
 }
 
 // newPetition draws a scenario, a place, a petitioner and a channel.
-func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition) *demoPetition {
+// unit, when set, is the unit the petition must reach (a pinned petition
+// for the demo officials' inboxes).
+func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition, unit string) *demoPetition {
 	r0 := l.rng
 	var sc *demoScenario
 	var place demoPlace
 	if orig != nil {
 		sc, place = orig.sc, orig.place
 	} else {
-		if len(l.order) == 0 {
-			l.order = r0.Perm(len(l.scenarios)) // each round in a new order
+		for range 4 * len(l.scenarios) {
+			if len(l.order) == 0 {
+				l.order = r0.Perm(len(l.scenarios)) // each round in a new order
+			}
+			sc = &l.scenarios[l.order[0]]
+			l.order = l.order[1:]
+			place = l.drawPlace(sc)
+			if unit == "" {
+				break
+			}
+			if c := l.cats[sc.Category]; c.Local && l.units[unit].Kind == UnitDistrict && !sc.NoArea {
+				place = l.placeIn(unit, sc)
+			}
+			if sc.Procedure == "" && l.routeOf(sc.Category, place.Area) == unit {
+				break
+			}
 		}
-		sc = &l.scenarios[l.order[0]]
-		l.order = l.order[1:]
-		place = l.drawPlace(sc)
 	}
 	who := l.drawPetitioner(sc, place)
 	cat := sc.Category
@@ -932,6 +954,16 @@ func (l *demoLoader) drawPlace(sc *demoScenario) demoPlace {
 		place.Area = ""
 	}
 	return place
+}
+
+// placeIn is a place in the district whose unit is code.
+func (l *demoLoader) placeIn(code string, sc *demoScenario) demoPlace {
+	i := slices.IndexFunc(l.areas, func(u seedUnit) bool { return u.Code == code })
+	g := demoGeography(code)
+	r := l.rng
+	return demoPlace{Area: code, Huyen: l.areas[i].Area, Commune: g.communes,
+		Xa: g.communes[r.IntN(len(g.communes))], Duong: g.roads[r.IntN(len(g.roads))],
+		Ap: demoHamlets[r.IntN(len(demoHamlets))]}
 }
 
 // drawPetitioner draws a person (or an organisation) of the place.
