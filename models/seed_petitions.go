@@ -154,7 +154,11 @@ func (s *Store) SeedDemoPetitions(ctx context.Context, secret []byte) (DemoLoad,
 	if err := l.run(ctx); err != nil {
 		return load, fmt.Errorf("demo petitions: %w", err)
 	}
-	load.Petitions = len(l.petitions)
+	for _, p := range l.petitions {
+		if p.code != "" {
+			load.Petitions++
+		}
+	}
 	load.Took = time.Since(start)
 	return load, nil
 }
@@ -673,12 +677,11 @@ var demoScores = []int{5, 5, 5, 5, 4, 4, 4, 4, 3, 3, 2, 1}
 
 // demoPlace is where a petition is about.
 type demoPlace struct {
-	Area    string // area code ("" for a province-wide matter)
-	Huyen   string // the area's name
-	Xa      string // a commune or ward of it
-	Duong   string // a road through it
-	Ap      string // a hamlet or quarter
-	Commune []string
+	Area  string // area code ("" for a province-wide matter)
+	Huyen string // the area's name
+	Xa    string // a commune or ward of it
+	Duong string // a road through it
+	Ap    string // a hamlet or quarter
 }
 
 // plan draws the year: about three hundred petitions received over twelve
@@ -904,6 +907,9 @@ func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition, un
 	default:
 		in.Channel = ChannelPost
 	}
+	if h := r.In(VietnamLocation()).Hour(); in.Channel != ChannelWeb && in.Channel != ChannelAPI && (h < 7 || h > 16 || !l.cal.IsWorkingDay(r)) {
+		in.Channel = ChannelWeb // desks and post offices keep office hours
+	}
 	if in.Channel != ChannelWeb && in.Channel != ChannelAPI {
 		in.EnteredByID, in.ActorName = &l.clerk.ID, l.clerk.Name
 	}
@@ -942,7 +948,7 @@ func (l *demoLoader) drawPlace(sc *demoScenario) demoPlace {
 		d = l.areas[r.IntN(len(l.areas))]
 	}
 	g := demoGeography(d.Code)
-	place := demoPlace{Area: d.Code, Huyen: d.Area, Commune: g.communes}
+	place := demoPlace{Area: d.Code, Huyen: d.Area}
 	place.Xa = g.communes[r.IntN(len(g.communes))]
 	place.Duong = g.roads[r.IntN(len(g.roads))]
 	place.Ap = demoHamlets[r.IntN(len(demoHamlets))]
@@ -961,7 +967,7 @@ func (l *demoLoader) placeIn(code string, sc *demoScenario) demoPlace {
 	i := slices.IndexFunc(l.areas, func(u seedUnit) bool { return u.Code == code })
 	g := demoGeography(code)
 	r := l.rng
-	return demoPlace{Area: code, Huyen: l.areas[i].Area, Commune: g.communes,
+	return demoPlace{Area: code, Huyen: l.areas[i].Area,
 		Xa: g.communes[r.IntN(len(g.communes))], Duong: g.roads[r.IntN(len(g.roads))],
 		Ap: demoHamlets[r.IntN(len(demoHamlets))]}
 }
