@@ -14,6 +14,22 @@ import (
 // the same figure caps the body as soon as the headers are read, see
 // routeBodyLimit) and the handlers, middleware first. TestRouteTable
 // holds the list Fiber ends up with.
+//
+// Where each area's handlers are:
+//
+//	ops            health.go (probes, /metrics), ops.go, compress.go (static files)
+//	intake         handler_home.go, handler_submit.go, receipt.go, held_uploads.go,
+//	               handler_track.go, citizen.go (the citizen's actions), api_petitions.go
+//	accounts       account.go, account_oidc.go, account_demoidp.go (citizens);
+//	               auth.go, account_official.go (officials: sign-in, 2FA, resets)
+//	workflow       admin.go (inbox), workflow.go, action_outcome.go, timeline.go,
+//	               personal_data.go, draft_help.go, clerk.go (paper petitions)
+//	publication    qa_pages.go, qa_search.go, qa_admin.go (FAQ), feed.go, stats.go,
+//	               stats_chart.go, portal.go (embeds, sitemap), open311.go,
+//	               api_reference.go, openapi.go, publication_admin.go, outbox_view.go
+//	configuration  adminconfig.go, policies.go, procedures.go
+//	plumbing       server.go, middleware.go, bodies.go, clientip.go,
+//	               ratelimit.go, render.go, config.go
 
 // route is one line of a route table.
 type route struct {

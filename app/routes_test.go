@@ -58,25 +58,18 @@ func registeredRoutes(t *testing.T, s *app.Server) []string {
 	return out
 }
 
-// handlerName names a handler by the function that made it: a method
-// value "homePage", a middleware "requireUser" or "limitBody", one from
-// another package "cors.New".
+// handlerName names a handler by the function that made it, without its
+// package: a method value "homePage", a middleware "requireUser" or
+// "limitBody", Fiber's "New" (recover, cors, filesystem: which one the path
+// shows). Only the last name is kept: the compiler's inlining changes the
+// rest.
 func handlerName(h any) string {
 	n := runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
-	pkg, rest := "", n
-	if i := strings.LastIndex(n, "/"); i >= 0 {
-		pkg, rest = n[:i+1], n[i+1:]
+	n = strings.TrimSuffix(n, "-fm")
+	for funcN.MatchString(n) {
+		n = funcN.ReplaceAllString(n, "")
 	}
-	pkg += rest[:strings.IndexByte(rest, '.')]
-	rest = strings.TrimSuffix(rest, "-fm")
-	for funcN.MatchString(rest) {
-		rest = funcN.ReplaceAllString(rest, "")
-	}
-	rest = rest[strings.LastIndexByte(rest, '.')+1:]
-	if pkg != "pakn/app" {
-		return pkg[strings.LastIndexByte(pkg, '/')+1:] + "." + rest
-	}
-	return rest
+	return n[strings.LastIndexByte(n, '.')+1:]
 }
 
 var funcN = regexp.MustCompile(`\.func\d+$`)
@@ -124,18 +117,18 @@ GET /demo-idp/* setupAccounts
 GET /account loadCitizen
 GET /submit loadCitizen
 GET / csrf
-GET /api/v1/search cors.New
-GET /api/v1/answers/latest cors.New
-GET /api/v1/stats cors.New
-GET /api/v1/categories cors.New
-GET /api/v1/units cors.New
-GET /api/v1/areas cors.New
-GET /api/openapi.json cors.New
+GET /api/v1/search New
+GET /api/v1/answers/latest New
+GET /api/v1/stats New
+GET /api/v1/categories New
+GET /api/v1/units New
+GET /api/v1/areas New
+GET /api/openapi.json New
 GET /healthz healthz
 GET /readyz readyz
 GET /metrics metricsAuth HTTPHandler
 GET /favicon.ico favicon
-GET /static staticCacheControl filesystem.New
+GET /static staticCacheControl New
 GET / homePage
 GET /submit submitForm
 GET /submit/receipt receiptPage
@@ -203,14 +196,14 @@ POST /demo-idp/* setupAccounts
 POST /account loadCitizen
 POST /submit loadCitizen
 POST / csrf
-POST /api/v1/search cors.New
-POST /api/v1/answers/latest cors.New
-POST /api/v1/stats cors.New
-POST /api/v1/categories cors.New
-POST /api/v1/units cors.New
-POST /api/v1/areas cors.New
-POST /api/openapi.json cors.New
-POST /static staticCacheControl filesystem.New
+POST /api/v1/search New
+POST /api/v1/answers/latest New
+POST /api/v1/stats New
+POST /api/v1/categories New
+POST /api/v1/units New
+POST /api/v1/areas New
+POST /api/openapi.json New
+POST /static staticCacheControl New
 POST /submit [55 MB] limitBody rateLimit submitPost
 POST /track [1 MB] limitBody rateLimit trackPost
 POST /track/info [55 MB] limitBody rateLimit trackInfo
@@ -269,13 +262,13 @@ POST /open311/v2 open311NotFound
 * /account loadCitizen
 * /submit loadCitizen
 * / csrf
-* /api/v1/search cors.New
-* /api/v1/answers/latest cors.New
-* /api/v1/stats cors.New
-* /api/v1/categories cors.New
-* /api/v1/units cors.New
-* /api/v1/areas cors.New
-* /api/openapi.json cors.New
-* /static staticCacheControl filesystem.New
+* /api/v1/search New
+* /api/v1/answers/latest New
+* /api/v1/stats New
+* /api/v1/categories New
+* /api/v1/units New
+* /api/v1/areas New
+* /api/openapi.json New
+* /static staticCacheControl New
 * /open311/v2 open311NotFound
 `
