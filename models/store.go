@@ -40,6 +40,9 @@ type Store struct {
 	// DeskMaxAgeDays is how far back a desk may date a petition
 	// (PAKN_DESK_MAX_AGE_DAYS).
 	DeskMaxAgeDays int
+	// DemoMode is a server started with --demo: only then does a demo
+	// petition open with its code and secret (seed_petitions.go).
+	DemoMode bool
 
 	// calendar is the working-day calendar's copy (deadlines.go).
 	calendar calendarCache
