@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,12 +46,16 @@ func TestWalk(t *testing.T) {
 		tg = testdb.Postgres(t)
 	}
 	e, index := qaEnv(t, tg)
-	base := e.Listen()
-	// Until the demo province is loaded, one published answer to find.
-	publishAnswer(t, e, e.Submit(models.SubmitInput{Area: "BEN-LUC", Category: "dat-dai", PublishConsent: true}),
-		"Thủ tục cấp đổi giấy chứng nhận quyền sử dụng đất mất bao lâu?",
-		"Thời hạn cấp đổi giấy chứng nhận quyền sử dụng đất là 7 ngày làm việc.", time.Now())
+	// The demo province, as serve --demo loads it: a year of petitions in
+	// every state, and a server in demo mode (demo citizens' secrets open).
+	load, err := e.Store.SeedDemoPetitions(context.Background(), []byte(testenv.TestSecret))
+	if err != nil {
+		t.Fatalf("load the demo petitions: %v", err)
+	}
+	e.Store.DemoMode = true
 	syncOnce(t, index)
+	t.Logf("demo province: %d petitions loaded in %s", load.Petitions, load.Took.Round(100*time.Millisecond))
+	base := e.Listen()
 	art := &artifacts{dir: os.Getenv("PAKN_BROWSER_ARTIFACTS")}
 	start := time.Now()
 	for _, width := range []int64{1280, 375} {
@@ -97,7 +102,6 @@ func (s *story) walk(t *testing.T) {
 		{"clerk", nil, s.clerk},
 		{"officer", []*string{&s.citizenCode, &s.deskCode}, s.officer},
 		{"leader", []*string{&s.citizenCode, &s.deskCode}, s.leader},
-		{"citizen-rates", []*string{&s.citizenCode}, s.citizenRates},
 		{"coordinator", []*string{&s.citizenCode, &s.deskCode}, s.coordinator},
 		{"admin", nil, s.admin},
 	} {
@@ -120,6 +124,7 @@ func (s *story) citizen(w *walker) {
 	w.open("/", "home")
 	w.step("search results", chromedp.SendKeys(chromedp.ID("home-q"), "đất đai"), chromedp.Submit(chromedp.ID("home-q")))
 	w.step("answer page", chromedp.Click(chromedp.CSS("ol.hits li h3 a")))
+	w.step("statistics", chromedp.Click(chromedp.CSS(`header nav a[href="/stats"]`)))
 	w.open("/submit", "submit form")
 	w.step("receipt",
 		chromedp.Click(chromedp.CSS(`input[name="kind"][value="complaint"]`)),
@@ -143,6 +148,42 @@ func (s *story) citizen(w *walker) {
 	if got := w.text("#track-status"); !strings.Contains(got, "Đã tiếp nhận") {
 		w.t.Errorf("a new petition tracks as %q", got)
 	}
+
+	// Demo citizens, with the codes and secrets serve --demo prints: one
+	// sends the information asked of them, one rates the answer.
+	waiting, answered := s.demoCitizen(w, models.StatusAwaitingInfo), s.demoCitizen(w, models.StatusAnswered, models.StatusPublished)
+	w.open("/track", "track form")
+	w.track(waiting.Code, waiting.Secret, "tracked, information asked")
+	w.step("information sent",
+		chromedp.SetValue(chromedp.ID("info-message"), "Tôi gửi bổ sung: biên nhận hồ sơ số 125/BN ngày 12 tháng 3."),
+		chromedp.Click(chromedp.CSS(`#info-request button[type="submit"]`)),
+	)
+	w.wait("#track-flash")
+	w.open("/track", "track form")
+	w.track(answered.Code, answered.Secret, "tracked, answered")
+	w.step("rated",
+		chromedp.Click(chromedp.CSS(`#rating input[name="score"][value="4"]`)),
+		chromedp.SendKeys(chromedp.ID("rate-comment"), "Cảm ơn cơ quan đã trả lời."),
+		chromedp.Click(chromedp.CSS(`#rating button[type="submit"]`)),
+	)
+	w.wait("p.rated")
+}
+
+// demoCitizen is a demo petition in one of the states, as serve --demo
+// prints it.
+func (s *story) demoCitizen(w *walker, states ...string) models.DemoCitizen {
+	w.t.Helper()
+	cs, err := s.e.Store.DemoCitizens(context.Background(), []byte(testenv.TestSecret))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if slices.Contains(states, c.Status) {
+			return c
+		}
+	}
+	w.t.Fatalf("no demo citizen in %v among %v", states, cs)
+	return models.DemoCitizen{}
 }
 
 func (s *story) clerk(w *walker) {
@@ -198,23 +239,17 @@ func (s *story) leader(w *walker) {
 	w.logout()
 }
 
-func (s *story) citizenRates(w *walker) {
-	w.open("/track", "track form")
-	w.track(s.citizenCode, s.citizenSecret, "tracked, answered")
-	w.step("rated",
-		chromedp.Click(chromedp.CSS(`#rating input[name="score"][value="5"]`)),
-		chromedp.SendKeys(chromedp.ID("rate-comment"), "Cảm ơn huyện."),
-		chromedp.Click(chromedp.CSS(`#rating button[type="submit"]`)),
-	)
-	w.wait("p.rated")
-}
-
 func (s *story) coordinator(w *walker) {
 	w.login("coordinator@demo.pakn.vn")
 	w.step("overdue list",
 		chromedp.SetValue(chromedp.ID("f-deadline"), "overdue"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
 	)
+	if n := w.count("table.inbox tbody tr"); n == 0 {
+		w.t.Errorf("the demo province has no overdue petition")
+	}
+	w.step("overdue petition", chromedp.Click(chromedp.CSS(`table.inbox tbody tr a`)))
+	w.open("/admin", "inbox")
 	w.step("new petitions", chromedp.Click(chromedp.CSS(`nav.state-counts a[href*="status=received"]`)))
 	// Triage: a new petition asks what the citizen's asked.
 	w.find(s.triageCode)
@@ -419,6 +454,16 @@ func (w *walker) text(sel string) string {
 		w.t.Fatalf("%s at %d px: read %s: %v", w.role, w.s.width, sel, err)
 	}
 	return s
+}
+
+// count is how many elements match sel.
+func (w *walker) count(sel string) int {
+	w.t.Helper()
+	n, err := chromedp.Run(w.ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+	if err != nil {
+		w.t.Fatalf("%s at %d px: count %s: %v", w.role, w.s.width, sel, err)
+	}
+	return n
 }
 
 // contains fails unless the element sel contains want.
