@@ -2,7 +2,10 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -69,6 +72,52 @@ func TestWalk(t *testing.T) {
 		})
 	}
 	t.Logf("walk on %s: %s", tg.Name, time.Since(start).Round(100*time.Millisecond))
+}
+
+// The walk's checks catch what they are for: a console error, an uncaught
+// exception, an error status, a page wider than a phone and an axe-core
+// violation, each on a page made to have it.
+func TestWalkChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	pages := map[string]string{
+		"/fine":      `<p>Trang bình thường.</p>`,
+		"/console":   `<p>Lỗi.</p><script>console.error("hỏng rồi")</script>`,
+		"/throws":    `<p>Lỗi.</p><script>null.x()</script>`,
+		"/missing":   `<p>Không có.</p>`,
+		"/wide":      `<p>Rộng.</p><div id="wide" style="width:900px">x</div>`,
+		"/unlabeled": `<p>Thiếu nhãn.</p><form><input type="text" name="q"></form>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(rw, r)
+			return
+		}
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/missing" {
+			rw.WriteHeader(http.StatusNotFound)
+		}
+		fmt.Fprintf(rw, `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Thử</title></head><body><main><h1>Thử</h1>%s</main></body></html>`, body)
+	}))
+	t.Cleanup(srv.Close)
+	s := &story{base: srv.URL, browser: browser(t), width: 375, art: &artifacts{dir: t.TempDir()}, axed: map[string]bool{}}
+	w := newWalker(t, s, "self-check")
+	for _, c := range []struct{ path, want string }{
+		{"/fine", ""},
+		{"/console", "console.error: hỏng rồi"},
+		{"/throws", "uncaught: "},
+		{"/missing", "answered 404"},
+		{"/wide", "div#wide ends at"},
+		{"/unlabeled", "label (critical)"},
+	} {
+		w.arrive(c.path, chromedp.Navigate(srv.URL+c.path))
+		got := strings.Join(w.findings(c.path), "\n")
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: the checks found %q, want %q", c.path, got, c.want)
+		}
+	}
 }
 
 // story is one walk at one width: what each role leaves for the next.
@@ -364,7 +413,10 @@ func (w *walker) event(ev any, dialogs chan<- struct{}) {
 		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
 			var parts []string
 			for _, a := range ev.Args {
-				if len(a.Value) > 0 {
+				var str string
+				if json.Unmarshal(a.Value, &str) == nil {
+					parts = append(parts, str)
+				} else if len(a.Value) > 0 {
 					parts = append(parts, string(a.Value))
 				} else {
 					parts = append(parts, a.Description)
@@ -404,6 +456,14 @@ func (w *walker) event(ev any, dialogs chan<- struct{}) {
 // sent), waits until that page has loaded and checks it.
 func (w *walker) step(page string, actions ...chromedp.Action[chromedp.Void]) {
 	w.t.Helper()
+	w.arrive(page, actions...)
+	w.check(page)
+}
+
+// arrive runs actions that lead to another page and waits until it has
+// loaded.
+func (w *walker) arrive(page string, actions ...chromedp.Action[chromedp.Void]) {
+	w.t.Helper()
 	t0 := time.Now()
 	mark := void(chromedp.Evaluate[bool](`window.__walkLeft = true`))
 	ctx, cancel := context.WithTimeout(w.ctx, stepTimeout)
@@ -423,7 +483,6 @@ func (w *walker) step(page string, actions ...chromedp.Action[chromedp.Void]) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	w.s.stepTime += time.Since(t0)
-	w.check(page)
 }
 
 // stepTimeout bounds one step, so that an element that never comes fails
@@ -479,8 +538,21 @@ func (w *walker) contains(sel, want string) {
 // 2.1 A/AA violation. A failing page is saved as a screenshot.
 func (w *walker) check(page string) {
 	w.t.Helper()
-	var fails []string
+	fails := w.findings(page)
+	if len(fails) == 0 {
+		return
+	}
 	url, _ := chromedp.Run(w.ctx, chromedp.Location())
+	shot := w.screenshot(page)
+	for _, f := range fails {
+		w.t.Errorf("%s at %d px, %s (%s): %s", w.role, w.s.width, page, url, f)
+	}
+	w.t.Logf("screenshot: %s", shot)
+}
+
+// findings is what is wrong with the page the tab shows.
+func (w *walker) findings(page string) []string {
+	var fails []string
 	wide, err := chromedp.Run(w.ctx, chromedp.Evaluate[[]string](overflowJS))
 	if err != nil {
 		fails = append(fails, fmt.Sprintf("measure width: %v", err))
@@ -506,14 +578,7 @@ func (w *walker) check(page string) {
 	fails = append(fails, w.problems...)
 	w.problems = nil
 	w.mu.Unlock()
-	if len(fails) == 0 {
-		return
-	}
-	shot := w.screenshot(page)
-	for _, f := range fails {
-		w.t.Errorf("%s at %d px, %s (%s): %s", w.role, w.s.width, page, url, f)
-	}
-	w.t.Logf("screenshot: %s", shot)
+	return fails
 }
 
 // overflowJS returns nothing when the page fits its window, else the page's
