@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,8 +68,7 @@ func TestWalk(t *testing.T) {
 			// minutes.
 			s := &story{e: e, base: base, browser: browser(t), width: width, art: art, axed: map[string]bool{}}
 			s.walk(t)
-			t.Logf("%d pages, %d axe-core checks: %s from page to page, %s in axe-core",
-				s.pages, len(s.axed), s.stepTime.Round(100*time.Millisecond), s.axeTime.Round(100*time.Millisecond))
+			t.Log(s.times())
 		})
 	}
 	t.Logf("walk on %s: %s", tg.Name, time.Since(start).Round(100*time.Millisecond))
@@ -134,8 +134,29 @@ type story struct {
 
 	pages    int             // pages checked
 	axed     map[string]bool // pages axe-core has checked
-	axeTime  time.Duration   // time spent in axe-core
+	axeTimes []pageTime      // time spent in axe-core, page by page
 	stepTime time.Duration   // time spent going from page to page
+}
+
+// pageTime is how long something took on a page.
+type pageTime struct {
+	page string
+	took time.Duration
+}
+
+// times says where the walk's time went.
+func (s *story) times() string {
+	var total time.Duration
+	for _, pt := range s.axeTimes {
+		total += pt.took
+	}
+	slow := slices.SortedFunc(slices.Values(s.axeTimes), func(a, b pageTime) int { return cmp.Compare(b.took, a.took) })
+	var names []string
+	for _, pt := range slow[:min(len(slow), 4)] {
+		names = append(names, fmt.Sprintf("%s %s", pt.page, pt.took.Round(10*time.Millisecond)))
+	}
+	return fmt.Sprintf("%d pages, %d axe-core checks: %s from page to page, %s in axe-core (slowest: %s)",
+		s.pages, len(s.axeTimes), s.stepTime.Round(100*time.Millisecond), total.Round(100*time.Millisecond), strings.Join(names, ", "))
 }
 
 func (s *story) walk(t *testing.T) {
@@ -566,7 +587,7 @@ func (w *walker) findings(page string) []string {
 		w.s.axed[page] = true
 		t0 := time.Now()
 		vs, err := axe.Check(w.ctx)
-		w.s.axeTime += time.Since(t0)
+		w.s.axeTimes = append(w.s.axeTimes, pageTime{page, time.Since(t0)})
 		if err != nil {
 			fails = append(fails, err.Error())
 		}
