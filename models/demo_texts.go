@@ -146,6 +146,15 @@ var demoExtendReasons = []string{
 	"Nội dung liên quan đến hồ sơ lưu trữ nhiều năm, cần thời gian tra cứu và đối chiếu.",
 }
 
+// demoNotes are officials' internal notes (citizens never see them).
+var demoNotes = []string{
+	"Đã gọi điện cho công dân xác nhận nội dung; hẹn kiểm tra thực tế trong tuần.",
+	"Đã đề nghị Ủy ban nhân dân cấp xã báo cáo hiện trạng bằng văn bản.",
+	"Vụ việc tương tự đã xử lý năm ngoái; tham khảo hồ sơ cũ khi dự thảo trả lời.",
+	"Chờ ý kiến phối hợp của phòng chuyên môn trước khi dự thảo.",
+	"Đã kiểm tra thực địa, chụp ảnh hiện trạng lưu hồ sơ.",
+}
+
 var demoReturnReasons = []string{
 	"Dự thảo chưa nêu căn cứ pháp lý; đề nghị bổ sung và nói rõ thời hạn xử lý.",
 	"Đề nghị viết lại phần trả lời ngắn gọn, dễ hiểu hơn cho người dân.",

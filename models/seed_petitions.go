@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 )
 
@@ -148,12 +149,16 @@ func (s *Store) SeedDemoPetitions(ctx context.Context, secret []byte) (DemoLoad,
 	if err != nil {
 		return load, fmt.Errorf("demo petitions: %w", err)
 	}
-	defer l.st.stopIntakeWriters()
+	defer l.close()
 	l.plan()
 	if err := l.run(ctx); err != nil {
 		return load, fmt.Errorf("demo petitions: %w", err)
 	}
-	load.Petitions = len(l.petitions)
+	for _, p := range l.petitions {
+		if p.code != "" {
+			load.Petitions++
+		}
+	}
 	load.Took = time.Since(start)
 	return load, nil
 }
@@ -161,6 +166,8 @@ func (s *Store) SeedDemoPetitions(ctx context.Context, secret []byte) (DemoLoad,
 // demoLoader plays the demo year.
 type demoLoader struct {
 	secret []byte
+	// parent is the store's database (the loader may have its own).
+	parent *gorm.DB
 	// st is a copy of the store on the loader's clock (now), in demo mode.
 	st  *Store
 	now time.Time
@@ -204,12 +211,24 @@ type demoStep struct {
 	do  func(ctx context.Context, l *demoLoader, p *demoPetition) error
 }
 
-func (s *Store) newDemoLoader(ctx context.Context, secret []byte) (*demoLoader, error) {
-	l := &demoLoader{secret: secret, today: s.now(), rng: rand.New(rand.NewPCG(demoSeed, 7))}
+func (s *Store) newDemoLoader(ctx context.Context, secret []byte) (_ *demoLoader, err error) {
+	l := &demoLoader{secret: secret, parent: s.DB, today: s.now(), rng: rand.New(rand.NewPCG(demoSeed, 7))}
 	l.now = l.today
 	l.scenarios = demoScenarios()
 	l.st = &Store{DB: s.DB, Dialect: s.Dialect, Now: func() time.Time { return l.now }, Log: s.Log,
 		Delivery: s.Delivery, DeskMaxAgeDays: s.DeskMaxAgeDays, DemoMode: true}
+	if s.Dialect == Postgres {
+		db, err := asyncCommitPool(s.DB)
+		if err != nil {
+			return nil, err
+		}
+		l.st.DB = db
+		defer func() {
+			if err != nil {
+				l.close()
+			}
+		}()
+	}
 	cal, err := l.st.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -274,6 +293,42 @@ func (s *Store) newDemoLoader(ctx context.Context, secret []byte) (*demoLoader, 
 		return nil, errors.New("the demo coordinator and clerk are missing: load the demo reference data first (SeedDemo)")
 	}
 	return l, nil
+}
+
+// asyncCommitPool opens a few connections of their own to db's PostgreSQL
+// database that do not wait for each commit to reach the disk: the demo's
+// two thousand small transactions load in a third of the time, and a crash
+// can lose at most the last moments of demo data. The server's own pool is
+// untouched.
+func asyncCommitPool(db *gorm.DB) (*gorm.DB, error) {
+	d, ok := db.Dialector.(*postgres.Dialector)
+	if !ok {
+		return nil, fmt.Errorf("demo loader: dialector %T is not PostgreSQL's", db.Dialector)
+	}
+	dsn := d.Config.DSN
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	out, err := gorm.Open(postgres.Open(dsn+sep+"synchronous_commit=off"), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("demo loader: open: %w", err)
+	}
+	sqlDB, err := out.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(4)
+	return out, nil
+}
+
+// close ends the loader's intake writers and its own connections.
+func (l *demoLoader) close() {
+	if l.st.DB != l.parent {
+		_ = l.st.Close()
+		return
+	}
+	l.st.stopIntakeWriters()
 }
 
 // staffOf returns who acts for a unit.
@@ -439,18 +494,19 @@ const (
 // demoPlan is the story of one petition in working days between steps.
 type demoPlan struct {
 	fate      demoFate
-	transfers int  // 1: from the Service Center; 2: through a wrong unit first
-	accept    int  // after receipt (or the last transfer)
-	info      int  // after acceptance: a request for information (0: none)
-	supply    int  // after the request: the citizen's reply (0: never)
-	extend    int  // after acceptance: the leader extends (0: no)
-	draft     int  // after acceptance (or the reply)
-	ret       bool // the leader returns the first draft
-	approve   int  // after the draft
-	publish   int  // after approval
-	rate      int  // after the answer: the citizen rates (0: never)
-	withdraw  int  // after receipt (fateWithdrawn)
-	triage    int  // after receipt: rejection or duplicate
+	transfers int    // 1: from the Service Center; 2: through a wrong unit first
+	accept    int    // after receipt (or the last transfer)
+	info      int    // after acceptance: a request for information (0: none)
+	supply    int    // after the request: the citizen's reply (0: never)
+	extend    int    // after acceptance: the leader extends (0: no)
+	draft     int    // after acceptance (or the reply)
+	ret       bool   // the leader returns the first draft
+	approve   int    // after the draft
+	publish   int    // after approval
+	rate      int    // after the answer: the citizen rates (0: never)
+	withdraw  int    // after receipt (fateWithdrawn)
+	triage    int    // after receipt: rejection or duplicate
+	unit      string // the unit it must reach ("" for any)
 	original  *demoPetition
 }
 
@@ -520,6 +576,12 @@ func (l *demoLoader) storyOf(p *demoPetition, pl demoPlan) {
 		return err
 	})
 	accepted := t
+	if l.rng.IntN(6) == 0 {
+		note := demoNotes[l.rng.IntN(len(demoNotes))]
+		l.add(l.later(accepted, 1+l.rng.IntN(2)), p, func(ctx context.Context, l *demoLoader, p *demoPetition) error {
+			return l.st.AddNote(ctx, l.officer(p), p.code, note)
+		})
+	}
 	if pl.extend > 0 {
 		l.add(l.later(accepted, pl.extend), p, func(ctx context.Context, l *demoLoader, p *demoPetition) error {
 			_, err := l.st.ExtendDeadline(ctx, l.leader(p), p.code, 5+l.rng.IntN(6), l.extendReason(p))
@@ -615,12 +677,11 @@ var demoScores = []int{5, 5, 5, 5, 4, 4, 4, 4, 3, 3, 2, 1}
 
 // demoPlace is where a petition is about.
 type demoPlace struct {
-	Area    string // area code ("" for a province-wide matter)
-	Huyen   string // the area's name
-	Xa      string // a commune or ward of it
-	Duong   string // a road through it
-	Ap      string // a hamlet or quarter
-	Commune []string
+	Area  string // area code ("" for a province-wide matter)
+	Huyen string // the area's name
+	Xa    string // a commune or ward of it
+	Duong string // a road through it
+	Ap    string // a hamlet or quarter
 }
 
 // plan draws the year: about three hundred petitions received over twelve
@@ -657,7 +718,7 @@ func (l *demoLoader) plan() {
 				fate = fatePublished
 			}
 		}
-		p := l.newPetition(r, fate, orig)
+		p := l.newPetition(r, fate, orig, "")
 		pl := l.drawPlan(fate)
 		pl.original = orig
 		if fate == fatePublished || fate == fateAnswered {
@@ -679,7 +740,7 @@ func (l *demoLoader) pinned() {
 		if !r.Before(l.today) {
 			r = l.today.Add(-time.Duration(30+l.rng.IntN(300)) * time.Minute)
 		}
-		p := l.newPetition(r, pl.fate, pl.original)
+		p := l.newPetition(r, pl.fate, pl.original, pl.unit)
 		l.storyOf(p, pl)
 		return p
 	}
@@ -687,34 +748,36 @@ func (l *demoLoader) pinned() {
 	for i := range 3 {
 		add(l.today.Add(-time.Duration(40+i*95)*time.Minute), demoPlan{fate: fatePublished, accept: 5})
 	}
-	add(back(1), demoPlan{fate: fateAnswered, accept: 5})
-	add(back(1), demoPlan{fate: fatePublished, accept: 5})
+	add(back(1), demoPlan{fate: fateAnswered, accept: 5, unit: "BEN-LUC"})
+	add(back(1), demoPlan{fate: fatePublished, accept: 5, unit: "STNMT"})
+	add(back(2), demoPlan{fate: fatePublished, accept: 5, unit: "BEN-LUC"})
 	// Nobody took these up: the triage deadline has passed.
 	add(back(8), demoPlan{fate: fatePublished, accept: 20})
 	add(back(7), demoPlan{fate: fateAnswered, accept: 20})
 	// In progress, on time.
-	for i := range 4 {
-		add(back(4+i), demoPlan{fate: fatePublished, accept: 1, draft: 15})
+	for i, unit := range []string{"BEN-LUC", "STNMT", "", ""} {
+		add(back(4+i), demoPlan{fate: fatePublished, accept: 1, draft: 15, unit: unit})
 	}
 	// Waiting for the citizen's information.
-	for i := range 3 {
-		add(back(5+i*2), demoPlan{fate: fatePublished, accept: 1, info: 2, supply: 20, draft: 5, approve: 1, publish: 1})
+	for i, unit := range []string{"BEN-LUC", "STNMT", ""} {
+		add(back(5+i*2), demoPlan{fate: fatePublished, accept: 1, info: 2, supply: 20, draft: 5, approve: 1, publish: 1, unit: unit})
 	}
 	// The information never came: the deadlines job closed them.
 	add(back(40), demoPlan{fate: fateClosedNoInfo, accept: 1, info: 2})
 	add(back(55), demoPlan{fate: fateClosedNoInfo, accept: 2, info: 3})
 	// Overdue answers: reminders, overdue notices and an escalation sent.
-	add(back(26), demoPlan{fate: fatePublished, accept: 1, draft: 30})
+	add(back(26), demoPlan{fate: fatePublished, accept: 1, draft: 30, unit: "BEN-LUC"})
 	add(back(24), demoPlan{fate: fatePublished, accept: 2, draft: 30})
 	add(back(23), demoPlan{fate: fateAnswered, accept: 1, draft: 30, transfers: 1})
 	// Extended once, within the limit.
-	add(back(18), demoPlan{fate: fatePublished, accept: 1, extend: 15, draft: 25})
+	add(back(18), demoPlan{fate: fatePublished, accept: 1, extend: 15, draft: 25, unit: "STNMT"})
 	add(back(20), demoPlan{fate: fateAnswered, accept: 1, extend: 16, draft: 26})
 	// Drafts waiting for the leader.
-	add(back(10), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 5})
-	add(back(9), demoPlan{fate: fatePublished, accept: 1, draft: 6, ret: true, approve: 5})
+	add(back(10), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 5, unit: "BEN-LUC"})
+	add(back(9), demoPlan{fate: fatePublished, accept: 1, draft: 6, ret: true, approve: 5, unit: "STNMT"})
 	// Answered, waiting for publication.
-	add(back(12), demoPlan{fate: fatePublished, accept: 1, draft: 8, approve: 1, publish: 6})
+	add(back(12), demoPlan{fate: fatePublished, accept: 1, draft: 8, approve: 1, publish: 6, unit: "BEN-LUC"})
+	add(back(11), demoPlan{fate: fatePublished, accept: 1, draft: 7, approve: 1, publish: 6, unit: "STNMT"})
 	add(back(13), demoPlan{fate: fateAnswered, accept: 1, draft: 8, approve: 1, rate: 1})
 	// Published recently, one with co-petitioners.
 	orig := add(back(16), demoPlan{fate: fatePublished, accept: 1, draft: 9, approve: 1, publish: 1, rate: 2})
@@ -789,19 +852,32 @@ func (l *demoLoader) drawPlan(f demoFate) demoPlan {
 }
 
 // newPetition draws a scenario, a place, a petitioner and a channel.
-func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition) *demoPetition {
+// unit, when set, is the unit the petition must reach (a pinned petition
+// for the demo officials' inboxes).
+func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition, unit string) *demoPetition {
 	r0 := l.rng
 	var sc *demoScenario
 	var place demoPlace
 	if orig != nil {
 		sc, place = orig.sc, orig.place
 	} else {
-		if len(l.order) == 0 {
-			l.order = r0.Perm(len(l.scenarios)) // each round in a new order
+		for range 4 * len(l.scenarios) {
+			if len(l.order) == 0 {
+				l.order = r0.Perm(len(l.scenarios)) // each round in a new order
+			}
+			sc = &l.scenarios[l.order[0]]
+			l.order = l.order[1:]
+			place = l.drawPlace(sc)
+			if unit == "" {
+				break
+			}
+			if c := l.cats[sc.Category]; c.Local && l.units[unit].Kind == UnitDistrict && !sc.NoArea {
+				place = l.placeIn(unit, sc)
+			}
+			if sc.Procedure == "" && l.routeOf(sc.Category, place.Area) == unit {
+				break
+			}
 		}
-		sc = &l.scenarios[l.order[0]]
-		l.order = l.order[1:]
-		place = l.drawPlace(sc)
 	}
 	who := l.drawPetitioner(sc, place)
 	cat := sc.Category
@@ -830,6 +906,9 @@ func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition) *d
 		in.Channel = ChannelPostOffice
 	default:
 		in.Channel = ChannelPost
+	}
+	if h := r.In(VietnamLocation()).Hour(); in.Channel != ChannelWeb && in.Channel != ChannelAPI && (h < 7 || h > 16 || !l.cal.IsWorkingDay(r)) {
+		in.Channel = ChannelWeb // desks and post offices keep office hours
 	}
 	if in.Channel != ChannelWeb && in.Channel != ChannelAPI {
 		in.EnteredByID, in.ActorName = &l.clerk.ID, l.clerk.Name
@@ -869,7 +948,7 @@ func (l *demoLoader) drawPlace(sc *demoScenario) demoPlace {
 		d = l.areas[r.IntN(len(l.areas))]
 	}
 	g := demoGeography(d.Code)
-	place := demoPlace{Area: d.Code, Huyen: d.Area, Commune: g.communes}
+	place := demoPlace{Area: d.Code, Huyen: d.Area}
 	place.Xa = g.communes[r.IntN(len(g.communes))]
 	place.Duong = g.roads[r.IntN(len(g.roads))]
 	place.Ap = demoHamlets[r.IntN(len(demoHamlets))]
@@ -881,6 +960,16 @@ func (l *demoLoader) drawPlace(sc *demoScenario) demoPlace {
 		place.Area = ""
 	}
 	return place
+}
+
+// placeIn is a place in the district whose unit is code.
+func (l *demoLoader) placeIn(code string, sc *demoScenario) demoPlace {
+	i := slices.IndexFunc(l.areas, func(u seedUnit) bool { return u.Code == code })
+	g := demoGeography(code)
+	r := l.rng
+	return demoPlace{Area: code, Huyen: l.areas[i].Area,
+		Xa: g.communes[r.IntN(len(g.communes))], Duong: g.roads[r.IntN(len(g.roads))],
+		Ap: demoHamlets[r.IntN(len(demoHamlets))]}
 }
 
 // drawPetitioner draws a person (or an organisation) of the place.
@@ -899,7 +988,7 @@ func (l *demoLoader) drawPetitioner(sc *demoScenario, place demoPlace) Petitione
 	name := family + " " + middle + " " + given
 	p := PetitionerInput{
 		Name:    name,
-		Address: fmt.Sprintf("%s, %s, %s, tỉnh Long An", place.Ap, place.Xa, place.Huyen),
+		Address: fmt.Sprintf("%s, %s, %s, tỉnh Long An", place.Ap, place.Xa, lowerFirst(place.Huyen)),
 		Email:   fmt.Sprintf("%s.%s%d@example.com", asciiFold(given), asciiFold(family), 10+r.IntN(89)),
 	}
 	if r.IntN(3) > 0 {

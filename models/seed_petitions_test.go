@@ -114,6 +114,20 @@ func TestDemoPetitions(t *testing.T) {
 			}
 		})
 
+		t.Run("badge where officials see them", func(t *testing.T) {
+			var p models.Petition
+			if err := st.DB.Where("demo = ? AND status = ?", true, models.StatusReceived).First(&p).Error; err != nil {
+				t.Fatal(err)
+			}
+			c := e.Login("coordinator@demo.pakn.vn")
+			if code, page := c.Get("/admin"); code != http.StatusOK || !strings.Contains(page, "badge-demo") {
+				t.Errorf("inbox: %d, no demo badge", code)
+			}
+			if code, page := c.Get("/admin/petitions/" + p.Code); code != http.StatusOK || !strings.Contains(page, "demo-note") {
+				t.Errorf("petition page: %d, no demo note", code)
+			}
+		})
+
 		t.Run("never pushed to the portal", func(t *testing.T) {
 			var items []models.PublishedItem
 			if err := st.DB.Where("id LIKE ?", "answer-%").Find(&items).Error; err != nil {

@@ -67,12 +67,7 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	cfg := &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		TranslateError:         true,
-	}
+	cfg := gormConfig()
 	s := &Store{Now: time.Now, Log: o.Log, DeskMaxAgeDays: DefaultDeskMaxAgeDays}
 	var err error
 	switch {
@@ -125,6 +120,16 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// gormConfig is how the store uses gorm.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
 }
 
 // Close releases the connections.
