@@ -29,7 +29,7 @@ func demoScenarios() []demoScenario {
 
 		// Đất đai
 		{Category: "dat-dai", Kind: c, Title: "Chậm cấp giấy chứng nhận quyền sử dụng đất lần đầu",
-			Content:   "Gia đình tôi nộp hồ sơ đăng ký đất đai, cấp giấy chứng nhận lần đầu cho thửa đất ở {ap}, {xa} tại bộ phận một cửa đã hơn ba tháng, quá hẹn trên phiếu hẹn nhưng chưa nhận được kết quả, cũng không được thông báo lý do.",
+			Content:   "Tôi là {ten}. Gia đình tôi nộp hồ sơ đăng ký đất đai, cấp giấy chứng nhận lần đầu cho thửa đất ở {ap}, {xa} tại bộ phận một cửa đã hơn ba tháng, quá hẹn trên phiếu hẹn nhưng chưa nhận được kết quả, cũng không được thông báo lý do.",
 			Answer:    "Qua kiểm tra, hồ sơ bị chậm do thửa đất có sai lệch ranh giới so với bản đồ địa chính, cần đo đạc chỉnh lý. Văn phòng đăng ký đất đai đã hoàn thành đo đạc và chuyển hồ sơ xác định nghĩa vụ tài chính. Đơn vị đã gửi văn bản xin lỗi vì chậm trễ và hẹn trả kết quả trong 10 ngày làm việc kể từ ngày công dân hoàn thành nghĩa vụ tài chính.",
 			Procedure: "1.012753",
 			Info:      "Đề nghị công dân cung cấp mã hồ sơ trên phiếu hẹn trả kết quả để tra cứu tiến độ xử lý.",
@@ -59,7 +59,7 @@ func demoScenarios() []demoScenario {
 			Answer:    "Hồ sơ đề nghị cấp giấy phép xây dựng nhà ở riêng lẻ gồm đơn đề nghị, bản sao giấy tờ về quyền sử dụng đất và hai bộ bản vẽ thiết kế. Công dân nộp tại bộ phận một cửa của Ủy ban nhân dân {huyen} hoặc trực tuyến trên Cổng Dịch vụ công; thời hạn giải quyết là 15 ngày kể từ ngày nhận đủ hồ sơ hợp lệ.",
 			Procedure: "1.013225"},
 		{Category: "xay-dung", Kind: c, Title: "Nhà bên cạnh xây dựng làm nứt tường nhà tôi",
-			Content: "Công trình nhà liền kề ở {ap}, {xa} đào móng sâu, không chống đỡ, làm tường nhà tôi nứt dọc và sàn bị lún. Chủ công trình chưa đồng ý bồi thường.",
+			Content: "Tôi là {ten}, người dân {xa}. Công trình nhà liền kề ở {ap} đào móng sâu, không chống đỡ, làm tường nhà tôi nứt dọc và sàn bị lún. Chủ công trình chưa đồng ý bồi thường.",
 			Answer:  "Ủy ban nhân dân {xa} đã kiểm tra hiện trạng, lập biên bản ghi nhận vết nứt và yêu cầu chủ công trình tạm dừng thi công phần móng, gia cố chống đỡ. Về bồi thường thiệt hại, xã đã tổ chức hòa giải; trường hợp không thỏa thuận được, công dân có quyền khởi kiện tại Tòa án nhân dân.",
 			Info:    "Đề nghị công dân gửi hình ảnh vết nứt và thời điểm công trình bên cạnh bắt đầu đào móng."},
 		{Category: "xay-dung", Kind: r, Title: "Kiến nghị lắp đèn chiếu sáng khu dân cư mới {xa}",
@@ -82,7 +82,7 @@ func demoScenarios() []demoScenario {
 			Answer:  "Sở Giao thông vận tải đã làm việc với doanh nghiệp khai thác tuyến; từ tháng tới tuyến sẽ tăng thêm chuyến vào giờ cao điểm sáng và chiều, chuyến cuối lùi thêm một giờ. Sở sẽ theo dõi lượng khách để tiếp tục điều chỉnh.",
 			NoArea:  true},
 		{Category: "giao-thong", Kind: c, Title: "Chậm trả kết quả đổi giấy phép lái xe",
-			Content: "Tôi nộp hồ sơ đổi giấy phép lái xe trực tuyến đã quá thời hạn hẹn nhưng chưa nhận được giấy phép mới, gọi hỏi thì được trả lời là đang chờ phôi.",
+			Content: "Tôi là {ten}. Tôi nộp hồ sơ đổi giấy phép lái xe trực tuyến đã quá thời hạn hẹn nhưng chưa nhận được giấy phép mới, gọi hỏi thì được trả lời là đang chờ phôi.",
 			Answer:  "Việc chậm trả kết quả do gián đoạn cung ứng phôi giấy phép lái xe trong thời gian ngắn. Sở đã in và chuyển phát giấy phép lái xe của công dân qua dịch vụ bưu chính; công dân cũng có thể tra cứu tình trạng hồ sơ trên Cổng Dịch vụ công. Sở xin lỗi công dân vì sự chậm trễ.",
 			NoArea:  true},
 
@@ -125,7 +125,7 @@ func demoScenarios() []demoScenario {
 			Answer:  "Trong 3 tháng kể từ ngày chấm dứt hợp đồng lao động, người lao động nộp hồ sơ tại Trung tâm Dịch vụ việc làm tỉnh hoặc trực tuyến, gồm đề nghị hưởng trợ cấp, quyết định thôi việc và sổ bảo hiểm xã hội. Trung tâm giải quyết trong 20 ngày làm việc kể từ ngày nhận đủ hồ sơ.",
 			NoArea:  true},
 		{Category: "lao-dong", Kind: c, Title: "Chậm chi trả trợ cấp cho người có công",
-			Content: "Mẹ tôi là thân nhân liệt sĩ, từ đầu năm đến nay chưa nhận được trợ cấp hằng tháng tại {xa}, hỏi xã thì nói chờ danh sách của cấp trên.",
+			Content: "Tôi là {ten}. Mẹ tôi là thân nhân liệt sĩ, từ đầu năm đến nay chưa nhận được trợ cấp hằng tháng tại {xa}, hỏi xã thì nói chờ danh sách của cấp trên.",
 			Answer:  "Việc chậm chi trả do điều chỉnh danh sách khi chuyển sang chi trả qua tài khoản. Phòng Lao động - Thương binh và Xã hội đã bổ sung tên vào danh sách; khoản trợ cấp các tháng chưa nhận được truy lĩnh đầy đủ trong kỳ chi trả gần nhất.",
 			NoArea:  true},
 		{Category: "lao-dong", Kind: r, Title: "Đề nghị mở lớp dạy nghề cho lao động nông thôn tại {xa}",
@@ -135,7 +135,7 @@ func demoScenarios() []demoScenario {
 
 		// Bảo hiểm xã hội
 		{Category: "bhxh", Kind: c, Title: "Công ty không đóng bảo hiểm xã hội cho người lao động",
-			Content: "Tôi làm việc cho một công ty tại {huyen} hơn một năm, lương có trừ tiền bảo hiểm xã hội nhưng tra cứu thì không thấy quá trình đóng. Đề nghị kiểm tra.",
+			Content: "Tôi tên {ten}, làm việc cho một công ty tại {huyen} hơn một năm, lương có trừ tiền bảo hiểm xã hội nhưng tra cứu thì không thấy quá trình đóng. Đề nghị kiểm tra.",
 			Answer:  "Bảo hiểm xã hội tỉnh đã kiểm tra; doanh nghiệp chậm đóng bảo hiểm xã hội nhiều tháng. Doanh nghiệp đã bị xử phạt, buộc đóng đủ số tiền chậm đóng kèm tiền lãi. Quá trình đóng của người lao động sẽ được ghi nhận đầy đủ sau khi doanh nghiệp nộp tiền; người lao động có thể tra cứu trên ứng dụng của ngành.",
 			NoArea:  true},
 		{Category: "bhxh", Kind: r, Title: "Hỏi mức hưởng chế độ thai sản khi sinh con",
@@ -143,7 +143,7 @@ func demoScenarios() []demoScenario {
 			Answer:  "Lao động nữ đóng bảo hiểm xã hội từ đủ 6 tháng trở lên trong 12 tháng trước khi sinh được hưởng chế độ thai sản: nghỉ 6 tháng, hưởng 100% mức bình quân tiền lương đóng bảo hiểm, kèm trợ cấp một lần. Người lao động nộp bản sao giấy khai sinh hoặc giấy chứng sinh cho đơn vị sử dụng lao động để lập hồ sơ.",
 			NoArea:  true},
 		{Category: "bhxh", Kind: c, Title: "Thẻ bảo hiểm y tế học sinh in sai ngày sinh",
-			Content: "Thẻ bảo hiểm y tế học sinh của con tôi in sai ngày sinh, khi đi khám bệnh viện không chấp nhận. Nhà trường hướng dẫn liên hệ bảo hiểm xã hội nhưng chưa được giải quyết.",
+			Content: "Tôi là {ten}, phụ huynh học sinh. Thẻ bảo hiểm y tế học sinh của con tôi in sai ngày sinh, khi đi khám bệnh viện không chấp nhận. Nhà trường hướng dẫn liên hệ bảo hiểm xã hội nhưng chưa được giải quyết.",
 			Answer:  "Bảo hiểm xã hội {huyen} đã điều chỉnh thông tin và cấp lại thẻ bảo hiểm y tế cho học sinh, chuyển qua nhà trường. Trong thời gian chờ thẻ, người bệnh có thể dùng căn cước hoặc ứng dụng định danh điện tử để khám chữa bệnh."},
 		{Category: "bhxh", Kind: r, Title: "Hỏi về rút bảo hiểm xã hội một lần",
 			Content: "Tôi nghỉ việc đã hơn một năm và không tiếp tục đóng bảo hiểm xã hội. Xin hỏi điều kiện và thủ tục nhận bảo hiểm xã hội một lần.",
@@ -152,7 +152,7 @@ func demoScenarios() []demoScenario {
 
 		// Thuế
 		{Category: "thue", Kind: c, Title: "Thông báo thuế khoán hộ kinh doanh không phù hợp thực tế",
-			Content: "Hộ kinh doanh tạp hóa của gia đình tôi ở {xa} nhận thông báo mức thuế khoán tăng gần gấp đôi năm trước, trong khi doanh thu giảm do chợ vắng. Tôi đề nghị xem xét lại.",
+			Content: "Tôi là {ten}, chủ hộ kinh doanh tạp hóa ở {xa}. Hộ kinh doanh của gia đình tôi nhận thông báo mức thuế khoán tăng gần gấp đôi năm trước, trong khi doanh thu giảm do chợ vắng. Tôi đề nghị xem xét lại.",
 			Answer:  "Chi cục Thuế khu vực đã rà soát; mức doanh thu khoán được xác định theo kết quả khảo sát và ý kiến Hội đồng tư vấn thuế xã. Sau khi hộ kinh doanh cung cấp thêm sổ sách bán hàng, cơ quan thuế đã điều chỉnh doanh thu khoán phù hợp và ban hành thông báo mới.",
 			Info:    "Đề nghị hộ kinh doanh cung cấp sổ ghi chép doanh thu hoặc hóa đơn nhập hàng ba tháng gần nhất."},
 		{Category: "thue", Kind: r, Title: "Hỏi cách đăng ký người phụ thuộc để giảm trừ gia cảnh",
@@ -212,7 +212,7 @@ func demoScenarios() []demoScenario {
 
 		// Hộ tịch, tư pháp
 		{Category: "ho-tich", Kind: c, Title: "Bị yêu cầu giấy xác nhận tình trạng hôn nhân không cần thiết",
-			Content:   "Khi đăng ký khai sinh cho con tại {xa}, tôi bị yêu cầu nộp thêm giấy xác nhận tình trạng hôn nhân của cha mẹ, trong khi đã có giấy chứng nhận kết hôn.",
+			Content:   "Tôi là {ten}. Khi đăng ký khai sinh cho con tại {xa}, tôi bị yêu cầu nộp thêm giấy xác nhận tình trạng hôn nhân của cha mẹ, trong khi đã có giấy chứng nhận kết hôn.",
 			Answer:    "Hồ sơ đăng ký khai sinh chỉ gồm tờ khai và giấy chứng sinh; giấy chứng nhận kết hôn của cha mẹ xuất trình khi cần xác định quan hệ. Việc yêu cầu thêm giấy xác nhận tình trạng hôn nhân là không đúng quy định; công chức tư pháp - hộ tịch của {xa} đã được nhắc nhở.",
 			Procedure: "1.001193"},
 		{Category: "ho-tich", Kind: r, Title: "Hỏi thủ tục đăng ký kết hôn với người nước ngoài",

@@ -5,7 +5,8 @@ import "strings"
 // The texts of the demo petitions, written for PAKN's demo: situations a
 // province's agencies answer every month, with the answer a unit would
 // give. Places come from the demo organisation's districts (demoGeography);
-// {ten} is the petitioner's name, {xa} a commune or ward, {huyen} the
+// {ten} is the petitioner's name (redaction takes it out of the public
+// version), {xa} a commune or ward, {huyen} the
 // district, {duong} a road and {ap} a hamlet of it. None of these texts is
 // taken from any corpus.
 

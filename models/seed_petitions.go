@@ -890,6 +890,7 @@ func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition, un
 	if f == fateAnswered && r0.IntN(3) == 0 {
 		in.PublishConsent = true // the leader kept it unpublished
 	}
+	in.Content = strings.ReplaceAll(in.Content, "{ten}", who.Name)
 	if orig != nil {
 		in.Content = demoDuplicateOpening[r0.IntN(len(demoDuplicateOpening))] + " " + in.Content
 	}
