@@ -28,13 +28,15 @@ import (
 	"pakn/models"
 )
 
-// TestWalk walks PAKN as each of its people would, in chromium, once at a
-// desktop's width (1280 px) and once at a phone's (375 px): the citizen
-// searches, submits, tracks and rates; the clerk enters a letter at the
-// desk; the officer accepts, asks for information and drafts; the leader
-// approves, publishes and extends; the coordinator triages, transfers,
-// returns and unpublishes; the administrator adds a routing rule, a holiday
-// and a user. Every page it lands on must load without a console error or
+// TestWalk walks the demo province as each of its people would, in
+// chromium, once at a desktop's width (1280 px) and once at a phone's
+// (375 px): the citizen searches, reads the statistics, submits and tracks,
+// and two demo citizens (the codes serve --demo prints) send the
+// information asked of them and rate an answer; the clerk enters a letter
+// at the desk; the officer accepts, asks for information and drafts; the
+// leader approves, publishes and extends; the coordinator lists the overdue
+// (there must be some), triages, transfers, unpublishes and returns; the
+// administrator adds a routing rule, a holiday and a user. Every page it lands on must load without a console error or
 // an error status, must not scroll sideways and must pass axe-core's WCAG
 // 2.1 A/AA rules. On a failure it saves a screenshot (in
 // $PAKN_BROWSER_ARTIFACTS, or a folder it prints).
