@@ -284,7 +284,7 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 			filters = append(filters, t)
 		}
 	}
-	tq, strictTQ, req := x.textQuery(q.Text, st)
+	tq, strictTQ, req, precise := x.textQuery(q.Text, st)
 	combine := func(parts ...query.Query) query.Query {
 		var all []query.Query
 		for _, p := range parts {
@@ -302,6 +302,14 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 		return bleve.NewConjunctionQuery(all...)
 	}
 	broad = combine(strictTQ)
+	if precise != nil {
+		// Only items matching a meaningful part of the query (see
+		// precision.go), ranked by the scored query.
+		bq := bleve.NewBooleanQuery()
+		bq.AddMust(combine(precise))
+		bq.AddShould(strictTQ)
+		broad = bq
+	}
 	if tq != nil && len(req) > 0 {
 		// The requirements (zero weight) drive; the scored query is only
 		// advanced to their matches (bleve's boolean searcher), instead
@@ -323,14 +331,14 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 // (all syllables when every one is more frequent); per dictionary term in
 // the query, the term or one of its expansions. Unknown (misspelt)
 // syllables are not required.
-func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query) {
+func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query, precise query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	text = Normalize(text)
 	toks := tokens(text)
 	if len(toks) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	marked := false
 	for _, t := range toks {
@@ -366,8 +374,25 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	// expansions: "gplx" finds "giấy phép lái xe".
 	covered := make([]bool, len(toks))
 	var optional []query.Query
+	units := &unitBuilder{st: st}
 	onMatch := func(pos, n int, expansions []string) {
 		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
+		// The term's unit: itself or an expansion, anywhere in the item.
+		ualts := []query.Query{units.phraseUnit(strings.Join(toks[pos:pos+n], " "))}
+		for _, e := range expansions {
+			ualts = append(ualts, units.phraseUnit(e))
+		}
+		var uok []query.Query
+		for _, a := range ualts {
+			if a != nil {
+				uok = append(uok, a)
+			}
+		}
+		if len(uok) > 0 {
+			units.add(orOf(uok), true)
+		} else {
+			units.add(nil, false)
+		}
 		for k := pos; k < pos+n; k++ {
 			covered[k] = true
 		}
@@ -397,15 +422,21 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 		strictClauses = append(strictClauses, s...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery(), nil, nil
+		return bleve.NewMatchNoneQuery(), nil, nil, bleve.NewMatchNoneQuery()
 	}
 	need := map[string]bool{}
+	var fillers []string
 	for i, t := range toks {
 		f := Fold(t)
 		if covered[i] || need[f] {
 			continue
 		}
 		need[f] = true
+		if isFiller(t) {
+			fillers = append(fillers, t)
+		} else {
+			units.add(units.syllableUnit(f))
+		}
 		group, most := syllable(f, st)
 		if group == nil {
 			continue // unknown (misspelt?) syllable: cannot be required
@@ -429,7 +460,17 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	if len(strictClauses) > 0 && len(strictClauses) < len(clauses) {
 		strictScored = bleve.NewDisjunctionQuery(strictClauses...)
 	}
-	return scored, strictScored, required
+	if units.n > 0 {
+		precise = units.query()
+	} else {
+		// Filler words only: every one of them.
+		for _, t := range fillers {
+			units.add(units.syllableUnit(Fold(t)))
+		}
+		units.rare = nil
+		precise = units.query()
+	}
+	return scored, strictScored, required, precise
 }
 
 // requireFields are where the strict phase looks for the query's

@@ -65,6 +65,7 @@ type plan struct {
 	term  []byte
 	boost float64
 	kids  []*plan // nodeOr, nodeAnd; nodeBool: [must, should]
+	min   int     // nodeOr: matches at least min children (0, 1: any)
 
 	// leaves
 	idf    float64
@@ -142,10 +143,17 @@ func compile(q query.Query) (*plan, error) {
 		}
 		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
 	case *query.DisjunctionQuery:
-		if q.Min > 1 {
-			return nil, ErrUnsupported
+		p, err := compileKids(nodeOr, q.Disjuncts)
+		if err != nil || q.Min <= 1 {
+			return p, err
 		}
-		return compileKids(nodeOr, q.Disjuncts)
+		// At least Min children: bleve's disjunction searcher with a
+		// minimum (none when it has fewer children).
+		if len(q.Disjuncts) < int(q.Min) {
+			return &plan{kind: nodeNone}, nil
+		}
+		p.min = int(q.Min)
+		return p, nil
 	case *query.ConjunctionQuery:
 		return compileKids(nodeAnd, q.Conjuncts)
 	case *query.BooleanQuery:
@@ -345,6 +353,8 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 			bms = append(bms, b)
 		}
 		switch {
+		case p.kind == nodeOr && p.min > 1:
+			bm = atLeast(bms, p.min)
 		case len(bms) == 1:
 			bm = bms[0]
 		case p.kind == nodeOr:
@@ -355,6 +365,42 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 	}
 	p.bm, p.gen = bm, m.gen
 	return bm, nil
+}
+
+// atLeast is the documents in at least k of bms: level j holds those in
+// j of the bitmaps seen so far (j ≤ k), built up bitmap by bitmap.
+func atLeast(bms []*roaring.Bitmap, k int) *roaring.Bitmap {
+	if k > len(bms) {
+		return roaring.New()
+	}
+	levels := make([]*roaring.Bitmap, k+1) // levels[0]: every document
+	for j := 1; j <= k; j++ {
+		levels[j] = roaring.New()
+	}
+	for i, b := range bms {
+		for j := min(k, i+1); j >= 1; j-- {
+			if j == 1 {
+				levels[1].Or(b)
+				continue
+			}
+			levels[j].Or(roaring.And(levels[j-1], b))
+		}
+	}
+	return levels[k]
+}
+
+// scoredMin reports whether a disjunction with a minimum scores (the
+// executor only selects with one; bleve scores it otherwise).
+func (p *plan) scoredMin() bool {
+	if p.kind == nodeOr && p.min > 1 && p.scored() {
+		return true
+	}
+	for _, k := range p.kids {
+		if k.scoredMin() {
+			return true
+		}
+	}
+	return false
 }
 
 type oneHit interface{ DocNum1Hit() (uint64, bool) }
@@ -801,6 +847,9 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 	defer e.postings.prune(segs)
 	if err := p.prepare(snap, req.DocFreq); err != nil {
 		return nil, err
+	}
+	if p.scoredMin() {
+		return nil, ErrUnsupported
 	}
 	var facetTerms [][]byte
 	if facets {
