@@ -2,6 +2,7 @@ package search
 
 import (
 	"math"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -178,4 +179,62 @@ func orOf(qs []query.Query) query.Query {
 		return qs[0]
 	}
 	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// The cut-off relative to the best score: hits scoring below cutoffRatio
+// of the first are not shown, nor counted in the total and the facets.
+// It is found among the first cutWindow hits (or the requested page's
+// end, if deeper); when all of those pass, the total and facets are the
+// query's own (a large index: the tail is not looked at).
+const (
+	cutoffRatio = 0.25
+	cutWindow   = 100
+)
+
+// cut applies the cut-off to r (hits: the window from the first), leaves
+// the page's hits in r.hits, loaded, and recounts the facets over the
+// kept hits when the cut fell inside the window.
+func (r *pageResult) cut(page, per int, facets bool) error {
+	kept := len(r.hits)
+	if kept > 0 {
+		thr := cutoffRatio * r.hits[0].score
+		for kept > 0 && r.hits[kept-1].score < thr {
+			kept--
+		}
+	}
+	if kept < len(r.hits) {
+		r.total = uint64(kept)
+		if facets {
+			if err := r.loadHits(r.hits[:kept]); err != nil {
+				return err
+			}
+			r.facets = countFacets(r.hits[:kept])
+		}
+	}
+	from := min((page-1)*per, kept)
+	r.hits = r.hits[from:min(from+per, kept)]
+	return r.load()
+}
+
+// countFacets counts the facet terms of hits as the engines do (by count,
+// then term).
+func countFacets(hits []pageHit) []rawFacet {
+	counts := map[string]int{}
+	for i := range hits {
+		it := hits[i].itemOf()
+		counts[facetCategory+it.Category]++
+		counts[facetUnit+it.Unit]++
+		counts[facetType+it.Type]++
+	}
+	out := make([]rawFacet, 0, len(counts))
+	for t, n := range counts {
+		out = append(out, rawFacet{term: t, count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].count != out[j].count {
+			return out[i].count > out[j].count
+		}
+		return out[i].term < out[j].term
+	})
+	return out
 }

@@ -128,9 +128,17 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		}
 		defer st.close()
 		broad, narrow := x.buildQuery(q, st)
+		cut := q.Sort != "date" && strings.TrimSpace(q.Text) != ""
 		run := func(qq query.Query) error {
-			res, err = x.runQuery(ctx, bi, st, qq, q, page, per)
-			return err
+			if !cut {
+				res, err = x.runQuery(ctx, bi, st, qq, q, page, per)
+				return err
+			}
+			res, err = x.runWindow(ctx, bi, st, qq, q, 0, max(cutWindow, page*per))
+			if err != nil {
+				return err
+			}
+			return res.cut(page, per, !q.NoFacets)
 		}
 		// Phase 1: only items with every non-frequent syllable (see
 		// textQuery). It visits fewer documents (the requirements'
@@ -165,13 +173,11 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 	var qt *queryTerms
 	if len(res.hits) > 0 {
 		qt = collectTerms(used)
+		qt.dropFillers(q.Text)
 	}
-	for _, h := range res.hits {
-		it := h.item
-		if h.fields != nil {
-			it = itemFromFields(h.id, h.fields)
-		}
-		out.Hits = append(out.Hits, Hit{Item: it, Score: h.score, Highlights: highlightItem(it, qt)})
+	for i := range res.hits {
+		it := res.hits[i].itemOf()
+		out.Hits = append(out.Hits, Hit{Item: it, Score: res.hits[i].score, Highlights: highlightItem(it, qt)})
 	}
 	if !q.NoFacets {
 		for _, name := range []string{"category", "unit", "type"} {
@@ -207,16 +213,54 @@ type pageHit struct {
 	id     string
 	score  float64
 	fields map[string]interface{} // from bleve
-	item   Item                   // from the executor
+	item   Item                   // from the executor, once loaded
+	raw    engine.Hit
+	loaded bool
+}
+
+// load reads the stored fields of the hits that have not been read.
+func (r *pageResult) load() error { return r.loadHits(r.hits) }
+
+func (r *pageResult) loadHits(hits []pageHit) error {
+	for i := range hits {
+		h := &hits[i]
+		if h.loaded {
+			continue
+		}
+		it, err := hitItem(h.raw)
+		if err != nil {
+			return err
+		}
+		h.id, h.item, h.loaded = it.ID, it, true
+	}
+	return nil
+}
+
+// itemOf is the hit's item (loaded).
+func (h *pageHit) itemOf() Item {
+	if h.fields != nil {
+		return itemFromFields(h.id, h.fields)
+	}
+	return h.item
 }
 
 // runQuery answers qq with the executor (search/internal/engine) when
 // there is one and it can, else with bleve's searchers (the reference: the
 // same results, slower).
 func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
+	res, err := x.runWindow(ctx, bi, st, qq, q, (pg-1)*per, per)
+	if err != nil {
+		return nil, err
+	}
+	return res, res.load()
+}
+
+// runWindow is runQuery for hits from..from+size, whose items are read
+// only when asked for (pageResult.load).
+func (x *Index) runWindow(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, from, size int) (*pageResult, error) {
 	start := time.Now()
 	if x.exec != nil && q.Sort != "date" {
-		req := engine.Request{Query: qq, From: (pg - 1) * per, Size: per, DocFreq: st.df}
+		req := engine.Request{Query: qq, From: from, Size: size, DocFreq: st.df}
 		if !q.NoFacets {
 			req.FacetField, req.FacetTerms, req.FacetTermsMax = fFacets, st.facetTerms, facetTermsMax
 		}
@@ -227,11 +271,7 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 				out.facets = append(out.facets, rawFacet{term: f.Term, count: f.Count})
 			}
 			for _, h := range raw.Hits {
-				it, err := hitItem(h)
-				if err != nil {
-					return nil, err
-				}
-				out.hits = append(out.hits, pageHit{id: it.ID, score: h.Score, item: it})
+				out.hits = append(out.hits, pageHit{score: h.Score, raw: h})
 			}
 			out.took = time.Since(start)
 			x.executed.Add(1)
@@ -241,7 +281,7 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 			return nil, err
 		}
 	}
-	req := bleve.NewSearchRequestOptions(qq, per, (pg-1)*per, false)
+	req := bleve.NewSearchRequestOptions(qq, size, from, false)
 	setupRequest(req, q)
 	res, err := bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -249,7 +289,7 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 	}
 	out := &pageResult{total: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
+		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields, loaded: true})
 	}
 	if f := res.Facets[fFacets]; f != nil && f.Terms != nil {
 		for _, t := range f.Terms.Terms() {
@@ -542,6 +582,13 @@ func textClauses(text string, boost float64, exact bool, st *stats) (all, strict
 			term := string(t.Term)
 			if seen[term] {
 				continue
+			}
+			if field == fQuestion+sufExact || field == fTitle+sufExact {
+				// Each word by how it was typed: the exact field only
+				// for the words typed with marks.
+				if !hasDiacritics(term) {
+					continue
+				}
 			}
 			seen[term] = true
 			common, df := st.common(field, term)

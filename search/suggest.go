@@ -53,11 +53,8 @@ func (x *Index) Suggest(ctx context.Context, text string) (Suggestion, error) {
 			return err
 		}
 		votes := map[string]float64{}
-		for i, h := range res.hits {
-			it := h.item
-			if h.fields != nil {
-				it = itemFromFields(h.id, h.fields)
-			}
+		for i := range res.hits {
+			it := res.hits[i].itemOf()
 			if it.Category != "" {
 				votes[it.Category] += 1 / float64(i+1)
 			}
@@ -133,11 +130,8 @@ func (x *Index) Related(ctx context.Context, id, text string, n int) ([]Hit, err
 		if err != nil {
 			return err
 		}
-		for _, h := range res.hits {
-			it := h.item
-			if h.fields != nil {
-				it = itemFromFields(h.id, h.fields)
-			}
+		for i, h := range res.hits {
+			it := res.hits[i].itemOf()
 			if it.ID == id || len(out) == n {
 				continue
 			}
