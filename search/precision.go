@@ -1,8 +1,10 @@
 package search
 
 import (
+	"context"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -181,39 +183,83 @@ func orOf(qs []query.Query) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-// The cut-off relative to the best score: hits scoring below cutoffRatio
-// of the first are not shown, nor counted in the total and the facets.
-// It is found among the first cutWindow hits (or the requested page's
-// end, if deeper); when all of those pass, the total and facets are the
-// query's own (a large index: the tail is not looked at).
-const (
-	cutoffRatio = 0.25
-	cutWindow   = 100
-)
+// The cut-off relative to the best score: matches scoring below
+// cutoffRatio of the best are not shown, nor counted in the total and the
+// facets (the executor: engine.Request.CutRatio; bleve: bleveCut).
+const cutoffRatio = 0.25
 
-// cut applies the cut-off to r (hits: the window from the first), leaves
-// the page's hits in r.hits, loaded, and recounts the facets over the
-// kept hits when the cut fell inside the window.
-func (r *pageResult) cut(page, per int, facets bool) error {
-	kept := len(r.hits)
-	if kept > 0 {
-		thr := cutoffRatio * r.hits[0].score
-		for kept > 0 && r.hits[kept-1].score < thr {
-			kept--
+// bleveCut answers a text query with the cut-off through bleve's
+// searchers, as the executor does: every match is collected by score, the
+// ones below the cut-off dropped, and the rest counted, faceted, ordered
+// (by score, or by date) and paged. It reads every match's stored fields:
+// the fallback's cost, not the executor's.
+func (x *Index) bleveCut(ctx context.Context, bi bleve.Index, qq query.Query, q Query, from, size int) (*pageResult, error) {
+	start := time.Now()
+	count, err := bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(qq, 0, 0, false))
+	if err != nil {
+		return nil, err
+	}
+	out := &pageResult{}
+	if count.Total == 0 {
+		out.took = time.Since(start)
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(qq, int(count.Total), 0, false)
+	req.Fields = storedFields
+	res, err := bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	hits := res.Hits
+	if len(hits) > 0 {
+		thr := cutoffRatio * hits[0].Score
+		n := len(hits)
+		for n > 0 && hits[n-1].Score < thr {
+			n--
+		}
+		hits = hits[:n]
+	}
+	all := make([]pageHit, 0, len(hits))
+	for _, h := range hits {
+		all = append(all, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
+	}
+	out.total = uint64(len(all))
+	if !q.NoFacets {
+		out.facets = countFacets(all)
+		if len(out.facets) > facetTermsMax {
+			out.facets = out.facets[:facetTermsMax]
 		}
 	}
-	if kept < len(r.hits) {
-		r.total = uint64(kept)
-		if facets {
-			if err := r.loadHits(r.hits[:kept]); err != nil {
-				return err
+	if q.Sort == "date" {
+		pub := make([]string, len(all))
+		for i := range all {
+			pub[i], _ = all[i].fields[fPublishedAt].(string)
+		}
+		idx := make([]int, len(all))
+		for i := range idx {
+			idx[i] = i
+		}
+		// As setupRequest's sort: newest first, then score, then id.
+		sort.SliceStable(idx, func(a, b int) bool {
+			i, j := idx[a], idx[b]
+			if pub[i] != pub[j] {
+				return pub[i] > pub[j]
 			}
-			r.facets = countFacets(r.hits[:kept])
+			if all[i].score != all[j].score {
+				return all[i].score > all[j].score
+			}
+			return all[i].id < all[j].id
+		})
+		sorted := make([]pageHit, len(all))
+		for k, i := range idx {
+			sorted[k] = all[i]
 		}
+		all = sorted
 	}
-	from := min((page-1)*per, kept)
-	r.hits = r.hits[from:min(from+per, kept)]
-	return r.load()
+	from = min(from, len(all))
+	out.hits = all[from:min(from+size, len(all))]
+	out.took = time.Since(start)
+	return out, nil
 }
 
 // countFacets counts the facet terms of hits as the engines do (by count,

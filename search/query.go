@@ -128,17 +128,12 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		}
 		defer st.close()
 		broad, narrow := x.buildQuery(q, st)
-		cut := q.Sort != "date" && strings.TrimSpace(q.Text) != ""
+		// The cut-off relative to the best score (precision.go) applies
+		// to text queries, in either order.
+		cut := strings.TrimSpace(q.Text) != ""
 		run := func(qq query.Query) error {
-			if !cut {
-				res, err = x.runQuery(ctx, bi, st, qq, q, page, per)
-				return err
-			}
-			res, err = x.runWindow(ctx, bi, st, qq, q, 0, max(cutWindow, page*per))
-			if err != nil {
-				return err
-			}
-			return res.cut(page, per, !q.NoFacets)
+			res, err = x.runPage(ctx, bi, st, qq, q, page, per, cut)
+			return err
 		}
 		// Phase 1: only items with every non-frequent syllable (see
 		// textQuery). It visits fewer documents (the requirements'
@@ -213,27 +208,7 @@ type pageHit struct {
 	id     string
 	score  float64
 	fields map[string]interface{} // from bleve
-	item   Item                   // from the executor, once loaded
-	raw    engine.Hit
-	loaded bool
-}
-
-// load reads the stored fields of the hits that have not been read.
-func (r *pageResult) load() error { return r.loadHits(r.hits) }
-
-func (r *pageResult) loadHits(hits []pageHit) error {
-	for i := range hits {
-		h := &hits[i]
-		if h.loaded {
-			continue
-		}
-		it, err := hitItem(h.raw)
-		if err != nil {
-			return err
-		}
-		h.id, h.item, h.loaded = it.ID, it, true
-	}
-	return nil
+	item   Item                   // from the executor
 }
 
 // itemOf is the hit's item (loaded).
@@ -248,19 +223,19 @@ func (h *pageHit) itemOf() Item {
 // there is one and it can, else with bleve's searchers (the reference: the
 // same results, slower).
 func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
-	res, err := x.runWindow(ctx, bi, st, qq, q, (pg-1)*per, per)
-	if err != nil {
-		return nil, err
-	}
-	return res, res.load()
+	return x.runPage(ctx, bi, st, qq, q, pg, per, false)
 }
 
-// runWindow is runQuery for hits from..from+size, whose items are read
-// only when asked for (pageResult.load).
-func (x *Index) runWindow(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, from, size int) (*pageResult, error) {
+// runPage is runQuery, with the cut-off relative to the best score when
+// cut is set (precision.go).
+func (x *Index) runPage(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int, cut bool) (*pageResult, error) {
+	from, size := (pg-1)*per, per
 	start := time.Now()
 	if x.exec != nil && q.Sort != "date" {
 		req := engine.Request{Query: qq, From: from, Size: size, DocFreq: st.df}
+		if cut {
+			req.CutRatio = cutoffRatio
+		}
 		if !q.NoFacets {
 			req.FacetField, req.FacetTerms, req.FacetTermsMax = fFacets, st.facetTerms, facetTermsMax
 		}
@@ -271,7 +246,11 @@ func (x *Index) runWindow(ctx context.Context, bi bleve.Index, st *stats, qq que
 				out.facets = append(out.facets, rawFacet{term: f.Term, count: f.Count})
 			}
 			for _, h := range raw.Hits {
-				out.hits = append(out.hits, pageHit{score: h.Score, raw: h})
+				it, err := hitItem(h)
+				if err != nil {
+					return nil, err
+				}
+				out.hits = append(out.hits, pageHit{id: it.ID, score: h.Score, item: it})
 			}
 			out.took = time.Since(start)
 			x.executed.Add(1)
@@ -281,6 +260,9 @@ func (x *Index) runWindow(ctx context.Context, bi bleve.Index, st *stats, qq que
 			return nil, err
 		}
 	}
+	if cut {
+		return x.bleveCut(ctx, bi, qq, q, from, size)
+	}
 	req := bleve.NewSearchRequestOptions(qq, size, from, false)
 	setupRequest(req, q)
 	res, err := bi.SearchInContext(ctx, req)
@@ -289,7 +271,7 @@ func (x *Index) runWindow(ctx context.Context, bi bleve.Index, st *stats, qq que
 	}
 	out := &pageResult{total: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields, loaded: true})
+		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
 	}
 	if f := res.Facets[fFacets]; f != nil && f.Terms != nil {
 		for _, t := range f.Terms.Terms() {

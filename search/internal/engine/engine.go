@@ -91,6 +91,9 @@ type Request struct {
 	FacetField    string
 	FacetTerms    func() ([][]byte, error)
 	FacetTermsMax int
+	// CutRatio, when above 0, drops the matches scoring below CutRatio
+	// times the best score from the hits, the total and the facets.
+	CutRatio float64
 }
 
 // Hit is a match; its stored fields are read from its segment.
@@ -437,6 +440,8 @@ type scratch struct {
 	in     []uint64
 	floats [][]float64
 	counts [][]uint16
+	all    []float64 // every match's score, segment after segment (cut-off)
+	kept   []uint32
 }
 
 // positions returns the position array and a cleared bitset for n documents.
@@ -864,6 +869,18 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 	k := req.From + req.Size
 	top := make(hitHeap, 0, k)
 	res := &Result{Segments: len(segs)}
+	// With a cut-off, every match's score is kept until the best is
+	// known; the total and facets are counted afterwards.
+	cut := req.CutRatio > 0 && scored
+	type segScores struct {
+		s        *scorch.SegmentSnapshot
+		cands    *roaring.Bitmap // in the order of sc.all[from:to]
+		from, to int
+		low      float64 // the lowest of the segment's scores
+	}
+	var kept []segScores
+	best := math.Inf(-1)
+	sc.all = sc.all[:0]
 	var offset uint64
 	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
@@ -884,7 +901,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 			continue
 		}
 		res.Total += n
-		if len(facetTerms) > 0 {
+		if len(facetTerms) > 0 && !cut {
 			ft, err := e.facets.table(s, req.FacetField)
 			if err != nil {
 				return nil, err
@@ -893,7 +910,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				return nil, err
 			}
 		}
-		if k == 0 {
+		if k == 0 && !cut {
 			continue
 		}
 		docs := sc.candidates(cands)
@@ -910,6 +927,18 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				return nil, err
 			}
 		}
+		if cut {
+			low := math.Inf(1)
+			for _, v := range scores {
+				best, low = max(best, v), min(low, v)
+			}
+			from := len(sc.all)
+			sc.all = append(sc.all, scores...)
+			kept = append(kept, segScores{s: s, cands: cands, from: from, to: len(sc.all), low: low})
+			if k == 0 {
+				continue
+			}
+		}
 		for i, d := range docs {
 			h := Hit{doc: base + uint64(d), seg: s, local: uint64(d)}
 			if scores != nil {
@@ -924,6 +953,56 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 		}
 	}
 	sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
+	if cut {
+		thr := req.CutRatio * best
+		for len(top) > 0 && top[len(top)-1].Score < thr {
+			top = top[:len(top)-1]
+		}
+		res.Total = 0
+		for _, ks := range kept {
+			bm := ks.cands
+			if ks.low < thr && len(facetTerms) == 0 {
+				// A count is enough.
+				for _, v := range sc.all[ks.from:ks.to] {
+					if v >= thr {
+						res.Total++
+					}
+				}
+				continue
+			}
+			if ks.low < thr {
+				// The candidates in order, beside their scores.
+				scores := sc.all[ks.from:ks.to]
+				sc.kept = sc.kept[:0]
+				i := 0
+				it := ks.cands.ManyIterator()
+				buf := sc.docBuf()
+				for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+					for _, d := range buf[:n] {
+						if scores[i] >= thr {
+							sc.kept = append(sc.kept, d)
+						}
+						i++
+					}
+				}
+				bm = roaring.BitmapOf(sc.kept...)
+			}
+			n := bm.GetCardinality()
+			if n == 0 {
+				continue
+			}
+			res.Total += n
+			if len(facetTerms) > 0 {
+				ft, err := e.facets.table(ks.s, req.FacetField)
+				if err != nil {
+					return nil, err
+				}
+				if err := ft.count(ks.s, req.FacetField, bm, facetTerms, counts); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	if req.From < len(top) {
 		res.Hits = top[req.From:]
 	}
