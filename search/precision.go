@@ -106,7 +106,7 @@ func (u *unitBuilder) add(q query.Query, rare bool) {
 func (u *unitBuilder) syllableUnit(f string) (query.Query, bool) {
 	var any []query.Query
 	var most uint64
-	for _, field := range preciseFields() {
+	for _, field := range u.fieldsFor(f) {
 		if df := u.st.df(field, f); df > 0 {
 			any = append(any, termQuery(field, f, 0))
 			most = max(most, df)
@@ -138,7 +138,7 @@ func (u *unitBuilder) phraseUnit(text string) query.Query {
 		}
 		seen[f] = true
 		var any []query.Query
-		for _, field := range preciseFields() {
+		for _, field := range u.fieldsFor(f) {
 			if u.st.df(field, f) > 0 {
 				any = append(any, termQuery(field, f, 0))
 			}
@@ -155,6 +155,27 @@ func (u *unitBuilder) phraseUnit(text string) query.Query {
 		return all[0]
 	}
 	return bleve.NewConjunctionQuery(all...)
+}
+
+// fieldsFor are the precise fields where the folded syllable f is looked
+// for: on a large index, not those where it is common (stats.common: its
+// postings would cost most of the query and select little), unless it is
+// common everywhere.
+func (u *unitBuilder) fieldsFor(f string) []string {
+	all := preciseFields()
+	if !u.st.large() {
+		return all
+	}
+	var out []string
+	for _, field := range all {
+		if common, df := u.st.common(field, f); !common && df > 0 {
+			out = append(out, field)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
 }
 
 // query is the selection: at least minMatch(n) units, one of them rare
@@ -176,6 +197,38 @@ func (u *unitBuilder) query() query.Query {
 	return sel
 }
 
+// preciseQuery is the selection of the precise phase (built only when
+// the strict phase falls short): the units of the dictionary terms
+// (phrases: the term and its expansions) and of the content syllables; a
+// query of filler words only requires most of them.
+func preciseQuery(st *stats, phrases [][]string, syllables, fillers []string) query.Query {
+	u := &unitBuilder{st: st}
+	for _, alts := range phrases {
+		var ok []query.Query
+		for _, a := range alts {
+			if q := u.phraseUnit(a); q != nil {
+				ok = append(ok, q)
+			}
+		}
+		if len(ok) > 0 {
+			u.add(orOf(ok), true)
+		} else {
+			u.add(nil, false)
+		}
+	}
+	for _, f := range syllables {
+		u.add(u.syllableUnit(f))
+	}
+	if u.n == 0 {
+		for _, f := range fillers {
+			u.add(u.syllableUnit(f))
+		}
+		u.rare = nil
+	}
+	return u.query()
+}
+
+// orOf is qs as one query.
 func orOf(qs []query.Query) query.Query {
 	if len(qs) == 1 {
 		return qs[0]
@@ -223,7 +276,7 @@ func (x *Index) bleveCut(ctx context.Context, bi bleve.Index, qq query.Query, q 
 	for _, h := range hits {
 		all = append(all, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
 	}
-	out.total = uint64(len(all))
+	out.total, out.matched = uint64(len(all)), count.Total
 	if !q.NoFacets {
 		out.facets = countFacets(all)
 		if len(out.facets) > facetTermsMax {

@@ -138,21 +138,22 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		// Phase 1: only items with every non-frequent syllable (see
 		// textQuery). It visits fewer documents (the requirements'
 		// conjunction leaps along the rarest syllable's postings), and the
-		// facets are counted over the same ones. Phase 2, the broad
-		// any-syllable query, runs only when phase 1 fills less than a page:
-		// the decision depends on the total alone, so every page of one
-		// query comes from the same phase.
-		used = broad
+		// facets are counted over the same ones. Phase 2, the precise
+		// query (precision.go), is built and run only when phase 1 fills
+		// less than a page: the decision depends on the total alone, so
+		// every page of one query comes from the same phase.
 		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
 			if err := run(narrow); err != nil {
 				return err
 			}
-			strict = res.total >= uint64(need)
+			// Decided on the matches before the cut-off: the cut
+			// thins a phase's answer, it does not make it worse.
+			strict = res.matched >= uint64(need)
 			used = narrow
 		}
 		if !strict {
-			used = broad
-			if err := run(broad); err != nil {
+			used = broad()
+			if err := run(used); err != nil {
 				return err
 			}
 		}
@@ -193,10 +194,11 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 
 // pageResult is one page of a query's results, from either engine.
 type pageResult struct {
-	total  uint64
-	hits   []pageHit
-	facets []rawFacet
-	took   time.Duration
+	total   uint64
+	matched uint64 // before the cut-off
+	hits    []pageHit
+	facets  []rawFacet
+	took    time.Duration
 }
 
 type rawFacet struct {
@@ -241,7 +243,7 @@ func (x *Index) runPage(ctx context.Context, bi bleve.Index, st *stats, qq query
 		}
 		raw, err := x.exec.Execute(ctx, st.r, req)
 		if err == nil {
-			out := &pageResult{total: raw.Total, hits: make([]pageHit, 0, len(raw.Hits))}
+			out := &pageResult{total: raw.Total, matched: raw.Matched, hits: make([]pageHit, 0, len(raw.Hits))}
 			for _, f := range raw.Facets {
 				out.facets = append(out.facets, rawFacet{term: f.Term, count: f.Count})
 			}
@@ -269,7 +271,7 @@ func (x *Index) runPage(ctx context.Context, bi bleve.Index, st *stats, qq query
 	if err != nil {
 		return nil, err
 	}
-	out := &pageResult{total: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
+	out := &pageResult{total: res.Total, matched: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
 		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
 	}
@@ -297,7 +299,7 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 // syllable; narrow (nil when the text gives no requirement) additionally
 // requires every known syllable, and scores without the answer fields'
 // common-term-only clauses (textClauses).
-func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
+func (x *Index) buildQuery(q Query, st *stats) (broad func() query.Query, narrow query.Query) {
 	var filters []query.Query
 	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
 		if v != "" {
@@ -323,14 +325,16 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 		}
 		return bleve.NewConjunctionQuery(all...)
 	}
-	broad = combine(strictTQ)
-	if precise != nil {
+	broad = func() query.Query {
+		if precise == nil {
+			return combine(strictTQ)
+		}
 		// Only items matching a meaningful part of the query (see
 		// precision.go), ranked by the scored query.
 		bq := bleve.NewBooleanQuery()
-		bq.AddMust(combine(precise))
+		bq.AddMust(combine(precise()))
 		bq.AddShould(strictTQ)
-		broad = bq
+		return bq
 	}
 	if tq != nil && len(req) > 0 {
 		// The requirements (zero weight) drive; the scored query is only
@@ -353,7 +357,7 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 // (all syllables when every one is more frequent); per dictionary term in
 // the query, the term or one of its expansions. Unknown (misspelt)
 // syllables are not required.
-func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query, precise query.Query) {
+func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query, precise func() query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
@@ -396,25 +400,12 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	// expansions: "gplx" finds "giấy phép lái xe".
 	covered := make([]bool, len(toks))
 	var optional []query.Query
-	units := &unitBuilder{st: st}
+	var phraseUnits [][]string // per dictionary term: itself and its expansions
+	var syllableUnits []string // folded content syllables
 	onMatch := func(pos, n int, expansions []string) {
 		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
 		// The term's unit: itself or an expansion, anywhere in the item.
-		ualts := []query.Query{units.phraseUnit(strings.Join(toks[pos:pos+n], " "))}
-		for _, e := range expansions {
-			ualts = append(ualts, units.phraseUnit(e))
-		}
-		var uok []query.Query
-		for _, a := range ualts {
-			if a != nil {
-				uok = append(uok, a)
-			}
-		}
-		if len(uok) > 0 {
-			units.add(orOf(uok), true)
-		} else {
-			units.add(nil, false)
-		}
+		phraseUnits = append(phraseUnits, append([]string{strings.Join(toks[pos:pos+n], " ")}, expansions...))
 		for k := pos; k < pos+n; k++ {
 			covered[k] = true
 		}
@@ -444,7 +435,7 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 		strictClauses = append(strictClauses, s...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery(), nil, nil, bleve.NewMatchNoneQuery()
+		return bleve.NewMatchNoneQuery(), nil, nil, nil
 	}
 	need := map[string]bool{}
 	var fillers []string
@@ -455,9 +446,9 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 		}
 		need[f] = true
 		if isFiller(t) {
-			fillers = append(fillers, t)
+			fillers = append(fillers, f)
 		} else {
-			units.add(units.syllableUnit(f))
+			syllableUnits = append(syllableUnits, f)
 		}
 		group, most := syllable(f, st)
 		if group == nil {
@@ -482,15 +473,8 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	if len(strictClauses) > 0 && len(strictClauses) < len(clauses) {
 		strictScored = bleve.NewDisjunctionQuery(strictClauses...)
 	}
-	if units.n > 0 {
-		precise = units.query()
-	} else {
-		// Filler words only: every one of them.
-		for _, t := range fillers {
-			units.add(units.syllableUnit(Fold(t)))
-		}
-		units.rare = nil
-		precise = units.query()
+	precise = func() query.Query {
+		return preciseQuery(st, phraseUnits, syllableUnits, fillers)
 	}
 	return scored, strictScored, required, precise
 }

@@ -113,9 +113,12 @@ type Facet struct {
 // Result is the total, the page's hits by score and the facet terms by
 // count (then term), as bleve orders a terms facet.
 type Result struct {
-	Total  uint64
-	Hits   []Hit
-	Facets []Facet
+	Total uint64
+	// Matched is the number of matches before the cut-off (Total
+	// without CutRatio).
+	Matched uint64
+	Hits    []Hit
+	Facets  []Facet
 	// Segments is how many segments the snapshot had (the differential
 	// test requires several).
 	Segments int
@@ -441,6 +444,7 @@ type scratch struct {
 	floats [][]float64
 	counts [][]uint16
 	all    []float64 // every match's score, segment after segment (cut-off)
+	docs   []uint32  // … and its document
 	kept   []uint32
 }
 
@@ -874,13 +878,13 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 	cut := req.CutRatio > 0 && scored
 	type segScores struct {
 		s        *scorch.SegmentSnapshot
-		cands    *roaring.Bitmap // in the order of sc.all[from:to]
-		from, to int
+		cands    *roaring.Bitmap
+		from, to int     // in sc.all and sc.docs
 		low      float64 // the lowest of the segment's scores
 	}
 	var kept []segScores
 	best := math.Inf(-1)
-	sc.all = sc.all[:0]
+	sc.all, sc.docs = sc.all[:0], sc.docs[:0]
 	var offset uint64
 	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
@@ -934,6 +938,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 			}
 			from := len(sc.all)
 			sc.all = append(sc.all, scores...)
+			sc.docs = append(sc.docs, docs...)
 			kept = append(kept, segScores{s: s, cands: cands, from: from, to: len(sc.all), low: low})
 			if k == 0 {
 				continue
@@ -958,7 +963,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 		for len(top) > 0 && top[len(top)-1].Score < thr {
 			top = top[:len(top)-1]
 		}
-		res.Total = 0
+		res.Matched, res.Total = res.Total, 0
 		for _, ks := range kept {
 			bm := ks.cands
 			if ks.low < thr && len(facetTerms) == 0 {
@@ -971,21 +976,33 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				continue
 			}
 			if ks.low < thr {
-				// The candidates in order, beside their scores.
-				scores := sc.all[ks.from:ks.to]
+				scores, docs := sc.all[ks.from:ks.to], sc.docs[ks.from:ks.to]
 				sc.kept = sc.kept[:0]
-				i := 0
-				it := ks.cands.ManyIterator()
-				buf := sc.docBuf()
-				for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
-					for _, d := range buf[:n] {
-						if scores[i] >= thr {
-							sc.kept = append(sc.kept, d)
-						}
-						i++
+				for i, d := range docs {
+					if scores[i] >= thr {
+						sc.kept = append(sc.kept, d)
 					}
 				}
+				if len(sc.kept) == 0 {
+					continue
+				}
+				res.Total += uint64(len(sc.kept))
+				ft, err := e.facets.table(ks.s, req.FacetField)
+				if err != nil {
+					return nil, err
+				}
+				if ft != nil {
+					// Few enough to look each one up.
+					if err := ft.add(ft.countDocs(sc.kept), facetTerms, counts); err != nil {
+						return nil, err
+					}
+					continue
+				}
 				bm = roaring.BitmapOf(sc.kept...)
+				if err := ft.count(ks.s, req.FacetField, bm, facetTerms, counts); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			n := bm.GetCardinality()
 			if n == 0 {
@@ -1002,6 +1019,9 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				}
 			}
 		}
+	}
+	if !cut {
+		res.Matched = res.Total
 	}
 	if req.From < len(top) {
 		res.Hits = top[req.From:]
@@ -1165,6 +1185,18 @@ func (ft *facetTable) count(s *scorch.SegmentSnapshot, field string, cands *roar
 		return ft.add(ft.countByBitmaps(cands), terms, counts)
 	}
 	return ft.add(ft.countByTable(cands), terms, counts)
+}
+
+// countDocs counts the documents docs per facet term (by ft.terms
+// index+1).
+func (ft *facetTable) countDocs(docs []uint32) []int {
+	local := make([]int, len(ft.terms)+1)
+	for _, d := range docs {
+		for _, id := range ft.slots[facetSlots*int(d):][:facetSlots] {
+			local[id]++
+		}
+	}
+	return local
 }
 
 // countByBitmaps counts cands per facet term (by ft.terms index+1).
