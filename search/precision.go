@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -242,28 +241,26 @@ func orOf(qs []query.Query) query.Query {
 const cutoffRatio = 0.25
 
 // bleveCut answers a text query with the cut-off through bleve's
-// searchers, as the executor does: every match is collected by score, the
-// ones below the cut-off dropped, and the rest counted, faceted, ordered
-// (by score, or by date) and paged. It reads every match's stored fields:
-// the fallback's cost, not the executor's.
+// searchers, as the executor does: every match's id and score are
+// collected, the ones below the cut-off dropped, and the rest counted,
+// faceted (bleve's facets over the kept ids), ordered (by score, or by
+// date) and paged; only the page's stored fields are read.
 func (x *Index) bleveCut(ctx context.Context, bi bleve.Index, qq query.Query, q Query, from, size int) (*pageResult, error) {
 	start := time.Now()
 	count, err := bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(qq, 0, 0, false))
 	if err != nil {
 		return nil, err
 	}
-	out := &pageResult{}
+	out := &pageResult{matched: count.Total}
 	if count.Total == 0 {
 		out.took = time.Since(start)
 		return out, nil
 	}
-	req := bleve.NewSearchRequestOptions(qq, int(count.Total), 0, false)
-	req.Fields = storedFields
-	res, err := bi.SearchInContext(ctx, req)
+	all, err := bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(qq, int(count.Total), 0, false))
 	if err != nil {
 		return nil, err
 	}
-	hits := res.Hits
+	hits := all.Hits
 	if len(hits) > 0 {
 		thr := cutoffRatio * hits[0].Score
 		n := len(hits)
@@ -272,68 +269,59 @@ func (x *Index) bleveCut(ctx context.Context, bi bleve.Index, qq query.Query, q 
 		}
 		hits = hits[:n]
 	}
-	all := make([]pageHit, 0, len(hits))
-	for _, h := range hits {
-		all = append(all, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
+	out.total = uint64(len(hits))
+	ids := make([]string, len(hits))
+	score := make(map[string]float64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+		score[h.ID] = h.Score
 	}
-	out.total, out.matched = uint64(len(all)), count.Total
-	if !q.NoFacets {
-		out.facets = countFacets(all)
-		if len(out.facets) > facetTermsMax {
-			out.facets = out.facets[:facetTermsMax]
+	if !q.NoFacets && len(ids) > 0 {
+		req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), 0, 0, false)
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsMax))
+		res, err := bi.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if f := res.Facets[fFacets]; f != nil && f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				out.facets = append(out.facets, rawFacet{term: t.Term, count: t.Count})
+			}
 		}
 	}
+	var page []string
 	if q.Sort == "date" {
-		pub := make([]string, len(all))
-		for i := range all {
-			pub[i], _ = all[i].fields[fPublishedAt].(string)
-		}
-		idx := make([]int, len(all))
-		for i := range idx {
-			idx[i] = i
-		}
-		// As setupRequest's sort: newest first, then score, then id.
-		sort.SliceStable(idx, func(a, b int) bool {
-			i, j := idx[a], idx[b]
-			if pub[i] != pub[j] {
-				return pub[i] > pub[j]
+		// Newest first (then by id): the kept matches in date order.
+		if len(ids) > 0 {
+			req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), size, from, false)
+			req.SortBy([]string{"-" + fPublishedAt, "_id"})
+			res, err := bi.SearchInContext(ctx, req)
+			if err != nil {
+				return nil, err
 			}
-			if all[i].score != all[j].score {
-				return all[i].score > all[j].score
+			for _, h := range res.Hits {
+				page = append(page, h.ID)
 			}
-			return all[i].id < all[j].id
-		})
-		sorted := make([]pageHit, len(all))
-		for k, i := range idx {
-			sorted[k] = all[i]
 		}
-		all = sorted
+	} else {
+		from = min(from, len(ids))
+		page = ids[from:min(from+size, len(ids))]
 	}
-	from = min(from, len(all))
-	out.hits = all[from:min(from+size, len(all))]
+	if len(page) > 0 {
+		req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(page), len(page), 0, false)
+		req.Fields = storedFields
+		res, err := bi.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		fields := make(map[string]map[string]interface{}, len(res.Hits))
+		for _, h := range res.Hits {
+			fields[h.ID] = h.Fields
+		}
+		for _, id := range page {
+			out.hits = append(out.hits, pageHit{id: id, score: score[id], fields: fields[id]})
+		}
+	}
 	out.took = time.Since(start)
 	return out, nil
-}
-
-// countFacets counts the facet terms of hits as the engines do (by count,
-// then term).
-func countFacets(hits []pageHit) []rawFacet {
-	counts := map[string]int{}
-	for i := range hits {
-		it := hits[i].itemOf()
-		counts[facetCategory+it.Category]++
-		counts[facetUnit+it.Unit]++
-		counts[facetType+it.Type]++
-	}
-	out := make([]rawFacet, 0, len(counts))
-	for t, n := range counts {
-		out = append(out, rawFacet{term: t, count: n})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].count != out[j].count {
-			return out[i].count > out[j].count
-		}
-		return out[i].term < out[j].term
-	})
-	return out
 }
