@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"time"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -113,9 +112,6 @@ func (u *unitBuilder) syllableUnit(f string) (query.Query, bool) {
 		}
 	}
 	if len(any) == 0 {
-		if utf8.RuneCountInString(f) < minFuzzyRunes {
-			return nil, false // too short to guess what was meant
-		}
 		for _, field := range []string{fQuestion, fAnswer} {
 			for _, c := range u.st.fuzzyTerms(field, f) {
 				any = append(any, termQuery(field, c.term, 0))
