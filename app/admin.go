@@ -9,16 +9,6 @@ import (
 	"pakn/models"
 )
 
-// adminRoutes registers the officials' pages. Every one needs a session.
-func (s *Server) adminRoutes() {
-	s.app.Get("/admin", s.requireUser(), s.adminInbox)
-	s.publicationAdminRoutes()
-	s.policyRoutes()
-	s.workflowRoutes()
-	s.clerkRoutes()
-	s.adminConfigRoutes()
-}
-
 // renderAdmin writes an officials' page inside the admin layout.
 func (s *Server) renderAdmin(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {
 	c.Status(status)

@@ -17,18 +17,6 @@ import (
 	"pakn/search"
 )
 
-// qaRoutes registers public search, Q&A pages, the search API and the
-// officials' FAQ pages.
-func (s *Server) qaRoutes() {
-	a := s.app
-	a.Get("/search", s.searchPage)
-	a.Get("/qa/:id", s.qaItemPage)
-	a.Get("/faq", s.faqPage)
-	// Public search is not limited per IP (DESIGN.md).
-	a.Get("/api/v1/search", s.apiSearch)
-	s.qaAdminRoutes()
-}
-
 // nameCache maps category and unit codes to names for facets; refreshed
 // each minute (they change rarely, and every search needs them). The zero
 // value is ready.

@@ -652,6 +652,9 @@ func findShared(t *testing.T) string {
 }
 
 func TestSearchImportedCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: large corpus (imports and searches the 160-entry FAQ file)")
+	}
 	path := findShared(t)
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e, rt := qaEnv(t, tg)

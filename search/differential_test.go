@@ -29,6 +29,9 @@ import (
 //
 // PAKN_DIFF_ROUNDS multiplies the work (e.g. 20 for a long soak).
 func TestEngineMatchesBleve(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: randomised differential soak against bleve")
+	}
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("PAKN_DIFF_SEED"); v != "" {
 		var err error

@@ -56,6 +56,9 @@ func loadFAQIndex(t testing.TB, path string, opts ...Options) *Index {
 // "strict" takes the strict phase's answer whenever it finds anything, as
 // a large index mostly does; "broad" never runs the strict phase.
 func TestSearchQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: large corpus (evaluates search quality on the FAQ file)")
+	}
 	path := findSharedData(t)
 	// Floors: what was achieved minus a small margin; the strict mode, a
 	// stress case (one strict hit is enough to skip the broad query), is
