@@ -10,15 +10,6 @@ import (
 	"pakn/models/workdays"
 )
 
-// clerkRoutes: a clerk (post office, one-stop desk) or the Service Center
-// submits on behalf of a person who cannot do it themselves.
-func (s *Server) clerkRoutes() {
-	desk := s.requireUser(models.RoleClerk, models.RoleCoordinator)
-	s.app.Get("/admin/submit", desk, s.clerkForm)
-	s.app.Get(adminReceiptPath, desk, s.adminReceiptPage)
-	s.app.Post("/admin/submit", limitBody(LimitUpload), desk, s.clerkPost)
-}
-
 // deskChannels are the ways a petition reaches a desk.
 var deskChannels = []string{models.ChannelInPerson, models.ChannelPost, models.ChannelPhone, models.ChannelPostOffice}
 

@@ -31,33 +31,18 @@ var publicReadAPIs = []string{
 	"/api/v1/categories", "/api/v1/units", "/api/v1/areas", "/api/openapi.json",
 }
 
-// useCORS lets the pages of PAKN_CORS_ORIGINS read the public read-only
-// APIs (preflight included); it must come before the routes.
-func (s *Server) useCORS() {
-	a := s.app
-	if len(s.Config.CORSOrigins) > 0 {
-		h := cors.New(cors.Config{
-			AllowOrigins: strings.Join(s.Config.CORSOrigins, ","),
-			AllowMethods: "GET,HEAD",
-			AllowHeaders: "Accept,Accept-Language",
-			MaxAge:       3600,
-		})
-		for _, p := range publicReadAPIs {
-			a.Use(p, h)
-		}
+// cors lets the pages of PAKN_CORS_ORIGINS read the public read-only APIs
+// (preflight included); nil when no origin is configured.
+func (s *Server) cors() fiber.Handler {
+	if len(s.Config.CORSOrigins) == 0 {
+		return nil
 	}
-}
-
-// portalRoutes registers the embedded pages, the latest answers API, the
-// sitemap and robots.txt.
-func (s *Server) portalRoutes() {
-	a := s.app
-	a.Get("/embed/search", s.embedSearch)
-	a.Get("/embed/latest", s.embedLatest)
-	a.Get("/api/v1/answers/latest", s.apiLatestAnswers)
-	a.Get("/sitemap.xml", s.sitemap)
-	a.Get("/robots.txt", s.robots)
-	a.Get("/admin/embed", s.requireUser(models.RoleAdmin, models.RoleCoordinator), s.adminEmbed)
+	return cors.New(cors.Config{
+		AllowOrigins: strings.Join(s.Config.CORSOrigins, ","),
+		AllowMethods: "GET,HEAD",
+		AllowHeaders: "Accept,Accept-Language",
+		MaxAge:       3600,
+	})
 }
 
 // ValidOrigin tells whether o is an origin (scheme://host[:port]), the form

@@ -17,14 +17,6 @@ import (
 	"pakn/search"
 )
 
-// workflowRoutes registers the petition page, its actions and its files.
-func (s *Server) workflowRoutes() {
-	officials := s.requireUser(models.RoleAdmin, models.RoleCoordinator, models.RoleLeader, models.RoleOfficer, models.RoleClerk)
-	s.app.Get("/admin/petitions/:code", officials, s.petitionPage)
-	s.app.Get("/admin/petitions/:code/files/:id", officials, s.petitionFile)
-	s.app.Post("/admin/petitions/:code/:action", limitBody(LimitUpload), officials, s.petitionAction)
-}
-
 func (s *Server) petitionPage(c *fiber.Ctx) error {
 	code := strings.Clone(c.Params("code"))
 	err := s.renderPetition(c, fiber.StatusOK, code, nil, nil)

@@ -192,6 +192,9 @@ func TestDeadlineRemindersExactlyOnce(t *testing.T) {
 // Two instances on one PostgreSQL run the deadlines job at the same time:
 // one row per key, one escalation event.
 func TestDeadlinesConcurrentInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (two instances on one PostgreSQL)")
+	}
 	t.Parallel()
 	tg := testdb.Postgres(t)
 	e := testenv.New(t, tg)

@@ -86,6 +86,9 @@ func linesOf(n int, header, row string) string {
 // TestFAQImportLimits: a file beyond a limit is refused whole with a
 // message naming it, and a zip bomb costs no more memory than the limits.
 func TestFAQImportLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: large files (imports past every FAQ limit, a zip bomb included)")
+	}
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		st := seeded(t, tg)
 		ctx := context.Background()

@@ -37,6 +37,10 @@ type Store struct {
 	// DeskMaxAgeDays is how far back a desk may date a petition
 	// (PAKN_DESK_MAX_AGE_DAYS).
 	DeskMaxAgeDays int
+	// PasswordCost is argon2id's cost for new password hashes; the zero
+	// value is the production cost. The fast test tier (go test -short)
+	// lowers it; a hash records its own cost, so checking is unaffected.
+	PasswordCost PasswordCost
 	// DemoMode is a server started with --demo: only then does a demo
 	// petition open with its code and secret (seed_petitions.go).
 	DemoMode bool

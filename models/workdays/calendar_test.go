@@ -296,6 +296,9 @@ func TestDueFormatsWithVietnamOffset(t *testing.T) {
 }
 
 func TestCalendarConcurrentUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (run it with -race)")
+	}
 	c := defaultTestCalendar(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
