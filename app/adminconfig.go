@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // cfgPage renders a configuration page with its recent history.
@@ -302,7 +303,7 @@ func (s *Server) holidaysPage(c *fiber.Ctx, status int, form map[string]string, 
 		return err
 	}
 	if form == nil {
-		form = map[string]string{"kind": "holiday", "confidence": models.ConfidenceAnnounced}
+		form = map[string]string{"kind": "holiday", "confidence": workdays.ConfidenceAnnounced}
 		if d := c.Query("edit"); d != "" {
 			for _, h := range days {
 				if h.Date == d {

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at
@@ -350,7 +351,7 @@ func parseOpen311Time(v string) (*time.Time, bool) {
 		return nil, true
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"} {
-		loc := models.VietnamLocation()
+		loc := workdays.VietnamLocation()
 		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return &t, true
 		}
@@ -569,5 +570,5 @@ func formatDate(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(models.VietnamLocation()).Format("02/01/2006")
+	return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 }

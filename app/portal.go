@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search"
 )
 
@@ -146,7 +147,7 @@ func (s *Server) apiLatestAnswers(c *fiber.Ctx) error {
 		hits[i] = apiHit{
 			ID: it.ID, Ref: it.Ref, Type: it.Type, Title: publicTitle(it), Question: it.Question, Answer: it.Answer,
 			Category: it.CategoryCode, CategoryName: it.CategoryName, Unit: it.UnitCode, UnitName: it.UnitName, Level: it.Level,
-			PublishedAt: it.PublishedAt.In(models.VietnamLocation()).Format(time.RFC3339),
+			PublishedAt: it.PublishedAt.In(workdays.VietnamLocation()).Format(time.RFC3339),
 			URL:         s.Config.BaseURL + "/qa/" + url.PathEscape(it.ID), Highlights: []string{},
 		}
 	}
@@ -202,7 +203,7 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	}
 	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	err = s.Store.EachSitemapItem(ctx, (page-1)*sitemapMax, sitemapMax, func(id string, updated time.Time) {
-		writeSitemapEntry(&b, "url", sitemapURL{Loc: s.Config.BaseURL + "/qa/" + url.PathEscape(id), LastMod: updated.In(models.VietnamLocation()).Format(time.RFC3339)})
+		writeSitemapEntry(&b, "url", sitemapURL{Loc: s.Config.BaseURL + "/qa/" + url.PathEscape(id), LastMod: updated.In(workdays.VietnamLocation()).Format(time.RFC3339)})
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search"
 )
 
@@ -143,7 +144,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 		out.Hits = append(out.Hits, apiHit{
 			ID: h.ID, Ref: h.Ref, Type: h.Type, Title: hitTitle(h.Item), Question: h.Question, Answer: h.Answer,
 			Category: h.Category, CategoryName: h.CategoryName, Unit: h.Unit, UnitName: h.UnitName, Level: h.Level,
-			PublishedAt: h.PublishedAt.In(models.VietnamLocation()).Format(time.RFC3339),
+			PublishedAt: h.PublishedAt.In(workdays.VietnamLocation()).Format(time.RFC3339),
 			URL:         s.Config.BaseURL + h.URL, Score: h.Score, Highlights: hl,
 		})
 	}
@@ -382,7 +383,7 @@ func (s *Server) qaJSONLD(it *models.PublishedItem, title string) map[string]any
 		if t == nil {
 			return ""
 		}
-		return t.In(models.VietnamLocation()).Format(time.RFC3339)
+		return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 	}
 	pageURL := s.Config.BaseURL + "/qa/" + url.PathEscape(it.ID)
 	answer := map[string]any{

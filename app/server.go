@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search/searchrt"
 	"pakn/views"
 )
@@ -186,21 +187,21 @@ func (s *Server) templateFuncs() map[string]any {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format("02/01/2006")
+			return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 		},
 		"datetime": func(v any) string {
 			t := asTime(v)
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format("15:04 02/01/2006")
+			return t.In(workdays.VietnamLocation()).Format("15:04 02/01/2006")
 		},
 		"rfc3339": func(v any) string {
 			t := asTime(v)
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format(time.RFC3339)
+			return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 		},
 		"para": paragraphs,
 		"kilobytes": func(n int) string {
@@ -220,7 +221,7 @@ func (s *Server) templateFuncs() map[string]any {
 // channel or a deadline stage in words; anything else as it is.
 func (s *Server) auditValue(lang, v string) string {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.In(models.VietnamLocation()).Format("02/01/2006")
+		return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 	}
 	for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
 		if s.cat.Has(prefix + v) {
