@@ -123,6 +123,8 @@ func unwrittenPetitionColumn(p *Petition) string {
 		return "paused_at, extended_days, info_request, reply_number or reply_date"
 	case p.PendingSecretHash != "":
 		return "pending_secret_hash"
+	case p.Demo:
+		return "demo" // only the demo loader sets it, and not through intake
 	case !p.UpdatedAt.Equal(p.CreatedAt):
 		return "updated_at"
 	}

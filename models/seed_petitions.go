@@ -218,7 +218,7 @@ func (s *Store) newDemoLoader(ctx context.Context, secret []byte) (_ *demoLoader
 	l.now = l.today
 	l.scenarios = demoScenarios()
 	l.st = &Store{DB: s.DB, Dialect: s.Dialect, Now: func() time.Time { return l.now }, Log: s.Log,
-		Delivery: s.Delivery, DeskMaxAgeDays: s.DeskMaxAgeDays, DemoMode: true, queries: s.queries}
+		Delivery: s.Delivery, DeskMaxAgeDays: s.DeskMaxAgeDays, DemoMode: true}
 	if s.Dialect == Postgres {
 		db, err := asyncCommitPool(s.DB)
 		if err != nil {

@@ -71,10 +71,18 @@ func withoutComments(q string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// query is the rendered file sql/<name>.sql; a name without a file is a
-// programming error.
+// query is the rendered file sql/<name>.sql. A store built by hand rather
+// than by Open (the demo loader's copy) renders it on the spot. A name without
+// a file is a programming error (TestQueriesRender renders every file).
 func (s *Store) query(name string) string {
-	q, ok := s.queries[name]
+	qs := s.queries
+	if qs == nil {
+		var err error
+		if qs, err = renderQueries(s.Dialect); err != nil {
+			panic("models: " + err.Error())
+		}
+	}
+	q, ok := qs[name]
 	if !ok {
 		panic("models: no query sql/" + name + ".sql")
 	}
