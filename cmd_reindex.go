@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -42,8 +43,20 @@ func startSearch(ctx context.Context, cfg config, st *models.Store) (*searchrt.R
 func reindexCommand(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rebuild to this file (for `go tool pprof`)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("reindex: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("reindex: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
