@@ -40,11 +40,20 @@ func serve(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 			if err := st.SeedDemo(ctx); err != nil {
 				return err
 			}
+			load, err := st.SeedDemoPetitions(ctx, secret)
+			if err != nil {
+				return err
+			}
+			slog.Info("loaded the demo petitions", "petitions", load.Petitions, "took", load.Took.Round(time.Millisecond))
 			// Hashing the demo officials' passwords (argon2id, 64 MiB
 			// each) leaves a large heap; give it back before serving.
 			debug.FreeOSMemory()
 		}
-		printDemoAccounts(stdout)
+		// Only a server in demo mode opens a demo petition with its secret.
+		st.DemoMode = true
+		if err := printDemoAccounts(ctx, stdout, st, secret); err != nil {
+			return err
+		}
 	}
 	province, err := st.ProvinceName(ctx)
 	if err != nil {

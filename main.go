@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zoneinfo database
 
 	"pakn/migrations"
@@ -24,7 +25,8 @@ const usage = `pakn — phản ánh, kiến nghị
 Usage:
   pakn [serve [--demo]]        migrate, then serve HTTP and run the scheduler
   pakn migrate                 apply migrations and exit
-  pakn seed-demo               load the demo data set (idempotent)
+  pakn seed-demo [--petitions] load the demo data set (idempotent); --petitions adds a
+                               year of demo petitions (once)
   pakn user create --email E --name N --role R [--unit CODE]
                                create an official; the password is read from standard input
   pakn jobs run NAME [--at RFC3339]
@@ -86,6 +88,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		fmt.Fprintf(stdout, "migrations applied (%d known, latest %s)\n", len(migrations.IDs()), migrations.IDs()[len(migrations.IDs())-1])
 		return nil
 	case "seed-demo":
+		fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
+		petitions := fs.Bool("petitions", false, "also load a year of demo petitions (once)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
 		st, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
@@ -94,8 +101,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err := st.SeedDemo(ctx); err != nil {
 			return err
 		}
-		printDemoAccounts(stdout)
-		return nil
+		if !*petitions {
+			return printDemoAccounts(ctx, stdout, nil, nil)
+		}
+		secret, err := cfg.secret()
+		if err != nil {
+			return err
+		}
+		load, err := st.SeedDemoPetitions(ctx, secret)
+		if err != nil {
+			return err
+		}
+		if load.Petitions > 0 {
+			fmt.Fprintf(stdout, "loaded %d demo petitions in %s\n", load.Petitions, load.Took.Round(time.Millisecond))
+		} else {
+			fmt.Fprintln(stdout, "the demo petitions are loaded already; nothing added")
+		}
+		return printDemoAccounts(ctx, stdout, st, secret)
 	case "user":
 		return userCommand(ctx, cfg, args, stdin, stdout)
 	case "jobs":
@@ -147,7 +169,11 @@ func openStore(ctx context.Context, cfg config) (*models.Store, error) {
 	return st, nil
 }
 
-func printDemoAccounts(w io.Writer) {
+// printDemoAccounts prints the demo officials and, when st holds demo
+// petitions, a few tracking codes and secrets to follow them as their
+// citizen (secrets derived from this instance's secret; they open only on
+// a server in demo mode).
+func printDemoAccounts(ctx context.Context, w io.Writer, st *models.Store, secret []byte) error {
 	fmt.Fprintln(w, "Demo officials (DEMO ONLY — never use these on a real server), password "+models.DemoPassword+":")
 	for _, u := range models.DemoUsers() {
 		unit := ""
@@ -157,4 +183,16 @@ func printDemoAccounts(w io.Writer) {
 		fmt.Fprintf(w, "  %-28s %s%s\n", u.Email, u.Role, unit)
 	}
 	fmt.Fprintln(w, "Demo citizens: sign in from /submit or /account through the demo identity provider at /demo-idp/ (unless PAKN_OIDC_ISSUER is set).")
+	if st == nil {
+		return nil
+	}
+	citizens, err := st.DemoCitizens(ctx, secret)
+	if err != nil || len(citizens) == 0 {
+		return err
+	}
+	fmt.Fprintln(w, "Demo petitions to follow as their citizen on /track (demo mode only):")
+	for _, c := range citizens {
+		fmt.Fprintf(w, "  %-18s secret %s  %-13s %s\n", c.Code, c.Secret, c.Status, c.Title)
+	}
+	return nil
 }

@@ -33,6 +33,7 @@ func all() []*gormigrate.Migration {
 		m0100AccountSecurity(),
 		m0090Procedures(),
 		m0075Privacy(),
+		m0160DemoPetitions(),
 	}
 }
 

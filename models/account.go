@@ -602,7 +602,7 @@ func (s *Store) ClaimPetition(ctx context.Context, accountID int64, code, secret
 	code = NormalizeCode(code)
 	var p Petition
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		pp, err := petitionByCodeSecret(tx, code, secret)
+		pp, err := s.petitionByCodeSecret(tx, code, secret)
 		if err != nil {
 			return err
 		}

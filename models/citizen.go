@@ -26,7 +26,7 @@ func (Rating) TableName() string { return "petition_ratings" }
 // petitionByCodeSecret finds a petition by tracking code and secret; a
 // wrong code and a wrong secret are the same ErrNotFound, in about the
 // same time.
-func petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
+func (s *Store) petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
 	var p Petition
 	err := q.Where("code = ?", code).First(&p).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -36,7 +36,7 @@ func petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok, pending := secretMatch(&p, secret)
+	ok, pending := s.secretMatch(&p, secret)
 	if !ok {
 		return nil, ErrNotFound
 	}
@@ -64,7 +64,7 @@ func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn 
 		if s.Dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		pp, err := petitionByCodeSecret(q, code, secret)
+		pp, err := s.petitionByCodeSecret(q, code, secret)
 		if err != nil {
 			return err
 		}

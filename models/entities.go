@@ -198,6 +198,11 @@ type Petition struct {
 	// works beside SecretHash and replaces it when first used.
 	PendingSecretHash string `gorm:"size:64;not null;default:''"`
 
+	// Demo marks a petition of the demo data set (migration 0160): shown
+	// with a badge to officials, never pushed to the national portal, and
+	// its lookup secret opens it only on a server in demo mode.
+	Demo bool `gorm:"not null;default:false"`
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

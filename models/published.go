@@ -41,7 +41,10 @@ type PublishedItem struct {
 	// before the consent named search engines and portals (migration
 	// 0140): it is kept out of the sitemap and the embedded pages, and its
 	// page asks search engines not to index it.
-	NoIndex   bool `gorm:"column:noindex;not null;default:false"`
+	NoIndex bool `gorm:"column:noindex;not null;default:false"`
+	// Demo marks a demo petition's answer (migration 0160): it is never
+	// queued for the national portal.
+	Demo      bool `gorm:"not null;default:false"`
 	UpdatedAt time.Time
 }
 
@@ -57,8 +60,8 @@ type PublishedChange struct {
 }
 
 // PublishItemTx inserts or updates a published item with the next version,
-// appends it to the change feed and queues its portal push, all in the
-// caller's transaction. Text fields must already be the public versions:
+// appends it to the change feed and queues its portal push (never for a
+// demo item), all in the caller's transaction. Text fields must already be the public versions:
 // the publication guard refuses (PersonalDataError) an item in whose public
 // fields the personal-data detector finds anything not released.
 func PublishItemTx(tx *gorm.DB, item PublishedItem, now time.Time) (PublishedItem, error) {
@@ -85,6 +88,9 @@ func PublishItemTx(tx *gorm.DB, item PublishedItem, now time.Time) (PublishedIte
 	}
 	if err := tx.Create(&PublishedChange{ItemID: item.ID, Version: item.Version, CreatedAt: now}).Error; err != nil {
 		return item, fmt.Errorf("publish %s: change feed: %w", item.ID, err)
+	}
+	if item.Demo {
+		return item, nil // demo data never reaches the national portal
 	}
 	key := fmt.Sprintf("portal:%s:%d", item.ID, item.Version)
 	msg := OutboxMessage{DedupeKey: key, Channel: OutboxPortal, Template: "publish", Data: item.ID,
@@ -113,6 +119,9 @@ func WithdrawItemTx(tx *gorm.DB, id string, now time.Time) error {
 	}
 	if err := tx.Create(&PublishedChange{ItemID: id, Version: version, Deleted: true, CreatedAt: now}).Error; err != nil {
 		return fmt.Errorf("withdraw %s: change feed: %w", id, err)
+	}
+	if prev.Demo {
+		return nil // never sent to the portal, nothing to delete there
 	}
 	key := fmt.Sprintf("portal:%s:%d:delete", id, version)
 	msg := OutboxMessage{DedupeKey: key, Channel: OutboxPortal, Template: "withdraw", Data: id,

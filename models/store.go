@@ -40,6 +40,9 @@ type Store struct {
 	// DeskMaxAgeDays is how far back a desk may date a petition
 	// (PAKN_DESK_MAX_AGE_DAYS).
 	DeskMaxAgeDays int
+	// DemoMode is a server started with --demo: only then does a demo
+	// petition open with its code and secret (seed_petitions.go).
+	DemoMode bool
 
 	// calendar is the working-day calendar's copy (deadlines.go).
 	calendar calendarCache
@@ -64,12 +67,7 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	cfg := &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		TranslateError:         true,
-	}
+	cfg := gormConfig()
 	s := &Store{Now: time.Now, Log: o.Log, DeskMaxAgeDays: DefaultDeskMaxAgeDays}
 	var err error
 	switch {
@@ -122,6 +120,16 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// gormConfig is how the store uses gorm.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
 }
 
 // Close releases the connections.

@@ -47,7 +47,7 @@ func (s *Store) PetitionForCitizen(ctx context.Context, code, secret string) (*T
 	if err != nil {
 		return nil, fmt.Errorf("track %s: %w", code, err)
 	}
-	ok, pending := secretMatch(&p, secret)
+	ok, pending := s.secretMatch(&p, secret)
 	if !ok {
 		return nil, ErrNotFound
 	}

@@ -504,6 +504,7 @@ func answerItemOf(p *Petition) PublishedItem {
 		Title:    PublicTitleOf(p),
 		Question: p.PublicQuestion, Answer: p.PublicAnswer,
 		AskedAt: &p.ReceivedAt, AnsweredAt: p.AnsweredAt,
+		Demo: p.Demo,
 	}
 }
 
