@@ -19,14 +19,21 @@ func Merge(ctx context.Context, adv index.Index) error {
 	if !ok {
 		return nil
 	}
-	// One pass suffices unless segments are written meanwhile.
+	// One pass suffices unless segments are written meanwhile. The
+	// segments are counted in the current snapshot, not in the stats
+	// (which the introducer updates on its own schedule).
 	for range 4 {
-		files, _ := SegmentCounts(adv)
-		if files <= 1 {
+		r, err := sc.Reader()
+		if err != nil {
+			return fmt.Errorf("search: merge segments: %w", err)
+		}
+		n := SnapshotSegments(r)
+		_ = r.Close()
+		if n <= 1 {
 			return nil
 		}
 		opts := mergeplan.SingleSegmentMergePlanOptions
-		opts.SegmentsPerMergeTask = int(files)
+		opts.SegmentsPerMergeTask = n
 		if err := sc.ForceMerge(ctx, &opts); err != nil {
 			return fmt.Errorf("search: merge segments: %w", err)
 		}
