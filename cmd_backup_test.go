@@ -25,6 +25,9 @@ type ack struct{ code, secret string }
 // and receipt notice (a snapshot, never half a transaction); the copy is
 // served as it is, with the secret carried over and the index rebuilt.
 func TestBackupUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: load test (backs up while citizens keep submitting)")
+	}
 	tg := testdb.SQLite(t)
 	useTarget(t, tg)
 	t.Setenv("PAKN_DATABASE_URL", "")

@@ -14,6 +14,7 @@ import (
 
 	"pakn/jobs"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // newJobRunner builds the scheduler's jobs from the configuration.
@@ -101,7 +102,7 @@ func jobsCommand(ctx context.Context, cfg config, args []string, stdout io.Write
 	if !ran {
 		return fmt.Errorf("job %q is running on another instance (its lock is held); nothing done", name)
 	}
-	fmt.Fprintf(stdout, "job %s done at %s in %s\n", name, now.In(models.VietnamLocation()).Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "job %s done at %s in %s\n", name, now.In(workdays.VietnamLocation()).Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -27,7 +27,7 @@ const nobody = 65534
 // environment, answering /readyz and `pakn healthcheck`.
 func TestStaticBinaryAsNonRoot(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("short mode: builds the static binary")
 	}
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {

@@ -28,13 +28,13 @@ type accounts struct {
 	label string
 }
 
-// setupAccounts builds the relying party and, with --demo and no issuer,
-// mounts the demo provider. It runs before the CSRF middleware: the
-// provider's token endpoint is called by servers, not by forms.
-func (s *Server) setupAccounts() error {
+// setupAccounts builds the relying party (s.acct) and, with --demo and no
+// issuer, the demo provider, returned for routes to mount at
+// demoIssuerPath.
+func (s *Server) setupAccounts() (demoIdP fiber.Handler, err error) {
 	cfg := s.Config.OIDC
 	if !cfg.Enabled() {
-		return nil
+		return nil, nil
 	}
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = strings.Fields(DefaultOIDCScopes)
@@ -50,7 +50,7 @@ func (s *Server) setupAccounts() error {
 		cfg.Issuer = s.Config.BaseURL + demoIssuerPath
 		if CheckIssuer(cfg.Issuer) != nil {
 			s.Log.Warn("citizen sign-in off: the demo provider needs an https or loopback PAKN_BASE_URL", "base_url", s.Config.BaseURL)
-			return nil
+			return nil, nil
 		}
 		m := hmac.New(sha256.New, s.Config.Secret)
 		m.Write([]byte("demo-idp-client"))
@@ -62,40 +62,23 @@ func (s *Server) setupAccounts() error {
 			Catalog: s.cat,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		h := netHTTP(idp)
-		s.app.All(demoIssuerPath+"/*", func(c *fiber.Ctx) error {
+		demoIdP = func(c *fiber.Ctx) error {
 			// The provider's pages are its own: no cookie of PAKN's,
 			// no PAKN CSRF (its forms carry the auth request's id).
 			c.Set(fiber.HeaderCacheControl, "no-store")
 			return h(c)
-		})
+		}
 		s.Log.Info("demo identity provider at " + cfg.Issuer + " (demo only)")
 	}
 	rp, err := newRelyingParty(cfg, s.Config.BaseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.acct = &accounts{rp: rp, label: cfg.Label}
-	s.app.Use("/account", s.loadCitizen)
-	s.app.Use("/submit", s.loadCitizen)
-	return nil
-}
-
-func (s *Server) accountRoutes() {
-	if s.acct == nil {
-		return
-	}
-	a := s.app
-	a.Get("/account/login", s.accountLogin)
-	a.Get("/account/callback", s.accountCallback)
-	a.Get("/account/consent", s.accountConsentForm)
-	a.Post("/account/consent", limitBody(LimitForm), s.accountConsentPost)
-	a.Get("/account", s.accountPage)
-	a.Post("/account/profile", limitBody(LimitForm), s.requireCitizen, s.accountProfile)
-	a.Post("/account/claim", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.requireCitizen, s.accountClaim)
-	a.Post("/account/logout", limitBody(LimitForm), s.accountLogout)
+	return demoIdP, nil
 }
 
 // loadCitizen puts the signed-in citizen, if any, into the request.

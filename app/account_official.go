@@ -24,26 +24,6 @@ const challengeCookie = "pakn_signin"
 // totpIssuer names PAKN in authenticator apps.
 const totpIssuer = "PAKN"
 
-func (s *Server) officialAccountRoutes() {
-	a := s.app
-	user := s.requireUser()
-	a.Get("/admin/account", user, s.officialAccountPage)
-	a.Post("/admin/account/password", limitBody(LimitForm), user, s.accountPassword)
-	a.Post("/admin/account/2fa/setup", limitBody(LimitForm), user, s.accountTOTPSetup)
-	a.Get("/admin/account/2fa", user, s.accountTOTPPage)
-	a.Post("/admin/account/2fa/confirm", limitBody(LimitForm), user, s.accountTOTPConfirm)
-	a.Post("/admin/account/2fa/disable", limitBody(LimitForm), user, s.accountTOTPDisable)
-	a.Get("/admin/login/code", s.loginCodeForm)
-	a.Post("/admin/login/code", limitBody(LimitForm), s.loginCodePost)
-	a.Get("/admin/reset/:token", s.resetForm)
-	a.Post("/admin/reset/:token", limitBody(LimitForm), s.resetPost)
-	admin := s.requireUser(models.RoleAdmin)
-	a.Post("/admin/users/two-factor", limitBody(LimitForm), admin, s.cfgTwoFactorRoles)
-	a.Post("/admin/users/:id/reset", limitBody(LimitForm), admin, s.cfgUserReset)
-	a.Post("/admin/users/:id/role", limitBody(LimitForm), admin, s.cfgUserRole)
-	a.Post("/admin/users/:id/two-factor-off", limitBody(LimitForm), admin, s.cfgUserTwoFactorOff)
-}
-
 // accountGate keeps an official who owes a password change or two-factor
 // set-up on /admin/account until it is done.
 func (s *Server) accountGate(c *fiber.Ctx) error {

@@ -9,16 +9,6 @@ import (
 	"pakn/models"
 )
 
-// adminRoutes registers the officials' pages. Every one needs a session.
-func (s *Server) adminRoutes() {
-	s.app.Get("/admin", s.requireUser(), s.adminInbox)
-	s.publicationAdminRoutes()
-	s.policyRoutes()
-	s.workflowRoutes()
-	s.clerkRoutes()
-	s.adminConfigRoutes()
-}
-
 // renderAdmin writes an officials' page inside the admin layout.
 func (s *Server) renderAdmin(c *fiber.Ctx, status int, name, title string, data fiber.Map) error {
 	c.Status(status)
@@ -120,14 +110,33 @@ func (s *Server) adminInbox(c *fiber.Ctx) error {
 		}
 		return b.String()
 	}
-	var pages []int
-	for i := 1; i <= page.Pages && i <= 50; i++ {
-		pages = append(pages, i)
-	}
+	pages := pageWindow(page.Page, page.Pages)
 	return s.renderAdmin(c, fiber.StatusOK, "admin_inbox", s.t(c, "admin.inbox"), fiber.Map{
 		"Inbox": page, "Filter": f, "Deadlines": []string{models.DeadlineOnTime, models.DeadlineSoon, models.DeadlineOverdue}, "States": inboxStates, "Categories": cats, "Areas": areas,
 		"Link": link, "Pages": pages, "StatusLink": func(st string) string { return link("status", st) },
 		"PageLink":    func(n int) string { return link("page", itoa(n)) },
 		"Transferred": models.NormalizeCode(strings.Clone(c.Query("transferred"))),
 	})
+}
+
+// pageWindow lists the page links of a pager: the first and the last page
+// and two either side of the current one, with 0 where pages are left out
+// (a gap of one page shows that page), so that a province's thousands of
+// petitions never make a pager wider than a phone.
+func pageWindow(current, total int) []int {
+	shown := func(i int) bool {
+		near := func(j int) bool { return j >= current-2 && j <= current+2 }
+		return i == 1 || i == total || near(i) ||
+			i == 2 && near(3) || i == total-1 && near(total-2)
+	}
+	var out []int
+	for i := 1; i <= total; i++ {
+		switch {
+		case shown(i):
+			out = append(out, i)
+		case out[len(out)-1] != 0:
+			out = append(out, 0)
+		}
+	}
+	return out
 }

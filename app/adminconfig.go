@@ -8,31 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
-
-// adminConfigRoutes: the administrator's pages for the organisation,
-// routing and calendar. Other roles get 404 (requireUser).
-func (s *Server) adminConfigRoutes() {
-	admin := s.requireUser(models.RoleAdmin)
-	for _, p := range []struct {
-		path string
-		get  fiber.Handler
-		post fiber.Handler
-	}{
-		{"/admin/units", s.cfgUnits, s.cfgUnitSave},
-		{"/admin/areas", s.cfgAreas, s.cfgAreaSave},
-		{"/admin/categories", s.cfgCategories, s.cfgCategorySave},
-		{"/admin/rules", s.cfgRules, s.cfgRuleSave},
-		{"/admin/holidays", s.cfgHolidays, s.cfgHolidaySave},
-		{"/admin/users", s.cfgUsers, s.cfgUserSave},
-	} {
-		s.app.Get(p.path, admin, p.get)
-		s.app.Post(p.path, limitBody(LimitForm), admin, p.post)
-	}
-	s.app.Post("/admin/rules/:id/delete", limitBody(LimitForm), admin, s.cfgRuleDelete)
-	s.app.Post("/admin/holidays/:date/delete", limitBody(LimitForm), admin, s.cfgHolidayDelete)
-	s.app.Post("/admin/users/:id/active", limitBody(LimitForm), admin, s.cfgUserActive)
-}
 
 // cfgPage renders a configuration page with its recent history.
 func (s *Server) cfgPage(c *fiber.Ctx, status int, name, titleKey, subject string, data fiber.Map, verr *models.ValidationError) error {
@@ -326,7 +303,7 @@ func (s *Server) holidaysPage(c *fiber.Ctx, status int, form map[string]string, 
 		return err
 	}
 	if form == nil {
-		form = map[string]string{"kind": "holiday", "confidence": models.ConfidenceAnnounced}
+		form = map[string]string{"kind": "holiday", "confidence": workdays.ConfidenceAnnounced}
 		if d := c.Query("edit"); d != "" {
 			for _, h := range days {
 				if h.Date == d {

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // apiFieldErrors answers 400 with one entry per invalid field.
@@ -74,7 +75,7 @@ func formatTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
 	}
-	return t.In(models.VietnamLocation()).Format(time.RFC3339)
+	return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 }
 
 type timelineEntry struct {

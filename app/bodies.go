@@ -8,35 +8,58 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+// bodyRule is a route that takes more than 1 MB: its method, its path
+// split at "/" (lower case; ":" starts a parameter) and its limit.
+type bodyRule struct {
+	method   string
+	segments []string
+	limit    int
+}
+
 // routeBodyLimit is the largest body the route answering method and path
-// takes: 1 MB unless the route accepts attachments or an import file. It is
-// applied by fasthttp as soon as the headers are read (HeaderReceived), so a
-// request whose Content-Length is larger gets 413 before its body is read,
-// and a chunked body is cut at the limit: no route buffers more than it
-// takes. The routes still check their own limit (limitBody).
-func routeBodyLimit(method, path string) int {
-	if method != fiber.MethodPost {
-		return LimitJSON
-	}
+// takes: the body limit of its line in the route tables (routes.go), and
+// 1 MB for any other request. It is applied by fasthttp as soon as the
+// headers are read (HeaderReceived), so a request whose Content-Length is
+// larger gets 413 before its body is read, and a chunked body is cut at
+// the limit: no route buffers more than it takes. The routes still check
+// their own limit (limitBody).
+func (s *Server) routeBodyLimit(method, path string) int {
 	// Fiber routes case-insensitively and ignores a trailing slash.
-	path = strings.TrimSuffix(strings.ToLower(path), "/")
-	switch {
-	case path == "/submit", path == "/admin/submit", path == "/track/info",
-		strings.HasPrefix(path, "/admin/petitions/"):
-		return LimitUpload
-	case path == "/admin/faq/import":
-		return LimitImport
+	segs := strings.Split(strings.TrimSuffix(strings.ToLower(path), "/"), "/")
+	for _, r := range s.bodyRules {
+		if r.method == method && matchSegments(r.segments, segs) {
+			return r.limit
+		}
 	}
 	return LimitJSON
 }
 
+// matchSegments tells whether a path's segments fit a route's: the same
+// number, and each equal or, from a ":", any non-empty rest.
+func matchSegments(route, path []string) bool {
+	if len(route) != len(path) {
+		return false
+	}
+	for i, r := range route {
+		p := path[i]
+		if k := strings.IndexByte(r, ':'); k >= 0 {
+			if len(p) <= k || p[:k] != r[:k] {
+				return false
+			}
+		} else if r != p {
+			return false
+		}
+	}
+	return true
+}
+
 // headerReceived gives fasthttp each request's body limit from its headers.
-func headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	var u fasthttp.URI
 	if err := u.Parse(nil, h.RequestURI()); err != nil {
 		return fasthttp.RequestConfig{MaxRequestBodySize: LimitJSON}
 	}
-	return fasthttp.RequestConfig{MaxRequestBodySize: routeBodyLimit(string(h.Method()), string(u.PathOriginal()))}
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.routeBodyLimit(string(h.Method()), string(u.PathOriginal()))}
 }
 
 // requestBodies refuses bodies the application does not read safely: a

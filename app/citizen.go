@@ -10,18 +10,6 @@ import (
 	"pakn/models"
 )
 
-// citizenRoutes are the citizen's steps on /track, each with code and
-// secret posted (never in a URL).
-func (s *Server) citizenRoutes() {
-	lim := s.rateLimit("lookup", s.Config.LookupLimit)
-	s.app.Post("/track/info", limitBody(LimitUpload), lim, s.trackInfo)
-	s.app.Post("/track/withdraw", limitBody(LimitForm), lim, s.trackWithdraw)
-	s.app.Post("/track/rate", limitBody(LimitForm), lim, s.trackRate)
-	s.app.Post("/track/files/:id", limitBody(LimitForm), lim, s.trackFile)
-	s.app.Get("/track/resend", s.resendForm)
-	s.app.Post("/track/resend", limitBody(LimitForm), lim, s.resendPost)
-}
-
 // renderTracked shows the citizen's page of a petition, with a notice of
 // what was just done or the errors of a failed step.
 func (s *Server) renderTracked(c *fiber.Ctx, status int, code, secret, flash string, verr *models.ValidationError) error {

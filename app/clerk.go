@@ -7,16 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
-
-// clerkRoutes: a clerk (post office, one-stop desk) or the Service Center
-// submits on behalf of a person who cannot do it themselves.
-func (s *Server) clerkRoutes() {
-	desk := s.requireUser(models.RoleClerk, models.RoleCoordinator)
-	s.app.Get("/admin/submit", desk, s.clerkForm)
-	s.app.Get(adminReceiptPath, desk, s.adminReceiptPage)
-	s.app.Post("/admin/submit", limitBody(LimitUpload), desk, s.clerkPost)
-}
 
 // deskChannels are the ways a petition reaches a desk.
 var deskChannels = []string{models.ChannelInPerson, models.ChannelPost, models.ChannelPhone, models.ChannelPostOffice}
@@ -28,7 +20,7 @@ type clerkFormData struct {
 }
 
 func (s *Server) clerkForm(c *fiber.Ctx) error {
-	today := s.Store.Now().In(models.VietnamLocation()).Format("2006-01-02")
+	today := s.Store.Now().In(workdays.VietnamLocation()).Format("2006-01-02")
 	return s.renderClerk(c, fiber.StatusOK, clerkFormData{SubmitInput: models.SubmitInput{Channel: models.ChannelInPerson}, ReceivedDate: today}, nil)
 }
 
@@ -69,11 +61,11 @@ func (s *Server) clerkPost(c *fiber.Ctx) error {
 		bad.Add("channel", "err.unknown_code", nil)
 	}
 	now := s.Store.Now()
-	if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(form.ReceivedDate), models.VietnamLocation()); err != nil {
+	if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(form.ReceivedDate), workdays.VietnamLocation()); err != nil {
 		bad.Add("received_at", "err.date", nil)
 	} else if d.After(now) {
 		bad.Add("received_at", "err.future", nil)
-	} else if d.Format("2006-01-02") != now.In(models.VietnamLocation()).Format("2006-01-02") {
+	} else if d.Format("2006-01-02") != now.In(workdays.VietnamLocation()).Format("2006-01-02") {
 		// The date received starts the clock; noon keeps it on that day.
 		in.ReceivedAt = d.Add(12 * time.Hour)
 	}

@@ -10,6 +10,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // TestDeskDateLimits: the desk form refuses a date of receipt older than
@@ -20,7 +21,7 @@ func TestDeskDateLimits(t *testing.T) {
 		e := testenv.New(t, tg)
 		clerk := e.Login("clerk@demo.pakn.vn")
 		clerk.Get("/admin/submit")
-		vn := time.Now().In(models.VietnamLocation())
+		vn := time.Now().In(workdays.VietnamLocation())
 		form := func(date string) url.Values {
 			return url.Values{
 				"channel": {"post"}, "received_at": {date}, "kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},

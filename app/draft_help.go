@@ -21,17 +21,13 @@ func (s *Server) similarForDraft(c *fiber.Ctx, p *models.Petition) []search.Hit 
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	res, err := s.Search.Search(ctx, search.Query{Text: p.Title + " " + models.FirstWords(p.Content, 30), PerPage: 6, NoFacets: true})
+	// Related, not Search: a petition's title and first words are a long
+	// text, and any of its words may point at the right answer (public
+	// search requires a share of them, issue 18).
+	out, err := s.Search.Index.Related(ctx, models.AnswerItemID(p.ID), p.Title+" "+models.FirstWords(p.Content, 30), 5)
 	if err != nil {
 		s.Log.LogAttrs(ctx, slog.LevelInfo, "drafting help: search", slog.String("code", p.Code), slog.Any("err", err))
 		return nil
-	}
-	own := models.AnswerItemID(p.ID)
-	out := make([]search.Hit, 0, 5)
-	for _, h := range res.Hits {
-		if h.ID != own && len(out) < 5 {
-			out = append(out, h)
-		}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 func (s *Server) homePage(c *fiber.Ctx) error {
@@ -43,7 +44,7 @@ type figures struct {
 // yearStatistics computes the statistics of f; the current year of every
 // unit comes from the shared figures while they are fresh.
 func (s *Server) yearStatistics(ctx context.Context, f models.StatsFilter) (*models.Statistics, error) {
-	thisYear := time.Now().In(models.VietnamLocation()).Year()
+	thisYear := time.Now().In(workdays.VietnamLocation()).Year()
 	if f.UnitCode != "" || (f.Year != 0 && f.Year != thisYear) || s.Config.FiguresTTL <= 0 {
 		return s.Store.Statistics(ctx, f)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,6 +29,9 @@ var submitFieldLabels = map[string]string{
 func (s *Server) submitForm(c *fiber.Ctx) error {
 	var form submitFormData
 	prefillPetitioner(c, &form.Petitioner)
+	// "Ask the agency" from a search that found nothing carries the query
+	// over as the title (cut to the field's length).
+	form.Title = firstRunes(strings.TrimSpace(strings.Clone(c.Query("title"))), models.MaxTitle)
 	return s.renderSubmit(c, fiber.StatusOK, form, nil)
 }
 
@@ -119,4 +123,12 @@ func (s *Server) intakeChoices(ctx context.Context) ([]models.Category, []models
 		return nil, nil, err
 	}
 	return cats, areas, nil
+}
+
+// firstRunes is s cut to at most n runes.
+func firstRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at
@@ -22,17 +23,15 @@ import (
 
 const open311Changeset = "2026-11-26T00:00:00+07:00"
 
-func (s *Server) open311Routes() {
-	keys := &keyLimiters{byKey: map[int64]fiber.Handler{}}
-	g := s.app.Group("/open311/v2")
-	g.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/open311/v2/discovery.json", fiber.StatusFound) })
-	g.Get("/discovery.:format", s.open311Discovery)
-	g.Get("/services.:format", s.open311Services)
-	g.Get("/services/:code.:format", s.open311ServiceDefinition)
-	g.Get("/requests.:format", s.rateLimit("lookup", s.Config.LookupLimit), s.open311Requests)
-	g.Post("/requests.:format", limitBody(LimitJSON), s.open311Key, keys.limit, s.open311Create)
-	g.Get("/requests/:id.:format", s.rateLimit("lookup", s.Config.LookupLimit), s.open311Request)
-	g.Use(func(c *fiber.Ctx) error { return s.open311Error(c, fiber.StatusNotFound, s.t(c, "error.404.api")) })
+// open311Root sends /open311/v2/ to the discovery document.
+func (s *Server) open311Root(c *fiber.Ctx) error {
+	return c.Redirect("/open311/v2/discovery.json", fiber.StatusFound)
+}
+
+// open311NotFound answers any other path under /open311/v2 in the spec's
+// error format.
+func (s *Server) open311NotFound(c *fiber.Ctx) error {
+	return s.open311Error(c, fiber.StatusNotFound, s.t(c, "error.404.api"))
 }
 
 // open311Format is "json" or "xml"; anything else is a 404.
@@ -352,7 +351,7 @@ func parseOpen311Time(v string) (*time.Time, bool) {
 		return nil, true
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"} {
-		loc := models.VietnamLocation()
+		loc := workdays.VietnamLocation()
 		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return &t, true
 		}
@@ -571,5 +570,5 @@ func formatDate(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(models.VietnamLocation()).Format("02/01/2006")
+	return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 }

@@ -16,7 +16,7 @@ import (
 // On a phone (375 px) no page scrolls sideways: officials' pages included.
 func TestBrowserPhoneWidth(t *testing.T) {
 	if testing.Short() {
-		t.Skip("browser test: skipped with -short")
+		t.Skip("short mode: browser test (starts chromium)")
 	}
 	ctx := browser(t)
 	e := portalEnv(t, testdb.SQLite(t))

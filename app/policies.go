@@ -9,15 +9,6 @@ import (
 	"pakn/models"
 )
 
-// policyRoutes are the administrator's deadline policy pages.
-func (s *Server) policyRoutes() {
-	admin := s.requireUser(models.RoleAdmin)
-	s.app.Get("/admin/policies", admin, s.policiesPage)
-	s.app.Post("/admin/policies", limitBody(LimitForm), admin, s.policySave)
-	s.app.Post("/admin/policies/:id", limitBody(LimitForm), admin, s.policySave)
-	s.app.Post("/admin/policies/:id/delete", limitBody(LimitForm), admin, s.policyDelete)
-}
-
 // policyForm is one edited row as the administrator typed it.
 type policyForm struct {
 	ID                                                     int64

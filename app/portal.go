@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search"
 )
 
@@ -30,33 +31,18 @@ var publicReadAPIs = []string{
 	"/api/v1/categories", "/api/v1/units", "/api/v1/areas", "/api/openapi.json",
 }
 
-// useCORS lets the pages of PAKN_CORS_ORIGINS read the public read-only
-// APIs (preflight included); it must come before the routes.
-func (s *Server) useCORS() {
-	a := s.app
-	if len(s.Config.CORSOrigins) > 0 {
-		h := cors.New(cors.Config{
-			AllowOrigins: strings.Join(s.Config.CORSOrigins, ","),
-			AllowMethods: "GET,HEAD",
-			AllowHeaders: "Accept,Accept-Language",
-			MaxAge:       3600,
-		})
-		for _, p := range publicReadAPIs {
-			a.Use(p, h)
-		}
+// cors lets the pages of PAKN_CORS_ORIGINS read the public read-only APIs
+// (preflight included); nil when no origin is configured.
+func (s *Server) cors() fiber.Handler {
+	if len(s.Config.CORSOrigins) == 0 {
+		return nil
 	}
-}
-
-// portalRoutes registers the embedded pages, the latest answers API, the
-// sitemap and robots.txt.
-func (s *Server) portalRoutes() {
-	a := s.app
-	a.Get("/embed/search", s.embedSearch)
-	a.Get("/embed/latest", s.embedLatest)
-	a.Get("/api/v1/answers/latest", s.apiLatestAnswers)
-	a.Get("/sitemap.xml", s.sitemap)
-	a.Get("/robots.txt", s.robots)
-	a.Get("/admin/embed", s.requireUser(models.RoleAdmin, models.RoleCoordinator), s.adminEmbed)
+	return cors.New(cors.Config{
+		AllowOrigins: strings.Join(s.Config.CORSOrigins, ","),
+		AllowMethods: "GET,HEAD",
+		AllowHeaders: "Accept,Accept-Language",
+		MaxAge:       3600,
+	})
 }
 
 // ValidOrigin tells whether o is an origin (scheme://host[:port]), the form
@@ -161,7 +147,7 @@ func (s *Server) apiLatestAnswers(c *fiber.Ctx) error {
 		hits[i] = apiHit{
 			ID: it.ID, Ref: it.Ref, Type: it.Type, Title: publicTitle(it), Question: it.Question, Answer: it.Answer,
 			Category: it.CategoryCode, CategoryName: it.CategoryName, Unit: it.UnitCode, UnitName: it.UnitName, Level: it.Level,
-			PublishedAt: it.PublishedAt.In(models.VietnamLocation()).Format(time.RFC3339),
+			PublishedAt: it.PublishedAt.In(workdays.VietnamLocation()).Format(time.RFC3339),
 			URL:         s.Config.BaseURL + "/qa/" + url.PathEscape(it.ID), Highlights: []string{},
 		}
 	}
@@ -217,7 +203,7 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	}
 	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	err = s.Store.EachSitemapItem(ctx, (page-1)*sitemapMax, sitemapMax, func(id string, updated time.Time) {
-		writeSitemapEntry(&b, "url", sitemapURL{Loc: s.Config.BaseURL + "/qa/" + url.PathEscape(id), LastMod: updated.In(models.VietnamLocation()).Format(time.RFC3339)})
+		writeSitemapEntry(&b, "url", sitemapURL{Loc: s.Config.BaseURL + "/qa/" + url.PathEscape(id), LastMod: updated.In(workdays.VietnamLocation()).Format(time.RFC3339)})
 	})
 	if err != nil {
 		return err

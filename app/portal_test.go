@@ -308,7 +308,7 @@ func TestFindable(t *testing.T) {
 // 50,000 each.
 func TestSitemapIndex(t *testing.T) {
 	if testing.Short() {
-		t.Skip("large corpus: skipped with -short")
+		t.Skip("short mode: large corpus (50,000 sitemap items)")
 	}
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e := portalEnv(t, tg)

@@ -10,17 +10,6 @@ import (
 	"pakn/models"
 )
 
-// procedureRoutes: the administrator's list of procedures (import from a
-// workbook or CSV file, take one off the list) and the public list.
-func (s *Server) procedureRoutes() {
-	admin := s.requireUser(models.RoleAdmin)
-	s.app.Get("/admin/procedures", admin, s.adminProcedures)
-	s.app.Post("/admin/procedures/import", limitBody(LimitImport), admin, s.adminProcedureImport)
-	s.app.Post("/admin/procedures/:code/deactivate", limitBody(LimitForm), admin, s.adminProcedureDeactivate)
-	s.app.Get("/api/v1/procedures", s.apiProcedures)
-	s.app.Get("/api/v1/stats", s.apiStats)
-}
-
 // procedureChoices are the procedures an intake form offers (a datalist:
 // the browser filters it as the person types, without JavaScript). A
 // failure only leaves the list out: the field still takes a typed code.

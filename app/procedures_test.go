@@ -17,6 +17,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // TestProcedureJourney: the Service Center's coordinator's journey for
@@ -144,7 +145,7 @@ func TestProcedureJourney(t *testing.T) {
 		if _, desk := clerk.Get("/admin/submit"); !contains(desk, `name="procedure_code"`) {
 			t.Fatal("the desk form lacks the procedure field")
 		}
-		resp, page = clerk.PostForm("/admin/submit", url.Values{"channel": {"in_person"}, "received_at": {time.Now().In(models.VietnamLocation()).Format("2006-01-02")},
+		resp, page = clerk.PostForm("/admin/submit", url.Values{"channel": {"in_person"}, "received_at": {time.Now().In(workdays.VietnamLocation()).Format("2006-01-02")},
 			"kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"}, "title": {"Trễ hẹn"}, "content": {"Hồ sơ khai sinh của con tôi bị trễ hẹn."},
 			"name": {"Võ Văn Em"}, "petitioner_address": {"Bến Lức"}, "phone": {"0923456789"}, "procedure_code": {"1.001193"}, "dossier_code": {"h42-0007"}})
 		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusSeeOther {
@@ -152,7 +153,7 @@ func TestProcedureJourney(t *testing.T) {
 		}
 
 		// The statistics count per procedure.
-		year := time.Now().In(models.VietnamLocation()).Year()
+		year := time.Now().In(workdays.VietnamLocation()).Year()
 		_, stats := get(t, e, "/stats")
 		if !contains(string(stats), `id="chart-procedures"`) || !contains(string(stats), `id="procedures"`) || !contains(string(stats), "1.004222") {
 			t.Fatalf("/stats lacks the procedures")

@@ -10,18 +10,6 @@ import (
 	"pakn/models"
 )
 
-// publicationAdminRoutes are the administrator's outbox and API key pages
-// and the officials' statistics export.
-func (s *Server) publicationAdminRoutes() {
-	admin := s.requireUser(models.RoleAdmin)
-	s.app.Get("/admin/outbox", admin, s.adminOutbox)
-	s.app.Post("/admin/outbox/:id/retry", limitBody(LimitForm), admin, s.adminOutboxRetry)
-	s.app.Get("/admin/keys", admin, s.adminKeys)
-	s.app.Post("/admin/keys", limitBody(LimitForm), admin, s.adminKeysCreate)
-	s.app.Post("/admin/keys/:id/revoke", limitBody(LimitForm), admin, s.adminKeysRevoke)
-	s.app.Get("/admin/stats.xlsx", s.requireUser(), s.adminStatsXLSX)
-}
-
 // publicationAdminNav are the links of these pages in the admin header.
 func publicationAdminNav(u *models.User) []navLink {
 	if u == nil || u.Role != models.RoleAdmin {

@@ -27,6 +27,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // publishAnswer publishes a petition's answer the way the workflow will:
@@ -203,7 +204,7 @@ func TestPublication(t *testing.T) {
 				t.Error("/stats has inline script or style")
 			}
 			noPersonal(t, "/stats", body)
-			year := time.Now().In(models.VietnamLocation()).Year()
+			year := time.Now().In(workdays.VietnamLocation()).Year()
 			st, err := e.Store.Statistics(context.Background(), models.StatsFilter{Year: year, UnitCode: "BEN-LUC"})
 			if err != nil {
 				t.Fatal(err)

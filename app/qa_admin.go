@@ -17,24 +17,6 @@ import (
 // LimitImport caps an uploaded FAQ file.
 const LimitImport = 20 << 20
 
-func (s *Server) qaAdminRoutes() {
-	a := s.app
-	faq := s.requireUser(models.RoleOfficer, models.RoleLeader, models.RoleCoordinator, models.RoleAdmin)
-	a.Get("/admin/faq", faq, s.adminFAQList)
-	a.Get("/admin/faq/new", faq, s.adminFAQNew)
-	a.Post("/admin/faq", limitBody(LimitForm), faq, s.adminFAQCreate)
-	a.Get("/admin/faq/export.xlsx", faq, s.adminFAQExport)
-	a.Post("/admin/faq/import", limitBody(LimitImport), faq, s.adminFAQImport)
-	a.Get("/admin/faq/:id<int>", faq, s.adminFAQEdit)
-	a.Post("/admin/faq/:id<int>", limitBody(LimitForm), faq, s.adminFAQUpdate)
-	a.Post("/admin/faq/:id<int>/publish", limitBody(LimitForm), faq, s.adminFAQPublish)
-	a.Post("/admin/faq/:id<int>/unpublish", limitBody(LimitForm), faq, s.adminFAQUnpublish)
-	a.Post("/admin/faq/:id<int>/release", limitBody(LimitForm), faq, s.adminFAQRelease)
-	syn := s.requireUser(models.RoleCoordinator, models.RoleAdmin)
-	a.Get("/admin/synonyms", syn, s.adminSynonyms)
-	a.Post("/admin/synonyms", limitBody(LimitForm), syn, s.adminSynonymsSave)
-}
-
 func viewerOf(c *fiber.Ctx) models.Viewer { return models.ViewerOf(currentUser(c)) }
 
 // notifySearch wakes this instance's syncer after a publish.

@@ -14,20 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search"
 )
-
-// qaRoutes registers public search, Q&A pages, the search API and the
-// officials' FAQ pages.
-func (s *Server) qaRoutes() {
-	a := s.app
-	a.Get("/search", s.searchPage)
-	a.Get("/qa/:id", s.qaItemPage)
-	a.Get("/faq", s.faqPage)
-	// Public search is not limited per IP (DESIGN.md).
-	a.Get("/api/v1/search", s.apiSearch)
-	s.qaAdminRoutes()
-}
 
 // nameCache maps category and unit codes to names for facets; refreshed
 // each minute (they change rarely, and every search needs them). The zero
@@ -155,7 +144,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 		out.Hits = append(out.Hits, apiHit{
 			ID: h.ID, Ref: h.Ref, Type: h.Type, Title: hitTitle(h.Item), Question: h.Question, Answer: h.Answer,
 			Category: h.Category, CategoryName: h.CategoryName, Unit: h.Unit, UnitName: h.UnitName, Level: h.Level,
-			PublishedAt: h.PublishedAt.In(models.VietnamLocation()).Format(time.RFC3339),
+			PublishedAt: h.PublishedAt.In(workdays.VietnamLocation()).Format(time.RFC3339),
 			URL:         s.Config.BaseURL + h.URL, Score: h.Score, Highlights: hl,
 		})
 	}
@@ -307,8 +296,68 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	data["SortRelevanceURL"] = withParam(vals, "sort", "")
 	data["SortDateURL"] = withParam(vals, "sort", "date")
 	data["SubmitURL"] = "/submit"
+	if res.Total == 0 && strings.TrimSpace(q.Text) != "" {
+		s.nothingFound(c, q, vals, cats, data)
+	}
 	status := fiber.StatusOK
 	return s.render(c, status, "search", s.t(c, "search.heading"), data)
+}
+
+// nothingFound fills the "nothing found" page: a corrected query when a
+// word looked mistyped, the closest categories, and /submit with the query
+// as the title.
+func (s *Server) nothingFound(c *fiber.Ctx, q search.Query, vals url.Values, cats map[string]string, data fiber.Map) {
+	data["SubmitURL"] = "/submit?" + url.Values{"title": {firstRunes(strings.TrimSpace(q.Text), models.MaxTitle)}}.Encode()
+	if s.Search == nil || s.Search.Index == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	sug, err := s.Search.Index.Suggest(ctx, q.Text)
+	if err != nil {
+		s.Log.Warn("search suggestion failed", "err", err)
+		return
+	}
+	if sug.Text != "" {
+		data["Correction"] = sug.Text
+		data["CorrectionURL"] = withParam(vals, "q", sug.Text)
+	}
+	var links []facetLink
+	for _, code := range sug.Categories {
+		name := cats[code]
+		if name == "" {
+			name = code
+		}
+		links = append(links, facetLink{Label: name, URL: "/faq?category=" + url.QueryEscape(code)})
+	}
+	data["NearCategories"] = links
+}
+
+// relatedMax is how many related answers an answer page lists.
+const relatedMax = 5
+
+type relatedLink struct {
+	Title, Link string
+}
+
+// related lists answers close to it's question (none when search is off
+// or fails: the page does not depend on it).
+func (s *Server) related(c *fiber.Ctx, it *models.PublishedItem, title string) []relatedLink {
+	if s.Search == nil || s.Search.Index == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	hits, err := s.Search.Index.Related(ctx, it.ID, title+" "+it.Question, relatedMax)
+	if err != nil {
+		s.Log.Warn("related answers failed", "item", it.ID, "err", err)
+		return nil
+	}
+	out := make([]relatedLink, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, relatedLink{Title: hitTitle(h.Item), Link: h.URL})
+	}
+	return out
 }
 
 func (s *Server) qaItemPage(c *fiber.Ctx) error {
@@ -318,7 +367,8 @@ func (s *Server) qaItemPage(c *fiber.Ctx) error {
 		return err
 	}
 	title := publicTitle(it)
-	data := fiber.Map{"Item": it, "Heading": title, "TypeKey": "qa.type." + it.Type, "JSONLD": s.qaJSONLD(it, title)}
+	data := fiber.Map{"Item": it, "Heading": title, "TypeKey": "qa.type." + it.Type, "JSONLD": s.qaJSONLD(it, title),
+		"Related": s.related(c, it, title)}
 	if it.NoIndex {
 		data["NoIndex"] = true
 		c.Set("X-Robots-Tag", "noindex")
@@ -333,7 +383,7 @@ func (s *Server) qaJSONLD(it *models.PublishedItem, title string) map[string]any
 		if t == nil {
 			return ""
 		}
-		return t.In(models.VietnamLocation()).Format(time.RFC3339)
+		return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 	}
 	pageURL := s.Config.BaseURL + "/qa/" + url.PathEscape(it.ID)
 	answer := map[string]any{
@@ -405,13 +455,12 @@ func (s *Server) hitViews(res []search.Hit, cats, units map[string]string) []hit
 		if hv.Unit == "" {
 			hv.Unit = h.UnitName
 		}
-		for i, f := range h.Highlights {
-			if i == 2 {
-				break
-			}
-			// Only the search package's output, already escaped with
-			// <mark> as the only markup, is trusted as HTML.
-			hv.Fragments = append(hv.Fragments, template.HTML(f)) //nolint:gosec
+		// The snippet is from the answer, around the matched words (the
+		// question is already the title). Only the search package's
+		// output, escaped with <mark> as the only markup, is trusted as
+		// HTML.
+		if len(h.Highlights) > 2 && h.Highlights[2] != "" {
+			hv.Fragments = append(hv.Fragments, template.HTML(h.Highlights[2])) //nolint:gosec
 		}
 		hv.HasExcerpt = len(hv.Fragments) > 0
 		hits = append(hits, hv)

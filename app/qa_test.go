@@ -475,7 +475,7 @@ func TestSearchPages(t *testing.T) {
 			t.Errorf("search page lacks facet or sort links")
 		}
 		code, body = c.Get("/search?q=qqxxzz+wwvvkk")
-		if code != http.StatusOK || !strings.Contains(body, `href="/submit"`) || !strings.Contains(body, "Không tìm thấy") {
+		if code != http.StatusOK || !strings.Contains(body, `href="/submit?title=qqxxzz&#43;wwvvkk"`) || !strings.Contains(body, "Không tìm thấy") {
 			t.Errorf("no-result page: %d, lacks help or /submit link", code)
 		}
 		if _, body = c.Get("/search?q=thu+tuc&lang=en"); !strings.Contains(body, `lang="en"`) {
@@ -560,6 +560,78 @@ func TestSearchPages(t *testing.T) {
 	})
 }
 
+// TestNothingFoundAndRelated: a search that finds nothing is a page that
+// says so, corrects a mistyped word, names the closest categories and
+// offers /submit with the query as the title (which /submit fills in);
+// results show the answer around the matched words; an answer page lists
+// up to five related answers, never itself.
+func TestNothingFoundAndRelated(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e, rt := qaEnv(t, tg)
+		syncOnce(t, rt)
+		c := e.NewClient()
+		for _, tc := range []struct {
+			name, path string
+			want, not  []string
+		}{
+			{"correction", "/search?q=khaiii", []string{"Không tìm thấy", "Có phải bạn muốn tìm:", `href="/search?q=khai"`,
+				`class="near-categories"`, `href="/faq?category=`, `href="/submit?title=khaiii"`}, nil},
+			{"nonsense", "/search?q=qqxxzz", []string{"Không tìm thấy", `href="/submit?title=qqxxzz"`, `href="/faq"`}, []string{"Có phải bạn muốn tìm"}},
+			{"prefilled title", "/submit?title=" + url.QueryEscape("cấp lại căn cước"), []string{`value="cấp lại căn cước"`}, nil},
+			{"answer snippet", "/search?q=khai+sinh", []string{`class="fragment"`, "<mark>"}, nil},
+			{"related", "/qa/faq-1", []string{`class="related"`, "Câu trả lời liên quan"}, []string{`<li><a href="/qa/faq-1"`}},
+			{"english", "/search?q=khaiii&lang=en", []string{"Did you mean:", "Fields close to your question:"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				code, body := c.Get(tc.path)
+				if code != http.StatusOK {
+					t.Fatalf("%s = %d", tc.path, code)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("%s lacks %s", tc.path, w)
+					}
+				}
+				for _, w := range tc.not {
+					if strings.Contains(body, w) {
+						t.Errorf("%s has %s", tc.path, w)
+					}
+				}
+				if tc.name == "related" {
+					if _, rel, ok := strings.Cut(body, `class="related"`); ok {
+						rel, _, _ = strings.Cut(rel, "</section>")
+						if n := strings.Count(rel, "<li>"); n < 1 || n > 5 {
+							t.Errorf("%d related answers, want 1 to 5", n)
+						}
+					}
+				}
+			})
+		}
+		// The snippet is the answer's, not the question again.
+		r := apiSearch(t, e, "q=khai+sinh&per_page=1")
+		if len(r.Hits) == 0 {
+			t.Fatal("no hit for khai sinh")
+		}
+		_, body := c.Get("/search?q=khai+sinh&per_page=1")
+		if _, after, _ := strings.Cut(body, `class="fragment"`); !strings.Contains(stripMarks(after), firstRunesOf(r.Hits[0].Answer, 20)) &&
+			!strings.Contains(after, "<mark>") {
+			t.Errorf("snippet is not from the answer")
+		}
+	})
+}
+
+func stripMarks(s string) string {
+	return strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s)
+}
+
+func firstRunesOf(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
 // findShared walks up from the test's folder to shared/data/faq-vi.jsonl
 // (the corpus stays outside the repository).
 func findShared(t *testing.T) string {
@@ -580,6 +652,9 @@ func findShared(t *testing.T) string {
 }
 
 func TestSearchImportedCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: large corpus (imports and searches the 160-entry FAQ file)")
+	}
 	path := findShared(t)
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		e, rt := qaEnv(t, tg)

@@ -16,11 +16,11 @@ import (
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/search/searchrt"
 	"pakn/views"
 )
@@ -75,6 +75,8 @@ type Server struct {
 	// totpBox and resetBox seal authenticator keys and reset links
 	// (account_official.go).
 	totpBox, resetBox *models.SecretBox
+	// bodyRules are the routes that take more than 1 MB (routeBodyLimit).
+	bodyRules []bodyRule
 }
 
 // New builds the Fiber application with every route.
@@ -150,22 +152,12 @@ func New(d Deps) (*Server, error) {
 		cfg.TrustedProxies = d.Config.TrustedProxies
 	}
 	s.app = fiber.New(cfg)
-	s.app.Server().HeaderReceived = headerReceived
-	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		s.Log.Error("panic", "path", c.Path(), "panic", e)
-	}}))
-	s.app.Use(s.observe)
-	s.app.Use(s.securityHeaders)
-	s.app.Use(requestBodies)
-	s.app.Use(s.compress())
-	s.app.Use(s.language)
-	s.app.Use(s.boundInFlight)
-	s.app.Use("/admin", s.loadSession, s.accountGate)
-	if err := s.setupAccounts(); err != nil {
+	// fasthttp asks for each request's body limit once its headers are
+	// read; the limits come from the route tables (routeBodyLimit).
+	s.app.Server().HeaderReceived = s.headerReceived
+	if err := s.routes(); err != nil {
 		return nil, err
 	}
-	s.app.Use(s.csrf)
-	s.routes()
 	return s, nil
 }
 
@@ -181,42 +173,6 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 // Catalog gives other parts (mail rendering) the same messages.
 func (s *Server) Catalog() *views.Catalog { return s.cat }
 
-func (s *Server) routes() {
-	a := s.app
-	s.useCORS()
-	a.Get("/healthz", s.healthz)
-	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsAuth, s.metricsHandler())
-	a.Get("/favicon.ico", favicon)
-	a.Use("/static", staticCacheControl, s.static())
-
-	a.Get("/", s.homePage)
-	a.Get("/submit", s.submitForm)
-	a.Get(receiptPath, s.receiptPage)
-	a.Post("/submit", limitBody(LimitUpload), s.rateLimit("submit", s.Config.SubmitLimit), s.submitPost)
-	a.Get("/track", s.trackForm)
-	a.Post("/track", limitBody(LimitForm), s.rateLimit("lookup", s.Config.LookupLimit), s.trackPost)
-	s.citizenRoutes()
-	s.accountRoutes()
-
-	a.Get("/admin/login", s.loginForm)
-	a.Post("/admin/login", limitBody(LimitForm), s.loginPost)
-	a.Post("/admin/logout", s.requireUser(), s.logoutPost)
-	s.officialAccountRoutes()
-	s.adminRoutes()
-	s.procedureRoutes()
-	s.qaRoutes()
-
-	api := a.Group("/api/v1")
-	api.Post("/petitions", limitBody(LimitJSON), s.rateLimit("submit", s.Config.SubmitLimit), s.apiCreatePetition)
-	api.Get("/petitions/:code", s.rateLimit("lookup", s.Config.LookupLimit), s.apiGetPetition)
-	api.Get("/categories", s.apiCategories)
-	api.Get("/units", s.apiUnits)
-	api.Get("/areas", s.apiAreas)
-	s.publicationRoutes()
-	s.portalRoutes()
-}
-
 // isAPI tells whether a path answers in JSON.
 func isAPI(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open311/")
@@ -231,21 +187,21 @@ func (s *Server) templateFuncs() map[string]any {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format("02/01/2006")
+			return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 		},
 		"datetime": func(v any) string {
 			t := asTime(v)
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format("15:04 02/01/2006")
+			return t.In(workdays.VietnamLocation()).Format("15:04 02/01/2006")
 		},
 		"rfc3339": func(v any) string {
 			t := asTime(v)
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(models.VietnamLocation()).Format(time.RFC3339)
+			return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 		},
 		"para": paragraphs,
 		"kilobytes": func(n int) string {
@@ -265,7 +221,7 @@ func (s *Server) templateFuncs() map[string]any {
 // channel or a deadline stage in words; anything else as it is.
 func (s *Server) auditValue(lang, v string) string {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.In(models.VietnamLocation()).Format("02/01/2006")
+		return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 	}
 	for _, prefix := range []string{"status.", "wf.channel.", "wf.stage."} {
 		if s.cat.Has(prefix + v) {

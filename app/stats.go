@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -57,116 +56,7 @@ func (s *Server) monthNames(c *fiber.Ctx) []string {
 	return out
 }
 
-// svgBar is one bar of a chart.
-type svgBar struct {
-	Value int
-	Class string
-	Label string // the bar's tooltip
-}
-
-// svgChart draws groups of bars (one group per month), side by side or
-// stacked, with a y axis. Colours come from classes in style.css and fill
-// attributes (attributes are allowed by the CSP, style= is not).
-func svgChart(id, title, desc string, groups [][]svgBar, xLabels []string, stacked bool, legend []svgBar) template.HTML {
-	const (
-		w, h                    = 720, 280
-		left, right, top, below = 44, 10, 34, 28
-	)
-	maxV := 0
-	for _, g := range groups {
-		sum := 0
-		for _, b := range g {
-			if stacked {
-				sum += b.Value
-			} else {
-				maxV = max(maxV, b.Value)
-			}
-		}
-		maxV = max(maxV, sum)
-	}
-	step := niceStep(maxV)
-	top4 := step * 4
-	plotH := float64(h - top - below)
-	plotW := float64(w - left - right)
-	y := func(v int) float64 { return float64(top) + plotH - plotH*float64(v)/float64(top4) }
-	esc := template.HTMLEscapeString
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, id, w, h, id, id)
-	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
-	for i := 0; i <= 4; i++ {
-		yy := y(step * i)
-		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, left, w-right, yy, yy)
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#444">%d</text>`, left-6, yy+4, step*i)
-	}
-	slot := plotW / float64(len(groups))
-	for gi, g := range groups {
-		x0 := float64(left) + slot*float64(gi)
-		inner := slot * 0.7
-		bw := inner
-		if !stacked && len(g) > 0 {
-			bw = inner / float64(len(g))
-		}
-		base := 0
-		for bi, bar := range g {
-			x := x0 + slot*0.15
-			var yTop, height float64
-			if stacked {
-				yTop = y(base + bar.Value)
-				height = y(base) - yTop
-				base += bar.Value
-			} else {
-				x += bw * float64(bi)
-				yTop = y(bar.Value)
-				height = y(0) - yTop
-			}
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`,
-				bar.Class, x, yTop, bw-1, height, barColour(bar.Class), esc(bar.Label))
-		}
-		if gi < len(xLabels) {
-			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#444">%s</text>`, x0+slot/2, h-below+16, esc(xLabels[gi]))
-		}
-	}
-	lx := float64(left)
-	for _, l := range legend {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="8" width="12" height="12" fill="%s"/><text x="%.1f" y="18" font-size="12" fill="#222">%s</text>`, lx, barColour(l.Class), lx+16, esc(l.Label))
-		lx += 24 + 7*float64(len([]rune(l.Label)))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
-}
-
-func barColour(class string) string {
-	switch class {
-	case "bar-received":
-		return "#1f5fa8"
-	case "bar-answered", "bar-ontime":
-		return "#2e7d4f"
-	case "bar-late":
-		return "#c0392b"
-	}
-	return "#888"
-}
-
-// niceStep picks a grid step (1, 2 or 5 times a power of ten) so that four
-// steps cover maxV.
-func niceStep(maxV int) int {
-	if maxV <= 4 {
-		return 1
-	}
-	raw := (maxV + 3) / 4
-	p := 1
-	for p*10 <= raw {
-		p *= 10
-	}
-	for _, m := range []int{1, 2, 5, 10} {
-		if m*p >= raw {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	names := s.monthNames(c)
 	recv, ans := s.t(c, "stats.received"), s.t(c, "stats.answered")
 	groups := make([][]svgBar, len(st.Months))
@@ -177,11 +67,11 @@ func (s *Server) volumeChart(c *fiber.Ctx, st *models.Statistics) template.HTML 
 		}
 	}
 	desc := s.t(c, "stats.chart.volume.desc", "received", st.Total.Received, "answered", st.Total.Answered, "year", st.Year)
-	return svgChart("chart-volume", s.t(c, "stats.chart.volume", "year", st.Year), desc, groups, names, false,
+	return newChart("chart-volume", s.t(c, "stats.chart.volume", "year", st.Year), desc, groups, names, false,
 		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-answered", Label: ans}})
 }
 
-func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	names := s.monthNames(c)
 	on, late := s.t(c, "stats.on_time"), s.t(c, "stats.late")
 	groups := make([][]svgBar, len(st.Months))
@@ -192,7 +82,7 @@ func (s *Server) timelinessChart(c *fiber.Ctx, st *models.Statistics) template.H
 		}
 	}
 	desc := s.t(c, "stats.chart.timeliness.desc", "on_time", st.Total.OnTime, "late", st.Total.Late, "year", st.Year)
-	return svgChart("chart-timeliness", s.t(c, "stats.chart.timeliness", "year", st.Year), desc, groups, names, true,
+	return newChart("chart-timeliness", s.t(c, "stats.chart.timeliness", "year", st.Year), desc, groups, names, true,
 		[]svgBar{{Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
 }
 
@@ -316,10 +206,10 @@ const topProcedures = 10
 
 // procedureChart draws the procedures that drew the most petitions in the
 // year: received, and of the answers given, those on time and late.
-func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) template.HTML {
+func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) *chart {
 	top := st.Procedures[:min(len(st.Procedures), topProcedures)]
 	if len(top) == 0 {
-		return ""
+		return nil
 	}
 	recv, on, late := s.t(c, "stats.received"), s.t(c, "stats.on_time"), s.t(c, "stats.late")
 	groups := make([][]svgBar, len(top))
@@ -335,7 +225,7 @@ func (s *Server) procedureChart(c *fiber.Ctx, st *models.Statistics) template.HT
 	}
 	first := top[0]
 	desc := s.t(c, "proc.stats.chart.desc", "n", len(top), "year", st.Year, "first", procedureLabel(first.Procedure), "received", first.Received)
-	return svgChart("chart-procedures", s.t(c, "proc.stats.chart", "n", len(top), "year", st.Year), desc, groups, labels, false,
+	return newChart("chart-procedures", s.t(c, "proc.stats.chart", "n", len(top), "year", st.Year), desc, groups, labels, false,
 		[]svgBar{{Class: "bar-received", Label: recv}, {Class: "bar-ontime", Label: on}, {Class: "bar-late", Label: late}})
 }
 

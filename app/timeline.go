@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // officialEvent is one line of an official's timeline as people read it.
@@ -35,7 +36,7 @@ func (s *Server) officialTimeline(lang string, events []models.Event) []official
 			if ev.ActorID != nil {
 				actor = strconv.FormatInt(*ev.ActorID, 10)
 			}
-			k := viewKey{actor, ev.At.In(models.VietnamLocation()).Format("2006-01-02")}
+			k := viewKey{actor, ev.At.In(workdays.VietnamLocation()).Format("2006-01-02")}
 			if i, seen := first[k]; seen {
 				reads[i]++
 				continue

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/views"
 )
 
@@ -15,7 +16,7 @@ func TestOfficialTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{cat: cat}
-	vn := models.VietnamLocation()
+	vn := workdays.VietnamLocation()
 	day := time.Date(2026, 12, 3, 9, 0, 0, 0, vn)
 	officer, leader := int64(7), int64(8)
 	ev := func(at time.Time, actor *int64, typ, from, to, note string) models.Event {

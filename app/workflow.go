@@ -12,16 +12,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pakn/models"
+	"pakn/models/personaldata"
+	"pakn/models/workdays"
 	"pakn/search"
 )
-
-// workflowRoutes registers the petition page, its actions and its files.
-func (s *Server) workflowRoutes() {
-	officials := s.requireUser(models.RoleAdmin, models.RoleCoordinator, models.RoleLeader, models.RoleOfficer, models.RoleClerk)
-	s.app.Get("/admin/petitions/:code", officials, s.petitionPage)
-	s.app.Get("/admin/petitions/:code/files/:id", officials, s.petitionFile)
-	s.app.Post("/admin/petitions/:code/:action", limitBody(LimitUpload), officials, s.petitionAction)
-}
 
 func (s *Server) petitionPage(c *fiber.Ctx) error {
 	code := strings.Clone(c.Params("code"))
@@ -68,24 +62,24 @@ func (s *Server) renderPetitionPage(c *fiber.Ctx, status int, code string, form 
 	prefill("answer", p.Answer)
 	q := p.PublicQuestion
 	if q == "" {
-		q = models.Redact(p.Content, subj)
+		q = personaldata.Redact(p.Content, subj)
 	}
 	prefill("public_question", q)
 	title := p.PublicTitle
 	if title == "" {
-		title = models.Redact(p.Title, subj)
+		title = personaldata.Redact(p.Title, subj)
 	}
 	prefill("public_title", title)
 	a := p.PublicAnswer
 	if a == "" && p.Answer != "" {
-		a = models.Redact(p.Answer, subj)
+		a = personaldata.Redact(p.Answer, subj)
 	}
 	prefill("public_answer", a)
 	prefill("reply_number", p.ReplyNumber)
 	prefill("dossier_code", p.DossierCode)
 	prefill("procedure_code", p.ProcedureCode)
 	if p.ReplyDate != nil {
-		prefill("reply_date", p.ReplyDate.In(models.VietnamLocation()).Format("2006-01-02"))
+		prefill("reply_date", p.ReplyDate.In(workdays.VietnamLocation()).Format("2006-01-02"))
 	}
 	errs := s.fieldErrors(c, verr)
 	can := map[string]bool{}
@@ -217,7 +211,7 @@ func (s *Server) petitionAction(c *fiber.Ctx) error {
 func (s *Server) draftAction(c *fiber.Ctx, v models.Viewer, code string, fv func(string) string) error {
 	in := models.DraftInput{Answer: fv("answer"), PublicQuestion: fv("public_question"), PublicAnswer: fv("public_answer"), PublicTitle: fv("public_title"), ReplyNumber: fv("reply_number")}
 	if d := strings.TrimSpace(fv("reply_date")); d != "" {
-		t, err := time.ParseInLocation("2006-01-02", d, models.VietnamLocation())
+		t, err := time.ParseInLocation("2006-01-02", d, workdays.VietnamLocation())
 		if err != nil {
 			return fieldError("reply_date", "err.date")
 		}

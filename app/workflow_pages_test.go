@@ -14,6 +14,7 @@ import (
 
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01")
@@ -192,7 +193,7 @@ func testClerkSubmitsOnBehalf(t *testing.T, w *wfEnv) {
 		if status, _ := w.login("officer.ben-luc@demo.pakn.vn").Get("/admin/submit"); status != http.StatusNotFound {
 			t.Fatalf("officer opens the desk form: %d", status)
 		}
-		received := time.Now().In(models.VietnamLocation()).AddDate(0, 0, -3).Format("2006-01-02")
+		received := time.Now().In(workdays.VietnamLocation()).AddDate(0, 0, -3).Format("2006-01-02")
 		resp, body := multipartPost(t, clerk, "/admin/submit", url.Values{
 			"channel": {"post_office"}, "received_at": {received}, "kind": {"complaint"}, "category": {"dat-dai"}, "area": {"BEN-LUC"},
 			"title": {"Đường hư"}, "content": {"Đường liên xã bị hư hỏng nặng, đề nghị sửa chữa."},
@@ -206,7 +207,7 @@ func testClerkSubmitsOnBehalf(t *testing.T, w *wfEnv) {
 		if err := e.Store.DB.Order("id DESC").First(&p).Error; err != nil {
 			t.Fatal(err)
 		}
-		if p.Channel != models.ChannelPostOffice || p.EnteredByID == nil || p.ReceivedAt.In(models.VietnamLocation()).Format("2006-01-02") != received {
+		if p.Channel != models.ChannelPostOffice || p.EnteredByID == nil || p.ReceivedAt.In(workdays.VietnamLocation()).Format("2006-01-02") != received {
 			t.Fatalf("desk petition: channel %s, entered by %v, received %v", p.Channel, p.EnteredByID, p.ReceivedAt)
 		}
 		var n int64

@@ -22,6 +22,7 @@ import (
 	"pakn/jobs"
 	"pakn/jobs/delivery"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // mailServer is a real SMTP server (emersion/go-smtp) that records every
@@ -202,7 +203,7 @@ func newRunner(t *testing.T, st *models.Store, smtpURL, smsURL string) *jobs.Run
 
 // vn is a Vietnam wall-clock time.
 func vn(y int, mo time.Month, d, h, mi int) time.Time {
-	return time.Date(y, mo, d, h, mi, 0, 0, models.VietnamLocation())
+	return time.Date(y, mo, d, h, mi, 0, 0, workdays.VietnamLocation())
 }
 
 // fixedClock makes the store's clock read t.

@@ -25,6 +25,7 @@ import (
 	"pakn/jobs/delivery"
 	"pakn/jobs/lock"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // Job names (stable: they are lock names and command arguments).
@@ -283,7 +284,7 @@ func (r *Runner) Start(only ...string) (*Scheduler, error) {
 		locker = lock.New(r.Store.SQL(), lock.WithTTL(r.cfg.LockTTL))
 	}
 	s, err := gocron.NewScheduler(
-		gocron.WithLocation(models.VietnamLocation()),
+		gocron.WithLocation(workdays.VietnamLocation()),
 		gocron.WithDistributedLocker(locker),
 		gocron.WithGlobalJobOptions(gocron.WithSingletonMode(gocron.LimitModeReschedule)),
 		gocron.WithStopTimeout(30*time.Second),

@@ -19,6 +19,7 @@ import (
 	"pakn/internal/testenv"
 	"pakn/jobs"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // A citizen's receipt goes out by e-mail: Vietnamese subject, plain text and
@@ -109,7 +110,7 @@ func TestDeadlineRemindersExactlyOnce(t *testing.T) {
 		received := vn(2026, 12, 7, 9, 0) // Monday
 		fixedClock(e.Store, received)
 		sub := e.Submit(models.SubmitInput{})
-		due := sub.Petition.DueAt.In(models.VietnamLocation())
+		due := sub.Petition.DueAt.In(workdays.VietnamLocation())
 		if due.Format(time.RFC3339) != "2026-12-14T23:59:59+07:00" {
 			t.Fatalf("triage due %s", due)
 		}
@@ -191,6 +192,9 @@ func TestDeadlineRemindersExactlyOnce(t *testing.T) {
 // Two instances on one PostgreSQL run the deadlines job at the same time:
 // one row per key, one escalation event.
 func TestDeadlinesConcurrentInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (two instances on one PostgreSQL)")
+	}
 	t.Parallel()
 	tg := testdb.Postgres(t)
 	e := testenv.New(t, tg)
@@ -498,25 +502,30 @@ func TestInfoWaitClosing(t *testing.T) {
 // The daily digest goes to each leader once per day.
 func TestDigest(t *testing.T) {
 	t.Parallel()
-	tg := testdb.SQLite(t)
-	e := testenv.New(t, tg)
-	fixedClock(e.Store, vn(2026, 12, 7, 9, 0))
-	e.Submit(models.SubmitInput{})
-	e.Submit(models.SubmitInput{})
-	r := newRunner(t, e.Store, "", "")
-	at := vn(2026, 12, 16, 7, 0)
-	runJob(t, r, jobs.JobDigest, at)
-	runJob(t, r, jobs.JobDigest, at.Add(time.Hour))
-	var rows []models.OutboxMessage
-	e.Store.DB.Where("template = ?", "official_digest").Find(&rows)
-	if len(rows) != 1 || rows[0].Recipient != "leader.stnmt@demo.pakn.vn" {
-		t.Fatalf("digests: %+v", rows)
-	}
-	var d map[string]any
-	_ = json.Unmarshal([]byte(rows[0].Data), &d)
-	if d["open"] != float64(2) || d["overdue"] != float64(2) || d["due_soon"] != float64(0) {
-		t.Errorf("digest data %v", d)
-	}
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		e := testenv.New(t, tg)
+		fixedClock(e.Store, vn(2026, 12, 7, 9, 0))
+		a, b := e.Submit(models.SubmitInput{}), e.Submit(models.SubmitInput{})
+		r := newRunner(t, e.Store, "", "")
+		at := vn(2026, 12, 16, 7, 0)
+		runJob(t, r, jobs.JobDigest, at)
+		runJob(t, r, jobs.JobDigest, at.Add(time.Hour))
+		var rows []models.OutboxMessage
+		e.Store.DB.Where("template = ?", "official_digest").Find(&rows)
+		if len(rows) != 1 || rows[0].Recipient != "leader.stnmt@demo.pakn.vn" {
+			t.Fatalf("digests: %+v", rows)
+		}
+		var d map[string]any
+		_ = json.Unmarshal([]byte(rows[0].Data), &d)
+		if d["open"] != float64(2) || d["overdue"] != float64(2) || d["due_soon"] != float64(0) {
+			t.Errorf("digest data %v", d)
+		}
+		// Both are due at the same second: in either order.
+		codes, _ := d["overdue_codes"].([]any)
+		if len(codes) != 2 || !slices.Contains(codes, any(a.Petition.Code)) || !slices.Contains(codes, any(b.Petition.Code)) {
+			t.Errorf("overdue codes %v, want %s and %s", d["overdue_codes"], a.Petition.Code, b.Petition.Code)
+		}
+	})
 }
 
 func TestPortalWiredAndUnknown(t *testing.T) {

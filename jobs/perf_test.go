@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
@@ -53,17 +51,14 @@ func explainDeadlines(t testing.TB, st *models.Store, now time.Time, analyze boo
 		t.Fatal(err)
 	}
 	horizon := cal.AddWorkingDays(now, models.ReminderLeadDays)
-	sql := st.DB.ToSQL(func(tx *gorm.DB) *gorm.DB {
-		var out []map[string]any
-		return st.DeadlineCandidatesQuery(context.Background(), horizon).Session(&gorm.Session{DryRun: true}).Order("due_at, id").Find(&out)
-	})
+	q, args := st.DeadlineCandidatesSQL(horizon)
 	prefix := "EXPLAIN "
 	if analyze {
 		prefix = "EXPLAIN (ANALYZE, BUFFERS) "
 	}
 	var lines []string
-	if err := st.DB.Raw(prefix + sql).Scan(&lines).Error; err != nil {
-		t.Fatalf("explain %s: %v", sql, err)
+	if err := st.DB.Raw(prefix+q, args...).Scan(&lines).Error; err != nil {
+		t.Fatalf("explain %s: %v", q, err)
 	}
 	return strings.Join(lines, "\n")
 }

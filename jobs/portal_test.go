@@ -291,6 +291,9 @@ func TestRunPortalCrashResendsSameKey(t *testing.T) {
 
 // Several runs at once (several instances) never send one row twice.
 func TestRunPortalConcurrentClaims(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (several portal runs at once; run it with -race)")
+	}
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := context.Background()
 		st := testenv.Open(t, tg)

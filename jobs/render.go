@@ -15,6 +15,7 @@ import (
 
 	"pakn/jobs/delivery"
 	"pakn/models"
+	"pakn/models/workdays"
 	"pakn/views"
 )
 
@@ -226,7 +227,7 @@ func str(v any) string {
 // formatDateTime writes an RFC 3339 time as hh:mm dd/mm/yyyy in Vietnam.
 func formatDateTime(s string) string {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.In(models.VietnamLocation()).Format("15:04 02/01/2006")
+		return t.In(workdays.VietnamLocation()).Format("15:04 02/01/2006")
 	}
 	return s
 }
@@ -236,7 +237,7 @@ func formatDate(s string) string {
 		return ""
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.In(models.VietnamLocation()).Format("02/01/2006")
+		return t.In(workdays.VietnamLocation()).Format("02/01/2006")
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.Format("02/01/2006")

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // Retention is how long petitioner details are kept after closing: whole
@@ -20,7 +20,7 @@ func (r Retention) IsZero() bool { return r.Years == 0 && r.Days == 0 }
 
 // Before returns the cutoff: petitions closed before it are anonymised.
 func (r Retention) Before(now time.Time) time.Time {
-	return now.In(models.VietnamLocation()).AddDate(-r.Years, 0, -r.Days)
+	return now.In(workdays.VietnamLocation()).AddDate(-r.Years, 0, -r.Days)
 }
 
 func (r Retention) String() string {

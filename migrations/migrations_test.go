@@ -20,6 +20,10 @@ func open(t *testing.T, tg testdb.Target) *models.Store {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if testing.Short() {
+		// As internal/testenv: the fast tier hashes at argon2id's lowest cost.
+		st.PasswordCost = models.PasswordCost{Time: 1, MemoryKiB: 64}
+	}
 	return st
 }
 
@@ -83,6 +87,9 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 // Two servers (or a command beside a server) starting at once on a fresh
 // PostgreSQL database: the advisory lock makes one wait for the other.
 func TestConcurrentMigrateOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (instances migrating one PostgreSQL at once)")
+	}
 	tg := testdb.Postgres(t)
 	const n = 3
 	stores := make([]*models.Store, n)

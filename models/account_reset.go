@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // PasswordReset is a one-time link an administrator issues for an official
@@ -67,7 +69,7 @@ func (s *Store) IssuePasswordReset(ctx context.Context, v Viewer, userID int64, 
 			note = "mailed"
 			data, err := json.Marshal(map[string]any{
 				"name": out.User.Name, "lang": "vi", "official": true,
-				"sealed_link": box.Seal(out.Link), "expires_at": out.ExpiresAt.In(VietnamLocation()),
+				"sealed_link": box.Seal(out.Link), "expires_at": out.ExpiresAt.In(workdays.VietnamLocation()),
 			})
 			if err != nil {
 				return err

@@ -1,8 +1,10 @@
 package models
 
+import "pakn/models/personaldata"
+
 // hideIdentity masks, for a viewer outside the Service Center, what a
 // confidential petition tells about its petitioner: the name and contact
-// fields, and the same details where the text carries them (Redact, with
+// fields, and the same details where the text carries them (personaldata.Redact, with
 // the petitioner as its subject, also finds phone numbers, e-mail
 // addresses and ID numbers the petitioner typed anywhere).
 func hideIdentity(p *Petition) {
@@ -15,9 +17,9 @@ func hideIdentity(p *Petition) {
 
 // redactFor is text with the subject's details and any personal data the
 // detector finds replaced by placeholders.
-func redactFor(text string, subj RedactSubject) string {
+func redactFor(text string, subj personaldata.Subject) string {
 	if text == "" {
 		return text
 	}
-	return Redact(text, subj)
+	return personaldata.Redact(text, subj)
 }

@@ -7,6 +7,7 @@ import (
 
 	"pakn/internal/testdb"
 	"pakn/models"
+	"pakn/models/personaldata"
 )
 
 // TestConfidentialIdentityInText: when the petitioner asked for their
@@ -62,7 +63,7 @@ func TestConfidentialIdentityInText(t *testing.T) {
 		supplied := false
 		for _, e := range d.Timeline {
 			texts = append(texts, e.Note, e.ActorName)
-			supplied = supplied || e.Type == "info_supplied" && strings.Contains(e.Note, models.RedactedPhone)
+			supplied = supplied || e.Type == "info_supplied" && strings.Contains(e.Note, personaldata.RedactedPhone)
 		}
 		if !supplied {
 			t.Fatal("the information supplied is not in the timeline, masked")
@@ -70,7 +71,7 @@ func TestConfidentialIdentityInText(t *testing.T) {
 		if l := leaks(texts...); len(l) > 0 || !d.IdentityHidden {
 			t.Fatalf("the unit reads %v of a confidential petitioner", l)
 		}
-		if !strings.Contains(p.Content, models.RedactedPhone) || !strings.Contains(p.Content, models.RedactedEmail) || !strings.Contains(p.Content, "Cán bộ địa chính xã đòi tiền.") {
+		if !strings.Contains(p.Content, personaldata.RedactedPhone) || !strings.Contains(p.Content, personaldata.RedactedEmail) || !strings.Contains(p.Content, "Cán bộ địa chính xã đòi tiền.") {
 			t.Fatalf("masked content: %q", p.Content)
 		}
 		page, err := st.Inbox(ctx, officer, models.InboxFilter{})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // Policy defaults of the province (DESIGN.md, "Deadline policy").
@@ -21,14 +23,14 @@ const (
 // a few times a year, and another instance's edit shows up within the TTL.
 type calendarCache struct {
 	mu       sync.Mutex
-	cal      *Calendar
+	cal      *workdays.Calendar
 	loadedAt time.Time
 }
 
 const calendarTTL = time.Minute
 
 // Calendar returns the working-day calendar from the holidays table.
-func (s *Store) Calendar(ctx context.Context) (*Calendar, error) {
+func (s *Store) Calendar(ctx context.Context) (*workdays.Calendar, error) {
 	c := &s.calendar
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -51,16 +53,16 @@ func (s *Store) InvalidateCalendar() {
 	c.mu.Unlock()
 }
 
-func loadCalendar(tx *gorm.DB) (*Calendar, error) {
+func loadCalendar(tx *gorm.DB) (*workdays.Calendar, error) {
 	var rows []Holiday
 	if err := tx.Order("date").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load holidays: %w", err)
 	}
-	days := make([]CalendarDay, 0, len(rows))
+	days := make([]workdays.Day, 0, len(rows))
 	for _, h := range rows {
-		days = append(days, CalendarDay{Date: h.Date, Name: h.Name, Kind: DayKind(h.Kind), Source: h.Source, Confidence: h.Confidence})
+		days = append(days, workdays.Day{Date: h.Date, Name: h.Name, Kind: workdays.DayKind(h.Kind), Source: h.Source, Confidence: h.Confidence})
 	}
-	cal, err := NewCalendar(days)
+	cal, err := workdays.New(days)
 	if err != nil {
 		return nil, fmt.Errorf("build calendar: %w", err)
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // Kinds of officials' deadline notices; each is generated once per
@@ -31,11 +34,6 @@ const (
 	EscalateAfterDays = 3
 )
 
-// openDueSQL repeats the predicate of idx_petitions_open_due (migration
-// 0020) as literals, so that the planner can prove the partial index
-// applies.
-const openDueSQL = "status IN ('received', 'accepted', 'awaiting_info', 'drafted') AND due_at IS NOT NULL"
-
 // DeadlineRun reports what one run of the deadlines job did.
 type DeadlineRun struct {
 	Candidates int // open petitions due by the reminder horizon
@@ -54,13 +52,11 @@ type deadlineCandidate struct {
 	DueStage string
 }
 
-// DeadlineCandidatesQuery is the query the deadlines job reads petitions
-// with (exported for the EXPLAIN test and the benchmark).
-func (s *Store) DeadlineCandidatesQuery(ctx context.Context, horizon time.Time) *gorm.DB {
-	return s.DB.WithContext(ctx).Model(&Petition{}).
-		Select("id, code, title, unit_id, status, due_at, due_stage").
-		Where(openDueSQL).
-		Where(s.timeCmp("due_at", "<="), horizon.UTC())
+// DeadlineCandidatesSQL is the query the deadlines job reads petitions
+// with (sql/deadline_candidates.sql) and its arguments, for the EXPLAIN test
+// and the benchmark.
+func (s *Store) DeadlineCandidatesSQL(horizon time.Time) (string, []any) {
+	return s.query("deadline_candidates"), []any{sql.Named("horizon", horizon.UTC())}
 }
 
 // RunDeadlines does the deadline work due at now: reminders 2 working days
@@ -78,7 +74,8 @@ func (s *Store) RunDeadlines(ctx context.Context, now time.Time) (DeadlineRun, e
 	}
 	horizon := cal.AddWorkingDays(now, ReminderLeadDays)
 	var cands []deadlineCandidate
-	if err := s.DeadlineCandidatesQuery(ctx, horizon).Order("due_at, id").Scan(&cands).Error; err != nil {
+	q, args := s.DeadlineCandidatesSQL(horizon)
+	if err := s.DB.WithContext(ctx).Raw(q, args...).Scan(&cands).Error; err != nil {
 		return run, fmt.Errorf("deadlines: candidates: %w", err)
 	}
 	run.Candidates = len(cands)
@@ -164,9 +161,9 @@ func (s *Store) RunDeadlines(ctx context.Context, now time.Time) (DeadlineRun, e
 
 // noticeKinds decides which notices a deadline calls for at now. It is a
 // function of (due, now) only, so any run at any time agrees with any other.
-func noticeKinds(cal *Calendar, due, now time.Time) []string {
+func noticeKinds(cal *workdays.Calendar, due, now time.Time) []string {
 	if !cal.IsOverdue(due, now) {
-		if cal.dayNumber(now) == cal.dayNumber(due) {
+		if cal.DayNumber(now) == cal.DayNumber(due) {
 			return []string{NoticeDueToday}
 		}
 		if cal.WorkingDaysBetween(now, due) <= ReminderLeadDays {
@@ -178,8 +175,8 @@ func noticeKinds(cal *Calendar, due, now time.Time) []string {
 	over := cal.WorkingDaysOverdue(due, now)
 	// Daily to the leaders on working days; the day right after the due day
 	// already has the overdue notice.
-	if over >= 1 && cal.IsWorkingDay(now) && cal.dayNumber(now) != cal.dayNumber(due)+1 {
-		kinds = append(kinds, NoticeOverdueDaily+":"+now.In(VietnamLocation()).Format(time.DateOnly))
+	if over >= 1 && cal.IsWorkingDay(now) && cal.DayNumber(now) != cal.DayNumber(due)+1 {
+		kinds = append(kinds, NoticeOverdueDaily+":"+now.In(workdays.VietnamLocation()).Format(time.DateOnly))
 	}
 	if over > EscalateAfterDays {
 		kinds = append(kinds, NoticeEscalated)
@@ -252,11 +249,11 @@ func (s *Store) unitNames(ctx context.Context) (map[int64]Unit, error) {
 
 // DeadlineNoticeKey is the dedupe key of an official's deadline notice.
 func DeadlineNoticeKey(code, stage string, due time.Time, kind string, userID int64) string {
-	return fmt.Sprintf("deadline:%s:%s:%s:%s:u%d", code, stage, due.In(VietnamLocation()).Format(time.RFC3339), kind, userID)
+	return fmt.Sprintf("deadline:%s:%s:%s:%s:u%d", code, stage, due.In(workdays.VietnamLocation()).Format(time.RFC3339), kind, userID)
 }
 
 // deadlineNotices builds the officials' notices one petition calls for at now.
-func deadlineNotices(cal *Calendar, c deadlineCandidate, now time.Time, st *staff, unit Unit) ([]OutboxMessage, error) {
+func deadlineNotices(cal *workdays.Calendar, c deadlineCandidate, now time.Time, st *staff, unit Unit) ([]OutboxMessage, error) {
 	var msgs []OutboxMessage
 	for _, kind := range noticeKinds(cal, c.DueAt, now) {
 		base := kind
@@ -266,7 +263,7 @@ func deadlineNotices(cal *Calendar, c deadlineCandidate, now time.Time, st *staf
 		for _, u := range st.recipients(kind, c.UnitID) {
 			data, err := json.Marshal(map[string]any{
 				"code": c.Code, "title": c.Title, "unit": unit.Name, "unit_code": unit.Code,
-				"due_at": c.DueAt.In(VietnamLocation()), "stage": c.DueStage, "kind": base,
+				"due_at": c.DueAt.In(workdays.VietnamLocation()), "stage": c.DueStage, "kind": base,
 				"days_overdue": cal.WorkingDaysOverdue(c.DueAt, now), "status": c.Status,
 				"name": u.Name, "lang": "vi", "official": true,
 			})
@@ -304,7 +301,7 @@ func (s *Store) insertNotices(ctx context.Context, c deadlineCandidate, msgs []O
 		if escalated {
 			id := c.ID
 			return tx.Create(&Event{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "escalated",
-				ToValue: "coordinators", Note: fmt.Sprintf("%s %s", c.DueStage, c.DueAt.In(VietnamLocation()).Format(time.RFC3339))}).Error
+				ToValue: "coordinators", Note: fmt.Sprintf("%s %s", c.DueStage, c.DueAt.In(workdays.VietnamLocation()).Format(time.RFC3339))}).Error
 		}
 		return nil
 	})
@@ -337,7 +334,7 @@ func (s *Store) closeNoInfo(ctx context.Context, c deadlineCandidate, now time.T
 			return fmt.Errorf("close %s: reload: %w", c.Code, err)
 		}
 		id := p.ID
-		due := c.DueAt.In(VietnamLocation()).Format(time.RFC3339)
+		due := c.DueAt.In(workdays.VietnamLocation()).Format(time.RFC3339)
 		events := []Event{
 			{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "closed_no_info", FromValue: StatusAwaitingInfo, ToValue: StatusClosed, Public: true},
 			{PetitionID: &id, At: now.UTC(), ActorName: "PAKN", Type: "due_set", FromValue: due, ToValue: "", Note: StageInfo},
@@ -349,7 +346,7 @@ func (s *Store) closeNoInfo(ctx context.Context, c deadlineCandidate, now time.T
 		if p.Unit != nil {
 			unit = p.Unit.Name
 		}
-		return enqueueCitizenNotice(tx, &p, "info_closed", map[string]any{"unit": unit, "info_due_at": c.DueAt.In(VietnamLocation())}, now.UTC())
+		return enqueueCitizenNotice(tx, &p, "info_closed", map[string]any{"unit": unit, "info_due_at": c.DueAt.In(workdays.VietnamLocation())}, now.UTC())
 	})
 	return closed, err
 }

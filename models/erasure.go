@@ -12,6 +12,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/personaldata"
+	"pakn/models/workdays"
 )
 
 // AnonymisedName replaces a petitioner's name after the retention period.
@@ -40,14 +43,14 @@ const closedAtSQL = "COALESCE(closed_at, answered_at, updated_at)"
 // erasureSubject is whose data an erasure removes: the petitioner's details
 // as they were on file, used to redact every text that may repeat them.
 type erasureSubject struct {
-	redact RedactSubject
+	redact personaldata.Subject
 	// literals match every detail on file verbatim (any case), replaced
-	// after Redact: whatever its detector misses (an organisation's name).
+	// after personaldata.Redact: whatever its detector misses (an organisation's name).
 	literals []*regexp.Regexp
 }
 
 func subjectOf(p *Petition) erasureSubject {
-	s := erasureSubject{redact: RedactSubject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}}
+	s := erasureSubject{redact: personaldata.Subject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}}
 	for _, v := range []string{p.PetitionerName, p.PetitionerPhone, p.PetitionerEmail, p.PetitionerAddress, p.PetitionerOrganization} {
 		v = norm.NFC.String(strings.TrimSpace(v))
 		if len([]rune(v)) >= 3 && v != AnonymisedName {
@@ -62,7 +65,7 @@ func (e erasureSubject) text(s string) string {
 	if s == "" {
 		return s
 	}
-	s = Redact(s, e.redact)
+	s = personaldata.Redact(s, e.redact)
 	for _, re := range e.literals {
 		s = re.ReplaceAllLiteralString(s, "[…]")
 	}
@@ -223,7 +226,7 @@ func eraseOutbox(tx *gorm.DB, p *Petition, _ erasureSubject, _ time.Time) error 
 // petitions it erased.
 func (s *Store) AnonymisePetitioners(ctx context.Context, cutoff, now time.Time) (int, error) {
 	total := 0
-	note := "retention cutoff " + cutoff.In(VietnamLocation()).Format(time.DateOnly)
+	note := "retention cutoff " + cutoff.In(workdays.VietnamLocation()).Format(time.DateOnly)
 	for {
 		var ids []int64
 		err := s.DB.WithContext(ctx).Model(&Petition{}).

@@ -1,42 +1,30 @@
 package models
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/faqfile"
+	"pakn/models/workdays"
 )
 
-// FAQ import formats.
+// The formats ImportFAQ and ImportProcedures read (faqfile's).
 const (
-	FAQFormatXLSX  = "xlsx"
-	FAQFormatCSV   = "csv"
-	FAQFormatJSONL = "jsonl"
+	FAQFormatXLSX  = faqfile.XLSX
+	FAQFormatCSV   = faqfile.CSV
+	FAQFormatJSONL = faqfile.JSONL
 )
 
 // FAQFormatOf names the import format of a file by its extension ("" when
 // it has none of them).
-func FAQFormatOf(name string) string {
-	n := strings.ToLower(name)
-	for _, f := range []string{FAQFormatXLSX, FAQFormatCSV, FAQFormatJSONL} {
-		if strings.HasSuffix(n, "."+f) {
-			return f
-		}
-	}
-	if strings.HasSuffix(n, ".ndjson") {
-		return FAQFormatJSONL
-	}
-	return ""
-}
+func FAQFormatOf(name string) string { return faqfile.FormatOf(name) }
 
 // FAQImportOptions tune ImportFAQ.
 type FAQImportOptions struct {
@@ -284,13 +272,9 @@ func rowFrom(cols []string, idx map[string]int, line int) faqRow {
 		Question: get("question"), Answer: get("answer")}}
 }
 
-func blank(cols []string) bool {
-	for _, c := range cols {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
+// badLine reports a line faqfile could not read.
+func (res *FAQImportResult) badLine(line int, key, detail string) {
+	res.Errors = append(res.Errors, FAQRowError{Line: line, Key: key, Params: map[string]any{"detail": detail}})
 }
 
 // readFAQTable reads a workbook or CSV file: a header row, then entries.
@@ -298,19 +282,17 @@ func readFAQTable(r io.Reader, format string, res *FAQImportResult) ([]faqRow, e
 	var out []faqRow
 	var idx map[string]int
 	headerOK := true
-	err := readTable(r, format, func(line int, cols []string) bool {
+	err := faqfile.ReadTable(r, format, func(line int, cols []string) bool {
 		if idx == nil {
 			idx, headerOK = headerIndex(cols, line, res)
 			return headerOK
 		}
 		out = append(out, rowFrom(cols, idx, line))
 		return true
-	}, func(line int, key, detail string) {
-		res.Errors = append(res.Errors, FAQRowError{Line: line, Key: key, Params: map[string]any{"detail": detail}})
-	})
-	if lim, ok := asTableLimit(err); ok {
+	}, res.badLine)
+	if lim, ok := errors.AsType[*faqfile.Limit](err); ok {
 		// Beyond a limit the file is refused whole.
-		res.Errors = append(res.Errors[:0], faqLimitError(max(lim.Line, 1), lim.Key, lim.Max))
+		res.Errors = append(res.Errors[:0], faqLimitError(max(lim.Line, 1), lim))
 		return nil, nil
 	}
 	if err != nil {
@@ -326,46 +308,25 @@ func readFAQTable(r io.Reader, format string, res *FAQImportResult) ([]faqRow, e
 }
 
 func readFAQJSONL(r io.Reader, res *FAQImportResult) ([]faqRow, error) {
-	c := newCapped(r)
-	sc := bufio.NewScanner(c)
-	sc.Buffer(make([]byte, 0, 64*1024), faqImportMaxLine)
 	var out []faqRow
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
-		if text == "" {
-			continue
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(text), &obj); err != nil {
-			res.Errors = append(res.Errors, FAQRowError{Line: line, Key: "faq.import.json", Params: map[string]any{"detail": err.Error()}})
-			continue
-		}
-		if tooManyRows(out, line, res) {
-			return nil, nil
-		}
-		cols := make([]string, len(faqColumns))
-		idx := map[string]int{}
-		for i, c := range faqColumns {
-			idx[c] = i
-			switch v := obj[c].(type) {
-			case string:
-				cols[i] = v
-			case float64:
-				cols[i] = strconv.FormatFloat(v, 'f', -1, 64)
-			}
-		}
+	idx := map[string]int{}
+	for i, c := range faqColumns {
+		idx[c] = i
+	}
+	err := faqfile.ReadJSONL(r, faqColumns, func(line int, cols []string) {
 		out = append(out, rowFrom(cols, idx, line))
-	}
-	if c.over() {
-		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.file_size", FAQImportMaxBytes))
+	}, res.badLine)
+	if lim, ok := errors.AsType[*faqfile.Limit](err); ok {
+		// Beyond a limit the file is refused whole; the lines before
+		// the row that was one too many keep their own errors.
+		if lim.Key != "faq.import.rows" {
+			res.Errors = res.Errors[:0]
+		}
+		res.Errors = append(res.Errors, faqLimitError(max(lim.Line, 1), lim))
 		return nil, nil
 	}
-	if errors.Is(sc.Err(), bufio.ErrTooLong) {
-		res.Errors = append(res.Errors[:0], faqLimitError(1, "faq.import.line_size", faqImportMaxLine))
-		return nil, nil
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("faq import: read JSON lines: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("faq import: %w", err)
 	}
 	return out, nil
 }
@@ -376,55 +337,35 @@ func (s *Store) ExportFAQ(ctx context.Context, v Viewer, w io.Writer) (int, erro
 	if !FAQMayUse(v) {
 		return 0, ErrForbidden
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "FAQ"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return 0, fmt.Errorf("faq export: %w", err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return 0, fmt.Errorf("faq export: %w", err)
-	}
-	header := []any{"id", "category", "unit", "question", "answer", "status", "version", "category_name", "unit_name", "updated_at"}
-	if err := sw.SetRow("A1", header); err != nil {
-		return 0, fmt.Errorf("faq export: %w", err)
-	}
 	refs, err := loadFAQRefs(s.DB.WithContext(ctx))
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	var batch []FAQEntry
-	err = scopeFAQ(s.DB.WithContext(ctx).Model(&FAQEntry{}), v).Order("faq_entries.id").
-		FindInBatches(&batch, 500, func(_ *gorm.DB, _ int) error {
-			for _, e := range batch {
-				cat, unit := refs.catID[e.CategoryID], refs.byID[e.UnitID]
-				var cc, cn, uc, un string
-				if cat != nil {
-					cc, cn = cat.Code, cat.Name
+	header := []any{"id", "category", "unit", "question", "answer", "status", "version", "category_name", "unit_name", "updated_at"}
+	n, err := faqfile.WriteWorkbook(w, "FAQ", header, func(add func(row []any) error) error {
+		var batch []FAQEntry
+		return scopeFAQ(s.DB.WithContext(ctx).Model(&FAQEntry{}), v).Order("faq_entries.id").
+			FindInBatches(&batch, 500, func(_ *gorm.DB, _ int) error {
+				for _, e := range batch {
+					cat, unit := refs.catID[e.CategoryID], refs.byID[e.UnitID]
+					var cc, cn, uc, un string
+					if cat != nil {
+						cc, cn = cat.Code, cat.Name
+					}
+					if unit != nil {
+						uc, un = unit.Code, unit.Name
+					}
+					err := add([]any{e.Ref, cc, uc, e.Question, e.Answer, e.Status, e.Version, cn, un,
+						e.UpdatedAt.In(workdays.VietnamLocation()).Format("2006-01-02 15:04")})
+					if err != nil {
+						return err
+					}
 				}
-				if unit != nil {
-					uc, un = unit.Code, unit.Name
-				}
-				n++
-				cell, _ := excelize.CoordinatesToCellName(1, n+1)
-				row := []any{e.Ref, cc, uc, e.Question, e.Answer, e.Status, e.Version, cn, un,
-					e.UpdatedAt.In(VietnamLocation()).Format("2006-01-02 15:04")}
-				if err := sw.SetRow(cell, row); err != nil {
-					return err
-				}
-			}
-			return nil
-		}).Error
+				return nil
+			}).Error
+	})
 	if err != nil {
 		return 0, fmt.Errorf("faq export: %w", err)
-	}
-	if err := sw.Flush(); err != nil {
-		return 0, fmt.Errorf("faq export: %w", err)
-	}
-	if _, err := f.WriteTo(w); err != nil {
-		return 0, fmt.Errorf("faq export: write: %w", err)
 	}
 	return n, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"pakn/internal/testdb"
 	"pakn/models"
+	"pakn/models/faqfile"
 )
 
 // zipBomb is a workbook whose parts unpack to sizes[i] bytes each (of one
@@ -85,21 +86,24 @@ func linesOf(n int, header, row string) string {
 // TestFAQImportLimits: a file beyond a limit is refused whole with a
 // message naming it, and a zip bomb costs no more memory than the limits.
 func TestFAQImportLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: large files (imports past every FAQ limit, a zip bomb included)")
+	}
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		st := seeded(t, tg)
 		ctx := context.Background()
-		over := models.FAQImportMaxRows + 1
+		over := faqfile.MaxRows + 1
 		cases := []struct {
 			name, format string
 			data         []byte
 			want         wantErr
 		}{
 			{"xlsx unpacking past the limit", models.FAQFormatXLSX, zipBomb(t, 40<<20, 40<<20, 40<<20), wantErr{1, "", "faq.import.unzip_size"}},
-			{"xlsx with a huge sheet", models.FAQFormatXLSX, zipBomb(t, models.FAQImportMaxXML+1), wantErr{1, "", "faq.import.xml_size"}},
-			{"xlsx too large", models.FAQFormatXLSX, bytes.Repeat([]byte("x"), models.FAQImportMaxBytes+1), wantErr{1, "", "faq.import.file_size"}},
+			{"xlsx with a huge sheet", models.FAQFormatXLSX, zipBomb(t, faqfile.MaxXML+1), wantErr{1, "", "faq.import.xml_size"}},
+			{"xlsx too large", models.FAQFormatXLSX, bytes.Repeat([]byte("x"), faqfile.MaxBytes+1), wantErr{1, "", "faq.import.file_size"}},
 			{"xlsx with too many rows", models.FAQFormatXLSX, workbookRows(t, over), wantErr{over + 1, "", "faq.import.rows"}},
 			{"csv with too many rows", models.FAQFormatCSV, []byte(linesOf(over, "id,category,unit,question,answer\n", "r-%d,thue,CT,Q?,A.\n")), wantErr{over + 1, "", "faq.import.rows"}},
-			{"csv too large", models.FAQFormatCSV, []byte("id,category,unit,question,answer\nr,thue,CT,Q?," + strings.Repeat("a", models.FAQImportMaxBytes) + "\n"), wantErr{1, "", "faq.import.file_size"}},
+			{"csv too large", models.FAQFormatCSV, []byte("id,category,unit,question,answer\nr,thue,CT,Q?," + strings.Repeat("a", faqfile.MaxBytes) + "\n"), wantErr{1, "", "faq.import.file_size"}},
 			{"jsonl with too many rows", models.FAQFormatJSONL, []byte(linesOf(over, "", `{"id":"r-%d","category":"thue","unit":"CT","question":"Q?","answer":"A."}`+"\n")), wantErr{over, "", "faq.import.rows"}},
 			{"jsonl with a huge line", models.FAQFormatJSONL, []byte(`{"id":"r","answer":"` + strings.Repeat("a", 5<<20) + `"}`), wantErr{1, "", "faq.import.line_size"}},
 			{"jsonl too large", models.FAQFormatJSONL, bytes.Repeat([]byte(`{"id":"r-1","category":"thue","unit":"CT","question":"Q?","answer":"`+strings.Repeat("a", 25<<10)+`"}`+"\n"), 900), wantErr{1, "", "faq.import.file_size"}},

@@ -12,6 +12,7 @@ import (
 
 	"pakn/internal/testdb"
 	"pakn/migrations"
+	"pakn/models/workdays"
 )
 
 // pgStore is a migrated, demo-seeded PostgreSQL store (skipped without
@@ -82,7 +83,7 @@ func testDaySequences(t *testing.T, st *Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			now, err := time.ParseInLocation("2006-01-02 15:04", tc.now, VietnamLocation())
+			now, err := time.ParseInLocation("2006-01-02 15:04", tc.now, workdays.VietnamLocation())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +138,7 @@ func mustNumber(t *testing.T, code string) int64 {
 func testRetiredSequenceGoesOn(t *testing.T, st *Store) {
 	ctx := context.Background()
 	at := func(s string) {
-		now, err := time.ParseInLocation("2006-01-02 15:04", s, VietnamLocation())
+		now, err := time.ParseInLocation("2006-01-02 15:04", s, workdays.VietnamLocation())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +172,7 @@ func testRetiredSequenceGoesOn(t *testing.T, st *Store) {
 	// A desk enters a letter received on 2027-03-01.
 	in := intakeInput("thư nhận ngày 1/3")
 	in.Channel = ChannelPost
-	in.ReceivedAt, _ = time.ParseInLocation("2006-01-02 15:04", "2027-03-01 09:00", VietnamLocation())
+	in.ReceivedAt, _ = time.ParseInLocation("2006-01-02 15:04", "2027-03-01 09:00", workdays.VietnamLocation())
 	sub, err := st.SubmitPetition(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +197,7 @@ func planned(t *testing.T, st *Store, in SubmitInput) *intakeItem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, err := newIntakeItem(ctx, ref.stamp, now.In(VietnamLocation()).Format("060102"), sub)
+	it, err := newIntakeItem(ctx, ref.stamp, now.In(workdays.VietnamLocation()).Format("060102"), sub)
 	if err != nil {
 		t.Fatal(err)
 	}

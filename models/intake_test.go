@@ -17,6 +17,7 @@ import (
 	"pakn/internal/testenv"
 	"pakn/migrations"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // seeded opens a migrated, demo-seeded store on the target.
@@ -46,7 +47,7 @@ func validInput() models.SubmitInput {
 
 func vnTime(t *testing.T, s string) time.Time {
 	t.Helper()
-	v, err := time.ParseInLocation("2006-01-02 15:04", s, models.VietnamLocation())
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, workdays.VietnamLocation())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func testDueAtIsFiveWorkingDays(t *testing.T, st *models.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := sub.Petition.DueAt.In(models.VietnamLocation()).Format(time.RFC3339)
+			got := sub.Petition.DueAt.In(workdays.VietnamLocation()).Format(time.RFC3339)
 			if got != tc.want {
 				t.Fatalf("due_at %s, want %s", got, tc.want)
 			}
@@ -332,7 +333,7 @@ func testDueAtIsFiveWorkingDays(t *testing.T, st *models.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := sub.Petition.DueAt.In(models.VietnamLocation()).Format(time.RFC3339); got != "2026-12-04T23:59:59+07:00" {
+		if got := sub.Petition.DueAt.In(workdays.VietnamLocation()).Format(time.RFC3339); got != "2026-12-04T23:59:59+07:00" {
 			t.Fatalf("due_at %s", got)
 		}
 		if !strings.HasPrefix(sub.Petition.Code, "PAKN-261127-") {
@@ -459,7 +460,7 @@ func testTrackingCodesUniqueUnderConcurrency(t *testing.T, st *models.Store) {
 		t.Fatalf("%d of %d submissions failed, first: %v", len(errs), n, errs[0])
 	}
 	seen := map[string]bool{}
-	today := time.Now().In(models.VietnamLocation()).Format("060102")
+	today := time.Now().In(workdays.VietnamLocation()).Format("060102")
 	for _, c := range codes {
 		if seen[c] {
 			t.Errorf("code %s issued twice", c)

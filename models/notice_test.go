@@ -4,12 +4,14 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"pakn/models/workdays"
 )
 
 // TestReceivedNoticeIsCitizenNotice: the receipt built from a struct is the
 // generic notice of stage "received", byte for byte.
 func TestReceivedNoticeIsCitizenNotice(t *testing.T) {
-	due := time.Date(2026, 12, 4, 23, 59, 59, 0, VietnamLocation())
+	due := time.Date(2026, 12, 4, 23, 59, 59, 0, workdays.VietnamLocation())
 	now := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string

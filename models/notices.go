@@ -2,12 +2,15 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // ClaimOutbox takes up to limit pending messages of the given channels that
@@ -111,17 +114,11 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	midnight := VietnamMidnight(now)
+	midnight := workdays.VietnamMidnight(now)
 	horizon := cal.AddWorkingDays(now, ReminderLeadDays)
-	clocked := "due_stage IN ('triage', 'answer') AND status <> 'awaiting_info'"
 	var lines []DigestLine
-	err = s.DB.WithContext(ctx).Model(&Petition{}).
-		Select(`unit_id, count(*) AS open,
-			sum(CASE WHEN `+clocked+` AND `+s.timeCmp("due_at", "<")+` THEN 1 ELSE 0 END) AS overdue,
-			sum(CASE WHEN `+clocked+` AND `+s.timeCmp("due_at", ">=")+` AND `+s.timeCmp("due_at", "<=")+` THEN 1 ELSE 0 END) AS due_soon`,
-			midnight.UTC(), midnight.UTC(), horizon.UTC()).
-		Where("status IN ?", []string{StatusReceived, StatusAccepted, StatusAwaitingInfo, StatusDrafted}).
-		Group("unit_id").Scan(&lines).Error
+	err = s.DB.WithContext(ctx).Raw(s.query("digest_counts"),
+		sql.Named("midnight", midnight.UTC()), sql.Named("horizon", horizon.UTC())).Scan(&lines).Error
 	if err != nil {
 		return 0, fmt.Errorf("digest: counts: %w", err)
 	}
@@ -133,16 +130,14 @@ func (s *Store) GenerateDigests(ctx context.Context, now time.Time) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	date := now.In(VietnamLocation()).Format(time.DateOnly)
+	date := now.In(workdays.VietnamLocation()).Format(time.DateOnly)
 	created := 0
 	for _, l := range lines {
 		unit := units[l.UnitID]
 		var overdueCodes []string
 		if l.Overdue > 0 {
-			err := s.DB.WithContext(ctx).Model(&Petition{}).
-				Where("unit_id = ? AND "+clocked+" AND "+openDueSQL, l.UnitID).
-				Where(s.timeCmp("due_at", "<"), midnight.UTC()).
-				Order("due_at").Limit(20).Pluck("code", &overdueCodes).Error
+			err := s.DB.WithContext(ctx).Raw(s.query("digest_overdue"),
+				sql.Named("unit", l.UnitID), sql.Named("midnight", midnight.UTC())).Scan(&overdueCodes).Error
 			if err != nil {
 				return created, fmt.Errorf("digest: overdue codes: %w", err)
 			}

@@ -169,7 +169,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, userID int64, in ChangeOw
 // every session and writes the audit event, in one transaction; extra runs
 // inside it (a reset link used up).
 func (s *Store) setPassword(ctx context.Context, u *User, password string, actorID int64, actorName, event string, extra ...func(tx *gorm.DB) error) error {
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return err
 	}

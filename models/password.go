@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -19,15 +20,31 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns a PHC-formatted argon2id hash.
+// PasswordCost is argon2id's time (passes) and memory (KiB); zero fields
+// take the production values.
+type PasswordCost struct {
+	Time, MemoryKiB uint32
+}
+
+// HashPassword returns a PHC-formatted argon2id hash at the production cost.
 func HashPassword(password string) (string, error) {
+	return PasswordCost{}.hash(password)
+}
+
+// hashPassword hashes at the store's cost (PasswordCost).
+func (s *Store) hashPassword(password string) (string, error) {
+	return s.PasswordCost.hash(password)
+}
+
+func (c PasswordCost) hash(password string) (string, error) {
+	t, m := cmp.Or(c.Time, argonTime), cmp.Or(c.MemoryKiB, argonMemory)
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, t, m, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, t, argonThreads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // The demo petitions (issue 20): a province in use for a year. The loader
@@ -173,7 +175,7 @@ type demoLoader struct {
 	now time.Time
 	// today is the moment of loading: nothing is dated after it.
 	today time.Time
-	cal   *Calendar
+	cal   *workdays.Calendar
 	rng   *rand.Rand
 
 	units     map[string]Unit
@@ -351,8 +353,8 @@ func (l *demoLoader) at(t time.Time, n int, hour, minute int) time.Time {
 	if n > 0 {
 		day = l.cal.AddWorkingDays(t, n)
 	}
-	y, m, d := day.In(VietnamLocation()).Date()
-	out := time.Date(y, m, d, hour, minute, 0, 0, VietnamLocation())
+	y, m, d := day.In(workdays.VietnamLocation()).Date()
+	out := time.Date(y, m, d, hour, minute, 0, 0, workdays.VietnamLocation())
 	if !out.After(t) {
 		out = t.Add(time.Duration(20+l.rng.IntN(90)) * time.Minute)
 	}
@@ -376,7 +378,7 @@ func (l *demoLoader) later(t time.Time, n int) time.Time {
 
 // workingDaysBack is the working day n working days before t's day.
 func (l *demoLoader) workingDaysBack(t time.Time, n int) time.Time {
-	d := VietnamMidnight(t)
+	d := workdays.VietnamMidnight(t)
 	for n > 0 {
 		d = d.AddDate(0, 0, -1)
 		if l.cal.IsWorkingDay(d) {
@@ -398,7 +400,7 @@ func (l *demoLoader) run(ctx context.Context) error {
 	for _, s := range l.steps {
 		first = minTime(first, s.at)
 	}
-	for d := VietnamMidnight(first); d.Before(l.today); d = d.AddDate(0, 0, 1) {
+	for d := workdays.VietnamMidnight(first); d.Before(l.today); d = d.AddDate(0, 0, 1) {
 		if !l.cal.IsWorkingDay(d) {
 			continue
 		}
@@ -424,7 +426,7 @@ func (l *demoLoader) run(ctx context.Context) error {
 			if s.p != nil {
 				code = s.p.code
 			}
-			return fmt.Errorf("at %s (%s): %w", s.at.In(VietnamLocation()).Format(time.RFC3339), code, err)
+			return fmt.Errorf("at %s (%s): %w", s.at.In(workdays.VietnamLocation()).Format(time.RFC3339), code, err)
 		}
 	}
 	l.now = l.today
@@ -734,7 +736,7 @@ func (l *demoLoader) pinned() {
 	back := func(n int) time.Time {
 		h, m := l.officeHour()
 		d := l.workingDaysBack(l.today, n)
-		return time.Date(d.In(VietnamLocation()).Year(), d.In(VietnamLocation()).Month(), d.In(VietnamLocation()).Day(), h, m, 0, 0, VietnamLocation()).UTC()
+		return time.Date(d.In(workdays.VietnamLocation()).Year(), d.In(workdays.VietnamLocation()).Month(), d.In(workdays.VietnamLocation()).Day(), h, m, 0, 0, workdays.VietnamLocation()).UTC()
 	}
 	add := func(r time.Time, pl demoPlan) *demoPetition {
 		if !r.Before(l.today) {
@@ -795,9 +797,9 @@ func (l *demoLoader) pinned() {
 // receiptTime is when a petition sent on day arrives: any hour on the web,
 // office hours at a desk (the channel is drawn later and fits).
 func (l *demoLoader) receiptTime(day time.Time) time.Time {
-	d := day.In(VietnamLocation())
+	d := day.In(workdays.VietnamLocation())
 	h := 6 + l.rng.IntN(16)
-	return time.Date(d.Year(), d.Month(), d.Day(), h, l.rng.IntN(60), 0, 0, VietnamLocation()).UTC()
+	return time.Date(d.Year(), d.Month(), d.Day(), h, l.rng.IntN(60), 0, 0, workdays.VietnamLocation()).UTC()
 }
 
 func (l *demoLoader) drawFate() demoFate {
@@ -908,7 +910,7 @@ func (l *demoLoader) newPetition(r time.Time, f demoFate, orig *demoPetition, un
 	default:
 		in.Channel = ChannelPost
 	}
-	if h := r.In(VietnamLocation()).Hour(); in.Channel != ChannelWeb && in.Channel != ChannelAPI && (h < 7 || h > 16 || !l.cal.IsWorkingDay(r)) {
+	if h := r.In(workdays.VietnamLocation()).Hour(); in.Channel != ChannelWeb && in.Channel != ChannelAPI && (h < 7 || h > 16 || !l.cal.IsWorkingDay(r)) {
 		in.Channel = ChannelWeb // desks and post offices keep office hours
 	}
 	if in.Channel != ChannelWeb && in.Channel != ChannelAPI {

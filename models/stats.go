@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"pakn/models/workdays"
 )
 
 // StatsFilter chooses the year (Vietnam time) and optionally one unit.
@@ -114,7 +116,7 @@ type statsPetition struct {
 // Statistics computes the public figures of a year from the petitions. It
 // reads only counts and dates, never personal data.
 func (s *Store) Statistics(ctx context.Context, f StatsFilter) (*Statistics, error) {
-	loc := VietnamLocation()
+	loc := workdays.VietnamLocation()
 	now := s.now()
 	if f.Year == 0 {
 		f.Year = now.In(loc).Year()
@@ -252,7 +254,7 @@ func (s *Store) statsYears(ctx context.Context) ([]int, error) {
 	if err := s.DB.WithContext(ctx).Model(&Petition{}).Order("received_at").Limit(1).Pluck("received_at", &first).Error; err != nil {
 		return nil, fmt.Errorf("statistics years: %w", err)
 	}
-	loc := VietnamLocation()
+	loc := workdays.VietnamLocation()
 	this := s.now().In(loc).Year()
 	from := this
 	if len(first) == 1 {

@@ -8,6 +8,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 func TestStatistics(t *testing.T) {
@@ -15,7 +16,7 @@ func TestStatistics(t *testing.T) {
 		ctx := context.Background()
 		e := testenv.New(t, tg)
 		st := e.Store
-		vn := models.VietnamLocation()
+		vn := workdays.VietnamLocation()
 		at := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 9, 0, 0, 0, vn) }
 		st.Now = func() time.Time { return at(4, 15) } // Wednesday 15 April 2026
 		ptr := func(t time.Time) *time.Time { return &t }

@@ -1,6 +1,3 @@
-// Package models owns PAKN's entities and the business operations on them.
-// Each operation is one transaction that also writes its audit events and its
-// outbox rows, so nothing acknowledged to a citizen can be half-done.
 package models
 
 import (
@@ -40,6 +37,10 @@ type Store struct {
 	// DeskMaxAgeDays is how far back a desk may date a petition
 	// (PAKN_DESK_MAX_AGE_DAYS).
 	DeskMaxAgeDays int
+	// PasswordCost is argon2id's cost for new password hashes; the zero
+	// value is the production cost. The fast test tier (go test -short)
+	// lowers it; a hash records its own cost, so checking is unaffected.
+	PasswordCost PasswordCost
 	// DemoMode is a server started with --demo: only then does a demo
 	// petition open with its code and secret (seed_petitions.go).
 	DemoMode bool
@@ -50,6 +51,8 @@ type Store struct {
 	refCache intakeRefCache
 	// intake feeds the PostgreSQL intake writers (intake_pg.go).
 	intake intakeQueue
+	// queries are the sql/*.sql files rendered for Dialect (sqlfiles.go).
+	queries queries
 }
 
 // OpenOptions say where the database is.
@@ -115,6 +118,9 @@ func Open(ctx context.Context, o OpenOptions) (*Store, error) {
 		}
 	default:
 		return nil, fmt.Errorf("PAKN_DATABASE_URL must start with postgres:// (got %q)", redactURL(o.URL))
+	}
+	if s.queries, err = renderQueries(s.Dialect); err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
 	}
 	if err := s.Ping(ctx); err != nil {
 		return nil, err

@@ -79,7 +79,7 @@ func (s *Store) CreateUser(ctx context.Context, in NewUserInput, actor string) (
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(in.Password)
 	if err != nil {
 		return nil, err
 	}

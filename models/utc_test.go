@@ -8,12 +8,13 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 // On SQLite every time is written in UTC, so text order is time order.
 func TestSQLiteWritesTimesInUTC(t *testing.T) {
 	st := testenv.Open(t, testdb.SQLite(t))
-	vn := models.VietnamLocation()
+	vn := workdays.VietnamLocation()
 	early := time.Date(2026, 12, 3, 23, 59, 59, 0, vn) // 16:59:59 UTC
 	late := time.Date(2026, 12, 3, 20, 0, 0, 0, time.UTC)
 	for _, at := range []time.Time{late, early} {

@@ -11,6 +11,9 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/personaldata"
+	"pakn/models/workdays"
 )
 
 // Note is an internal remark on a petition; citizens never see notes.
@@ -38,7 +41,7 @@ type actionCtx struct {
 	tx     *gorm.DB
 	p      *Petition
 	v      Viewer
-	cal    *Calendar
+	cal    *workdays.Calendar
 	pol    DeadlinePolicy
 	now    time.Time
 	events []Event
@@ -62,7 +65,7 @@ func formatDue(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(VietnamLocation()).Format(time.RFC3339)
+	return t.In(workdays.VietnamLocation()).Format(time.RFC3339)
 }
 
 func (a *actionCtx) notice(stage string, data map[string]any) error {
@@ -370,13 +373,13 @@ func (s *Store) DraftAnswer(ctx context.Context, v Viewer, code string, in Draft
 		p := a.p
 		subj := SubjectOf(p)
 		if in.PublicQuestion == "" {
-			in.PublicQuestion = Redact(p.Content, subj)
+			in.PublicQuestion = personaldata.Redact(p.Content, subj)
 		}
 		if in.PublicAnswer == "" {
-			in.PublicAnswer = Redact(in.Answer, subj)
+			in.PublicAnswer = personaldata.Redact(in.Answer, subj)
 		}
 		if in.PublicTitle == "" {
-			in.PublicTitle = Redact(p.Title, subj)
+			in.PublicTitle = personaldata.Redact(p.Title, subj)
 		}
 		p.Answer, p.PublicQuestion, p.PublicAnswer, p.PublicTitle = in.Answer, in.PublicQuestion, in.PublicAnswer, in.PublicTitle
 		p.ReplyNumber, p.ReplyDate = in.ReplyNumber, in.ReplyDate
@@ -386,8 +389,8 @@ func (s *Store) DraftAnswer(ctx context.Context, v Viewer, code string, in Draft
 }
 
 // SubjectOf is what redaction removes for a petition.
-func SubjectOf(p *Petition) RedactSubject {
-	return RedactSubject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}
+func SubjectOf(p *Petition) personaldata.Subject {
+	return personaldata.Subject{Name: p.PetitionerName, Address: p.PetitionerAddress, Phone: p.PetitionerPhone, Email: p.PetitionerEmail}
 }
 
 // ApproveAnswer sends the drafted answer to the citizen. Co-petitioners
@@ -529,7 +532,7 @@ func PublicTitleOf(p *Petition) string {
 	if t := strings.TrimSpace(p.PublicTitle); t != "" {
 		return t
 	}
-	return Redact(p.Title, SubjectOf(p))
+	return personaldata.Redact(p.Title, SubjectOf(p))
 }
 
 // AnswerItemID is the published item id of a petition's answer.

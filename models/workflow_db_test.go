@@ -10,6 +10,7 @@ import (
 	"pakn/internal/testdb"
 	"pakn/internal/testenv"
 	"pakn/models"
+	"pakn/models/workdays"
 )
 
 func viewerOf(t *testing.T, st *models.Store, email string) models.Viewer {
@@ -50,7 +51,7 @@ func TestWorkflowClockAndPublication(t *testing.T) {
 		e := testenv.New(t, tg)
 		st := e.Store
 		ctx := context.Background()
-		vn := models.VietnamLocation()
+		vn := workdays.VietnamLocation()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, vn) // a Monday
 		st.Now = func() time.Time { return now }
 		officer := viewerOf(t, st, "officer.ben-luc@demo.pakn.vn")
@@ -304,7 +305,7 @@ func TestCitizenStepsAndThrottle(t *testing.T) {
 		sub.Secret = data.Secret
 
 		// Information that never comes: the petition is closed, with a notice.
-		vn := models.VietnamLocation()
+		vn := workdays.VietnamLocation()
 		officer := viewerOf(t, st, "officer.ben-luc@demo.pakn.vn")
 		if _, err := st.AcceptPetition(ctx, officer, code); err != nil {
 			t.Fatal(err)

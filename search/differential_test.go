@@ -29,6 +29,9 @@ import (
 //
 // PAKN_DIFF_ROUNDS multiplies the work (e.g. 20 for a long soak).
 func TestEngineMatchesBleve(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: randomised differential soak against bleve")
+	}
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("PAKN_DIFF_SEED"); v != "" {
 		var err error
@@ -163,6 +166,19 @@ func randomQuery(r *rand.Rand) Query {
 		words = append(words, []string{"zzqx", "qwerty", "xyzw"}[r.IntN(3)])
 	case 2: // blank
 		words = nil
+	case 3: // filler words only, or filler words around the others (precision.go)
+		fill := []string{"cho", "của", "có", "không", "là", "làm", "thủ", "tục", "gì", "khong", "lam"}
+		pre := []string{pick(r, fill), pick(r, fill)}
+		if r.IntN(2) == 0 {
+			words = pre
+		} else {
+			words = append(pre, words...)
+		}
+	case 4: // a long query: the minimum share of content words grows
+		for k := 3 + r.IntN(4); k > 0; k-- {
+			ws := strings.Fields(strings.Trim(pick(r, phrases[r.IntN(len(phrases))]), "?.,:"))
+			words = append(words, ws[r.IntN(len(ws))])
+		}
 	}
 	for i, w := range words {
 		switch r.IntN(8) {

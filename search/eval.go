@@ -13,9 +13,23 @@ import (
 // EvalQuery is one judged query: Expected is the ID or Ref of the item that
 // answers it.
 type EvalQuery struct {
-	Split    string // e.g. "tune" or "holdout"
+	Split    string // e.g. "tune" or "holdout"; a kind in the blind set
 	Expected string
 	Text     string
+	// Relevant are the IDs or Refs of every item that answers it, best
+	// first (blind set); empty means Expected alone. A query with neither
+	// is about a topic the corpus lacks: only its number of results counts.
+	Relevant []string
+}
+
+func (q EvalQuery) relevant() []string {
+	if len(q.Relevant) > 0 {
+		return q.Relevant
+	}
+	if q.Expected != "" {
+		return []string{q.Expected}
+	}
+	return nil
 }
 
 // SplitReport holds the figures of one split.
@@ -33,10 +47,19 @@ type Miss struct {
 	Top                    string // ID or Ref of the first hit
 }
 
-// Report is the result of Evaluate.
+// Absent is a query about a topic the corpus lacks and how many results
+// it had.
+type Absent struct {
+	Query string
+	Total uint64
+}
+
+// Report is the result of Evaluate. Splits has an "all" entry over every
+// judged query when there are several splits.
 type Report struct {
 	Splits map[string]SplitReport
 	Misses []Miss
+	Absent []Absent
 }
 
 // String formats the report for a terminal.
@@ -49,7 +72,23 @@ func (r Report) String() string {
 	sort.Strings(names)
 	for _, n := range names {
 		s := r.Splits[n]
-		fmt.Fprintf(&b, "%-8s n=%3d  hit@1=%.3f  hit@5=%.3f  MRR@10=%.3f\n", n, s.N, s.Hit1, s.Hit5, s.MRR10)
+		fmt.Fprintf(&b, "%-13s n=%3d  hit@1=%.3f  hit@5=%.3f  MRR@10=%.3f\n", n, s.N, s.Hit1, s.Hit5, s.MRR10)
+	}
+	if len(r.Absent) > 0 {
+		zero, few, most := 0, 0, uint64(0)
+		var sum uint64
+		for _, a := range r.Absent {
+			switch {
+			case a.Total == 0:
+				zero++
+			case a.Total <= 5:
+				few++
+			}
+			sum += a.Total
+			most = max(most, a.Total)
+		}
+		fmt.Fprintf(&b, "%-13s n=%3d  no result=%d  1–5 results=%d  more=%d  mean results=%.1f  max=%d\n", "absent",
+			len(r.Absent), zero, few, len(r.Absent)-zero-few, float64(sum)/float64(len(r.Absent)), most)
 	}
 	return b.String()
 }
@@ -68,30 +107,40 @@ func Evaluate(ctx context.Context, idx *Index, queries []EvalQuery) (Report, err
 		if err != nil {
 			return Report{}, fmt.Errorf("search: evaluate %q: %w", q.Text, err)
 		}
+		rel := q.relevant()
+		if len(rel) == 0 {
+			rep.Absent = append(rep.Absent, Absent{Query: q.Text, Total: res.Total})
+			continue
+		}
 		rank := 0
+	hits:
 		for i, h := range res.Hits {
-			if h.ID == q.Expected || (h.Ref != "" && h.Ref == q.Expected) {
-				rank = i + 1
-				break
+			for _, want := range rel {
+				if h.ID == want || (h.Ref != "" && h.Ref == want) {
+					rank = i + 1
+					break hits
+				}
 			}
 		}
-		a := accs[q.Split]
-		if a == nil {
-			a = &acc{}
-			accs[q.Split] = a
-		}
-		a.n++
-		if rank == 1 {
-			a.h1++
-		}
-		if rank >= 1 && rank <= 5 {
-			a.h5++
-		}
-		if rank > 0 {
-			a.rr += 1 / float64(rank)
+		for _, split := range []string{q.Split, "all"} {
+			a := accs[split]
+			if a == nil {
+				a = &acc{}
+				accs[split] = a
+			}
+			a.n++
+			if rank == 1 {
+				a.h1++
+			}
+			if rank >= 1 && rank <= 5 {
+				a.h5++
+			}
+			if rank > 0 {
+				a.rr += 1 / float64(rank)
+			}
 		}
 		if rank != 1 {
-			m := Miss{Split: q.Split, Expected: q.Expected, Query: q.Text, Rank: rank}
+			m := Miss{Split: q.Split, Expected: strings.Join(rel, ","), Query: q.Text, Rank: rank}
 			if len(res.Hits) > 0 {
 				m.Top = res.Hits[0].ID
 				if res.Hits[0].Ref != "" {
@@ -99,6 +148,14 @@ func Evaluate(ctx context.Context, idx *Index, queries []EvalQuery) (Report, err
 				}
 			}
 			rep.Misses = append(rep.Misses, m)
+		}
+	}
+	if len(accs) == 2 { // one split: "all" repeats it
+		for name := range accs {
+			if name != "all" {
+				delete(accs, "all")
+				break
+			}
 		}
 	}
 	rep.Splits = make(map[string]SplitReport, len(accs))
@@ -124,6 +181,37 @@ func ReadEvalQueries(r io.Reader) ([]EvalQuery, error) {
 			return nil, fmt.Errorf("search: queries line %d: want 3 tab-separated columns", n)
 		}
 		out = append(out, EvalQuery{Split: f[0], Expected: f[1], Text: f[2]})
+	}
+	return out, sc.Err()
+}
+
+// ReadBlindQueries reads the blind set's tab-separated "kind, relevant
+// ids (comma-separated, best first, or - for a topic the corpus lacks),
+// query" lines; blank lines and lines starting with "#" are skipped.
+func ReadBlindQueries(r io.Reader) ([]EvalQuery, error) {
+	var out []EvalQuery
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("search: blind set line %d: want 3 tab-separated columns", n)
+		}
+		q := EvalQuery{Split: f[0], Text: f[2]}
+		if f[1] != "-" {
+			for _, id := range strings.Split(f[1], ",") {
+				if id = strings.TrimSpace(id); id != "" {
+					q.Relevant = append(q.Relevant, id)
+				}
+			}
+			if len(q.Relevant) == 0 {
+				return nil, fmt.Errorf("search: blind set line %d: no relevant id (write - for an absent topic)", n)
+			}
+		}
+		out = append(out, q)
 	}
 	return out, sc.Err()
 }

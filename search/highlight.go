@@ -55,6 +55,28 @@ func (qt *queryTerms) walk(q query.Query) {
 	}
 }
 
+// dropFillers leaves the query's filler words (precision.go) unmarked:
+// highlights show the content words that matched, not "số" or "của".
+// A filler whose folded form is also a content word of the query stays.
+func (qt *queryTerms) dropFillers(text string) {
+	filler, content := map[string]bool{}, map[string]bool{}
+	for _, t := range tokens(Normalize(truncRunes(text, maxQueryRunes))) {
+		if isFiller(t) {
+			filler[Fold(t)] = true
+		} else {
+			content[Fold(t)] = true
+		}
+	}
+	for f := range filler {
+		if content[f] {
+			continue
+		}
+		for _, terms := range qt.terms {
+			delete(terms, f)
+		}
+	}
+}
+
 // matches reports whether term (analysed, in field) is asked for; term
 // is not converted to a string (no allocation).
 func (qt *queryTerms) matches(field string, term []byte) bool {

@@ -13,7 +13,7 @@ import (
 // longer empties the result.
 func TestLargeIndexPhases(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a 5,000-item index")
+		t.Skip("short mode: large corpus (builds a 5,000-item index)")
 	}
 	ctx := context.Background()
 	// No result cache: the test changes the phase options between searches.

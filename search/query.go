@@ -128,28 +128,32 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 		}
 		defer st.close()
 		broad, narrow := x.buildQuery(q, st)
+		// The cut-off relative to the best score (precision.go) applies
+		// to text queries, in either order.
+		cut := strings.TrimSpace(q.Text) != ""
 		run := func(qq query.Query) error {
-			res, err = x.runQuery(ctx, bi, st, qq, q, page, per)
+			res, err = x.runPage(ctx, bi, st, qq, q, page, per, cut)
 			return err
 		}
 		// Phase 1: only items with every non-frequent syllable (see
 		// textQuery). It visits fewer documents (the requirements'
 		// conjunction leaps along the rarest syllable's postings), and the
-		// facets are counted over the same ones. Phase 2, the broad
-		// any-syllable query, runs only when phase 1 fills less than a page:
-		// the decision depends on the total alone, so every page of one
-		// query comes from the same phase.
-		used = broad
+		// facets are counted over the same ones. Phase 2, the precise
+		// query (precision.go), is built and run only when phase 1 fills
+		// less than a page: the decision depends on the total alone, so
+		// every page of one query comes from the same phase.
 		if need := x.opts.strictMinHits(per); narrow != nil && need > 0 {
 			if err := run(narrow); err != nil {
 				return err
 			}
-			strict = res.total >= uint64(need)
+			// Decided on the matches before the cut-off: the cut
+			// thins a phase's answer, it does not make it worse.
+			strict = res.matched >= uint64(need)
 			used = narrow
 		}
 		if !strict {
-			used = broad
-			if err := run(broad); err != nil {
+			used = broad()
+			if err := run(used); err != nil {
 				return err
 			}
 		}
@@ -165,13 +169,11 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 	var qt *queryTerms
 	if len(res.hits) > 0 {
 		qt = collectTerms(used)
+		qt.dropFillers(q.Text)
 	}
-	for _, h := range res.hits {
-		it := h.item
-		if h.fields != nil {
-			it = itemFromFields(h.id, h.fields)
-		}
-		out.Hits = append(out.Hits, Hit{Item: it, Score: h.score, Highlights: highlightItem(it, qt)})
+	for i := range res.hits {
+		it := res.hits[i].itemOf()
+		out.Hits = append(out.Hits, Hit{Item: it, Score: res.hits[i].score, Highlights: highlightItem(it, qt)})
 	}
 	if !q.NoFacets {
 		for _, name := range []string{"category", "unit", "type"} {
@@ -192,10 +194,11 @@ func (x *Index) search(ctx context.Context, q Query, page, per int) (Result, err
 
 // pageResult is one page of a query's results, from either engine.
 type pageResult struct {
-	total  uint64
-	hits   []pageHit
-	facets []rawFacet
-	took   time.Duration
+	total   uint64
+	matched uint64 // before the cut-off
+	hits    []pageHit
+	facets  []rawFacet
+	took    time.Duration
 }
 
 type rawFacet struct {
@@ -210,19 +213,37 @@ type pageHit struct {
 	item   Item                   // from the executor
 }
 
+// itemOf is the hit's item (loaded).
+func (h *pageHit) itemOf() Item {
+	if h.fields != nil {
+		return itemFromFields(h.id, h.fields)
+	}
+	return h.item
+}
+
 // runQuery answers qq with the executor (search/internal/engine) when
 // there is one and it can, else with bleve's searchers (the reference: the
 // same results, slower).
 func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int) (*pageResult, error) {
+	return x.runPage(ctx, bi, st, qq, q, pg, per, false)
+}
+
+// runPage is runQuery, with the cut-off relative to the best score when
+// cut is set (precision.go).
+func (x *Index) runPage(ctx context.Context, bi bleve.Index, st *stats, qq query.Query, q Query, pg, per int, cut bool) (*pageResult, error) {
+	from, size := (pg-1)*per, per
 	start := time.Now()
 	if x.exec != nil && q.Sort != "date" {
-		req := engine.Request{Query: qq, From: (pg - 1) * per, Size: per, DocFreq: st.df}
+		req := engine.Request{Query: qq, From: from, Size: size, DocFreq: st.df}
+		if cut {
+			req.CutRatio = cutoffRatio
+		}
 		if !q.NoFacets {
 			req.FacetField, req.FacetTerms, req.FacetTermsMax = fFacets, st.facetTerms, facetTermsMax
 		}
 		raw, err := x.exec.Execute(ctx, st.r, req)
 		if err == nil {
-			out := &pageResult{total: raw.Total, hits: make([]pageHit, 0, len(raw.Hits))}
+			out := &pageResult{total: raw.Total, matched: raw.Matched, hits: make([]pageHit, 0, len(raw.Hits))}
 			for _, f := range raw.Facets {
 				out.facets = append(out.facets, rawFacet{term: f.Term, count: f.Count})
 			}
@@ -241,13 +262,16 @@ func (x *Index) runQuery(ctx context.Context, bi bleve.Index, st *stats, qq quer
 			return nil, err
 		}
 	}
-	req := bleve.NewSearchRequestOptions(qq, per, (pg-1)*per, false)
+	if cut {
+		return x.bleveCut(ctx, bi, qq, q, from, size)
+	}
+	req := bleve.NewSearchRequestOptions(qq, size, from, false)
 	setupRequest(req, q)
 	res, err := bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	out := &pageResult{total: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
+	out := &pageResult{total: res.Total, matched: res.Total, took: res.Took, hits: make([]pageHit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
 		out.hits = append(out.hits, pageHit{id: h.ID, score: h.Score, fields: h.Fields})
 	}
@@ -275,7 +299,7 @@ func setupRequest(req *bleve.SearchRequest, q Query) {
 // syllable; narrow (nil when the text gives no requirement) additionally
 // requires every known syllable, and scores without the answer fields'
 // common-term-only clauses (textClauses).
-func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
+func (x *Index) buildQuery(q Query, st *stats) (broad func() query.Query, narrow query.Query) {
 	var filters []query.Query
 	for field, v := range map[string]string{fCategory: q.Category, fUnit: q.Unit, fType: q.Type} {
 		if v != "" {
@@ -284,7 +308,7 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 			filters = append(filters, t)
 		}
 	}
-	tq, strictTQ, req := x.textQuery(q.Text, st)
+	tq, strictTQ, req, precise := x.textQuery(q.Text, st)
 	combine := func(parts ...query.Query) query.Query {
 		var all []query.Query
 		for _, p := range parts {
@@ -301,7 +325,17 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 		}
 		return bleve.NewConjunctionQuery(all...)
 	}
-	broad = combine(strictTQ)
+	broad = func() query.Query {
+		if precise == nil {
+			return combine(strictTQ)
+		}
+		// Only items matching a meaningful part of the query (see
+		// precision.go), ranked by the scored query.
+		bq := bleve.NewBooleanQuery()
+		bq.AddMust(combine(precise()))
+		bq.AddShould(strictTQ)
+		return bq
+	}
 	if tq != nil && len(req) > 0 {
 		// The requirements (zero weight) drive; the scored query is only
 		// advanced to their matches (bleve's boolean searcher), instead
@@ -323,14 +357,14 @@ func (x *Index) buildQuery(q Query, st *stats) (broad, narrow query.Query) {
 // (all syllables when every one is more frequent); per dictionary term in
 // the query, the term or one of its expansions. Unknown (misspelt)
 // syllables are not required.
-func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query) {
+func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Query, required []query.Query, precise func() query.Query) {
 	if utf8.RuneCountInString(text) > maxQueryRunes {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	text = Normalize(text)
 	toks := tokens(text)
 	if len(toks) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	marked := false
 	for _, t := range toks {
@@ -366,8 +400,12 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	// expansions: "gplx" finds "giấy phép lái xe".
 	covered := make([]bool, len(toks))
 	var optional []query.Query
+	var phraseUnits [][]string // per dictionary term: itself and its expansions
+	var syllableUnits []string // folded content syllables
 	onMatch := func(pos, n int, expansions []string) {
 		alts := []query.Query{allSyllables(strings.Join(toks[pos:pos+n], " "), st)}
+		// The term's unit: itself or an expansion, anywhere in the item.
+		phraseUnits = append(phraseUnits, append([]string{strings.Join(toks[pos:pos+n], " ")}, expansions...))
 		for k := pos; k < pos+n; k++ {
 			covered[k] = true
 		}
@@ -397,15 +435,21 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 		strictClauses = append(strictClauses, s...)
 	}
 	if len(clauses) == 0 {
-		return bleve.NewMatchNoneQuery(), nil, nil
+		return bleve.NewMatchNoneQuery(), nil, nil, nil
 	}
 	need := map[string]bool{}
+	var fillers []string
 	for i, t := range toks {
 		f := Fold(t)
 		if covered[i] || need[f] {
 			continue
 		}
 		need[f] = true
+		if isFiller(t) {
+			fillers = append(fillers, f)
+		} else {
+			syllableUnits = append(syllableUnits, f)
+		}
 		group, most := syllable(f, st)
 		if group == nil {
 			continue // unknown (misspelt?) syllable: cannot be required
@@ -429,7 +473,10 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	if len(strictClauses) > 0 && len(strictClauses) < len(clauses) {
 		strictScored = bleve.NewDisjunctionQuery(strictClauses...)
 	}
-	return scored, strictScored, required
+	precise = func() query.Query {
+		return preciseQuery(st, phraseUnits, syllableUnits, fillers)
+	}
+	return scored, strictScored, required, precise
 }
 
 // requireFields are where the strict phase looks for the query's
@@ -501,6 +548,13 @@ func textClauses(text string, boost float64, exact bool, st *stats) (all, strict
 			term := string(t.Term)
 			if seen[term] {
 				continue
+			}
+			if field == fQuestion+sufExact || field == fTitle+sufExact {
+				// Each word by how it was typed: the exact field only
+				// for the words typed with marks.
+				if !hasDiacritics(term) {
+					continue
+				}
 			}
 			seen[term] = true
 			common, df := st.common(field, term)

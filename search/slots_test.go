@@ -108,6 +108,9 @@ func TestSearchSlotsOrderAndCancel(t *testing.T) {
 // Under concurrent searches with random cancellations no more than the
 // limit ever run, every slot comes back and no pipe leaks.
 func TestSearchSlotsStress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency stress (24 workers, random cancellations; run it with -race)")
+	}
 	const limit, workers, rounds = 2, 24, 150
 	s := newSearchSlots(limit)
 	s.maxPipes = 8 // both kinds of waiters

@@ -18,7 +18,7 @@ import (
 // page made right passes.
 func TestCheckFindsViolations(t *testing.T) {
 	if testing.Short() {
-		t.Skip("browser test: skipped with -short")
+		t.Skip("short mode: browser test (starts chromium)")
 	}
 	ctx := browsertest.New(t)
 	pages := map[string]string{

@@ -1,6 +1,6 @@
 // Package browsertest starts the headless chromium that page tests drive
 // with chromedp (Debian's package, --no-sandbox), or skips the test where
-// there is none (fails under CI=true).
+// there is none (fails under CI=true) and in the fast tier (go test -short).
 package browsertest
 
 import (
@@ -23,6 +23,9 @@ const ChromiumPath = "/usr/bin/chromium"
 // machine runs axe-core's checks slowly).
 func New(t testing.TB) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("short mode: browser test (starts chromium)")
+	}
 	path := ChromiumPath
 	if _, err := os.Stat(path); err != nil {
 		if p, err := exec.LookPath("chromium"); err == nil {

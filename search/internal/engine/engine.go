@@ -65,6 +65,7 @@ type plan struct {
 	term  []byte
 	boost float64
 	kids  []*plan // nodeOr, nodeAnd; nodeBool: [must, should]
+	min   int     // nodeOr: matches at least min children (0, 1: any)
 
 	// leaves
 	idf    float64
@@ -90,6 +91,9 @@ type Request struct {
 	FacetField    string
 	FacetTerms    func() ([][]byte, error)
 	FacetTermsMax int
+	// CutRatio, when above 0, drops the matches scoring below CutRatio
+	// times the best score from the hits, the total and the facets.
+	CutRatio float64
 }
 
 // Hit is a match; its stored fields are read from its segment.
@@ -109,9 +113,12 @@ type Facet struct {
 // Result is the total, the page's hits by score and the facet terms by
 // count (then term), as bleve orders a terms facet.
 type Result struct {
-	Total  uint64
-	Hits   []Hit
-	Facets []Facet
+	Total uint64
+	// Matched is the number of matches before the cut-off (Total
+	// without CutRatio).
+	Matched uint64
+	Hits    []Hit
+	Facets  []Facet
 	// Segments is how many segments the snapshot had (the differential
 	// test requires several).
 	Segments int
@@ -142,10 +149,17 @@ func compile(q query.Query) (*plan, error) {
 		}
 		return &plan{kind: nodeTerm, field: q.FieldVal, term: []byte(q.Term), boost: q.Boost()}, nil
 	case *query.DisjunctionQuery:
-		if q.Min > 1 {
-			return nil, ErrUnsupported
+		p, err := compileKids(nodeOr, q.Disjuncts)
+		if err != nil || q.Min <= 1 {
+			return p, err
 		}
-		return compileKids(nodeOr, q.Disjuncts)
+		// At least Min children: bleve's disjunction searcher with a
+		// minimum (none when it has fewer children).
+		if len(q.Disjuncts) < int(q.Min) {
+			return &plan{kind: nodeNone}, nil
+		}
+		p.min = int(q.Min)
+		return p, nil
 	case *query.ConjunctionQuery:
 		return compileKids(nodeAnd, q.Conjuncts)
 	case *query.BooleanQuery:
@@ -345,6 +359,8 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 			bms = append(bms, b)
 		}
 		switch {
+		case p.kind == nodeOr && p.min > 1:
+			bm = atLeast(bms, p.min)
 		case len(bms) == 1:
 			bm = bms[0]
 		case p.kind == nodeOr:
@@ -355,6 +371,42 @@ func (m *segMatcher) bitmap(p *plan) (*roaring.Bitmap, error) {
 	}
 	p.bm, p.gen = bm, m.gen
 	return bm, nil
+}
+
+// atLeast is the documents in at least k of bms: level j holds those in
+// j of the bitmaps seen so far (j ≤ k), built up bitmap by bitmap.
+func atLeast(bms []*roaring.Bitmap, k int) *roaring.Bitmap {
+	if k > len(bms) {
+		return roaring.New()
+	}
+	levels := make([]*roaring.Bitmap, k+1) // levels[0]: every document
+	for j := 1; j <= k; j++ {
+		levels[j] = roaring.New()
+	}
+	for i, b := range bms {
+		for j := min(k, i+1); j >= 1; j-- {
+			if j == 1 {
+				levels[1].Or(b)
+				continue
+			}
+			levels[j].Or(roaring.And(levels[j-1], b))
+		}
+	}
+	return levels[k]
+}
+
+// scoredMin reports whether a disjunction with a minimum scores (the
+// executor only selects with one; bleve scores it otherwise).
+func (p *plan) scoredMin() bool {
+	if p.kind == nodeOr && p.min > 1 && p.scored() {
+		return true
+	}
+	for _, k := range p.kids {
+		if k.scoredMin() {
+			return true
+		}
+	}
+	return false
 }
 
 type oneHit interface{ DocNum1Hit() (uint64, bool) }
@@ -391,6 +443,9 @@ type scratch struct {
 	in     []uint64
 	floats [][]float64
 	counts [][]uint16
+	all    []float64 // every match's score, segment after segment (cut-off)
+	docs   []uint32  // … and its document
+	kept   []uint32
 }
 
 // positions returns the position array and a cleared bitset for n documents.
@@ -802,6 +857,9 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 	if err := p.prepare(snap, req.DocFreq); err != nil {
 		return nil, err
 	}
+	if p.scoredMin() {
+		return nil, ErrUnsupported
+	}
 	var facetTerms [][]byte
 	if facets {
 		if facetTerms, err = req.FacetTerms(); err != nil {
@@ -815,6 +873,18 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 	k := req.From + req.Size
 	top := make(hitHeap, 0, k)
 	res := &Result{Segments: len(segs)}
+	// With a cut-off, every match's score is kept until the best is
+	// known; the total and facets are counted afterwards.
+	cut := req.CutRatio > 0 && scored
+	type segScores struct {
+		s        *scorch.SegmentSnapshot
+		cands    *roaring.Bitmap
+		from, to int     // in sc.all and sc.docs
+		low      float64 // the lowest of the segment's scores
+	}
+	var kept []segScores
+	best := math.Inf(-1)
+	sc.all, sc.docs = sc.all[:0], sc.docs[:0]
 	var offset uint64
 	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
@@ -835,7 +905,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 			continue
 		}
 		res.Total += n
-		if len(facetTerms) > 0 {
+		if len(facetTerms) > 0 && !cut {
 			ft, err := e.facets.table(s, req.FacetField)
 			if err != nil {
 				return nil, err
@@ -844,7 +914,7 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				return nil, err
 			}
 		}
-		if k == 0 {
+		if k == 0 && !cut {
 			continue
 		}
 		docs := sc.candidates(cands)
@@ -861,6 +931,19 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 				return nil, err
 			}
 		}
+		if cut {
+			low := math.Inf(1)
+			for _, v := range scores {
+				best, low = max(best, v), min(low, v)
+			}
+			from := len(sc.all)
+			sc.all = append(sc.all, scores...)
+			sc.docs = append(sc.docs, docs...)
+			kept = append(kept, segScores{s: s, cands: cands, from: from, to: len(sc.all), low: low})
+			if k == 0 {
+				continue
+			}
+		}
 		for i, d := range docs {
 			h := Hit{doc: base + uint64(d), seg: s, local: uint64(d)}
 			if scores != nil {
@@ -875,6 +958,71 @@ func (e *Engine) Execute(ctx context.Context, r index.IndexReader, req Request) 
 		}
 	}
 	sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
+	if cut {
+		thr := req.CutRatio * best
+		for len(top) > 0 && top[len(top)-1].Score < thr {
+			top = top[:len(top)-1]
+		}
+		res.Matched, res.Total = res.Total, 0
+		for _, ks := range kept {
+			bm := ks.cands
+			if ks.low < thr && len(facetTerms) == 0 {
+				// A count is enough.
+				for _, v := range sc.all[ks.from:ks.to] {
+					if v >= thr {
+						res.Total++
+					}
+				}
+				continue
+			}
+			if ks.low < thr {
+				scores, docs := sc.all[ks.from:ks.to], sc.docs[ks.from:ks.to]
+				sc.kept = sc.kept[:0]
+				for i, d := range docs {
+					if scores[i] >= thr {
+						sc.kept = append(sc.kept, d)
+					}
+				}
+				if len(sc.kept) == 0 {
+					continue
+				}
+				res.Total += uint64(len(sc.kept))
+				ft, err := e.facets.table(ks.s, req.FacetField)
+				if err != nil {
+					return nil, err
+				}
+				if ft != nil {
+					// Few enough to look each one up.
+					if err := ft.add(ft.countDocs(sc.kept), facetTerms, counts); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				bm = roaring.BitmapOf(sc.kept...)
+				if err := ft.count(ks.s, req.FacetField, bm, facetTerms, counts); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			n := bm.GetCardinality()
+			if n == 0 {
+				continue
+			}
+			res.Total += n
+			if len(facetTerms) > 0 {
+				ft, err := e.facets.table(ks.s, req.FacetField)
+				if err != nil {
+					return nil, err
+				}
+				if err := ft.count(ks.s, req.FacetField, bm, facetTerms, counts); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if !cut {
+		res.Matched = res.Total
+	}
 	if req.From < len(top) {
 		res.Hits = top[req.From:]
 	}
@@ -1037,6 +1185,18 @@ func (ft *facetTable) count(s *scorch.SegmentSnapshot, field string, cands *roar
 		return ft.add(ft.countByBitmaps(cands), terms, counts)
 	}
 	return ft.add(ft.countByTable(cands), terms, counts)
+}
+
+// countDocs counts the documents docs per facet term (by ft.terms
+// index+1).
+func (ft *facetTable) countDocs(docs []uint32) []int {
+	local := make([]int, len(ft.terms)+1)
+	for _, d := range docs {
+		for _, id := range ft.slots[facetSlots*int(d):][:facetSlots] {
+			local[id]++
+		}
+	}
+	return local
 }
 
 // countByBitmaps counts cands per facet term (by ft.terms index+1).

@@ -69,3 +69,25 @@ func TestFacetTableBothWays(t *testing.T) {
 		}
 	}
 }
+
+func TestAtLeast(t *testing.T) {
+	bms := []*roaring.Bitmap{roaring.BitmapOf(1, 2, 3), roaring.BitmapOf(2, 3, 4), roaring.BitmapOf(3, 4, 5, 9), roaring.BitmapOf(9)}
+	for _, tc := range []struct {
+		k    int
+		want []uint32
+	}{
+		{1, []uint32{1, 2, 3, 4, 5, 9}}, {2, []uint32{2, 3, 4, 9}}, {3, []uint32{3}}, {4, nil}, {5, nil},
+	} {
+		got := atLeast(bms, tc.k).ToArray()
+		if len(got) != len(tc.want) {
+			t.Errorf("atLeast(%d) = %v, want %v", tc.k, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("atLeast(%d) = %v, want %v", tc.k, got, tc.want)
+				break
+			}
+		}
+	}
+}

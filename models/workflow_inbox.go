@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // Viewer is an official as authorization sees them.
@@ -79,7 +81,7 @@ type InboxPage struct {
 }
 
 // DeadlineState says whether a due date is overdue, soon or on time.
-func DeadlineState(cal *Calendar, due *time.Time, now time.Time) string {
+func DeadlineState(cal *workdays.Calendar, due *time.Time, now time.Time) string {
 	switch {
 	case due == nil:
 		return ""
@@ -136,7 +138,7 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, f InboxFilter) (*InboxPage,
 	if f.Flagged {
 		q = q.Where("petitions.transfers > 1")
 	}
-	today := VietnamMidnight(now).UTC()
+	today := workdays.VietnamMidnight(now).UTC()
 	soon := cal.AddWorkingDays(now, SoonDays).UTC()
 	switch f.Deadline {
 	case DeadlineOverdue:

@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"time"
+
+	"pakn/models/workdays"
+)
 
 // DefaultDeskMaxAgeDays is how far back a desk may date a petition unless
 // PAKN_DESK_MAX_AGE_DAYS says otherwise.
@@ -18,7 +22,7 @@ func (s *Store) receivedAt(v *ValidationError, entered, now time.Time) time.Time
 		v.Add("received_at", "err.future", nil)
 		return now
 	}
-	earliest := VietnamMidnight(now).AddDate(0, 0, -s.DeskMaxAgeDays)
+	earliest := workdays.VietnamMidnight(now).AddDate(0, 0, -s.DeskMaxAgeDays)
 	if entered.Before(earliest) {
 		v.Add("received_at", "err.too_old", map[string]any{"days": s.DeskMaxAgeDays})
 		return now

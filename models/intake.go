@@ -14,6 +14,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // PetitionerInput is who sends a petition. Anonymous petitions are refused
@@ -192,7 +194,7 @@ func (s *Store) SubmitPetition(ctx context.Context, in SubmitInput) (*Submission
 
 	now := s.now()
 	received := s.receivedAt(v, in.ReceivedAt, now)
-	day := received.In(VietnamLocation()).Format("060102")
+	day := received.In(workdays.VietnamLocation()).Format("060102")
 	// Invalid input and files take the ordinary way.
 	// A petition linked to an account also takes the ordinary way (the
 	// link is one more row in the same transaction).
@@ -335,11 +337,6 @@ func (sub *plannedSubmission) setCode(day string, seq int64) {
 	sub.Petition.SecretHash = hashSecret(sub.Petition.Code, sub.Secret)
 }
 
-// formatCode writes PAKN-YYMMDD-NNNN (at least four digits).
-func formatCode(day string, seq int64) string {
-	return fmt.Sprintf("PAKN-%s-%04d", day, seq)
-}
-
 // submitTx records a submission in an ordinary transaction: on SQLite, and
 // on PostgreSQL for a submission with files (content-addressed blobs need
 // statements of their own).
@@ -391,23 +388,6 @@ func (s *Store) submitTx(ctx context.Context, sub *plannedSubmission, in SubmitI
 		return fmt.Errorf("submit petition: %w", err)
 	}
 	return nil
-}
-
-// nextCodeNumberTx takes the day's next number from the code_sequences
-// table (SQLite, where the write transaction serialises it anyway).
-func nextCodeNumberTx(tx *gorm.DB, day string) (int64, error) {
-	row := CodeSequence{Day: day, Last: 1}
-	err := tx.Clauses(
-		clause.OnConflict{
-			Columns:   []clause.Column{{Name: "day"}},
-			DoUpdates: clause.Assignments(map[string]any{"last": gorm.Expr("code_sequences.last + 1")}),
-		},
-		clause.Returning{Columns: []clause.Column{{Name: "last"}}},
-	).Create(&row).Error
-	if err != nil {
-		return 0, fmt.Errorf("next tracking number for %s: %w", day, err)
-	}
-	return row.Last, nil
 }
 
 // enqueueCitizenNotice writes the notice for a stage to the outbox: e-mail

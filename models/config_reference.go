@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pakn/models/workdays"
 )
 
 // The administrator's configuration: units, areas, categories, routing
@@ -373,7 +375,7 @@ func (s *Store) SaveHoliday(ctx context.Context, v Viewer, in HolidayInput) erro
 		if in.Name == "" {
 			bad.Add("name", "err.required", nil)
 		}
-		if in.Kind != string(DayOff) && in.Kind != string(DayWork) {
+		if in.Kind != string(workdays.DayOff) && in.Kind != string(workdays.DayWork) {
 			bad.Add("kind", "err.unknown_code", nil)
 		}
 		if err := bad.Err(); err != nil {

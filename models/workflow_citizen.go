@@ -10,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pakn/models/workdays"
 )
 
 // Rating is a citizen's satisfaction with the answer, once per petition.
@@ -52,7 +54,7 @@ func (s *Store) petitionByCodeSecret(q *gorm.DB, code, secret string) (*Petition
 
 // citizenAct runs one step of the citizen (code and secret) in one
 // transaction, with the same 404 for a wrong code or secret.
-func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error)) (*Petition, error) {
+func (s *Store) citizenAct(ctx context.Context, code, secret, action string, fn func(tx *gorm.DB, p *Petition, cal *workdays.Calendar, now time.Time) ([]Event, error)) (*Petition, error) {
 	cal, err := s.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func (s *Store) SupplyInfo(ctx context.Context, code, secret, message string, fi
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	return s.citizenAct(ctx, code, secret, ActSupplyInfo, func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error) {
+	return s.citizenAct(ctx, code, secret, ActSupplyInfo, func(tx *gorm.DB, p *Petition, cal *workdays.Calendar, now time.Time) ([]Event, error) {
 		var n int64
 		if err := tx.Model(&Attachment{}).Where("petition_id = ? AND side = ?", p.ID, SideCitizen).Count(&n).Error; err != nil {
 			return nil, err
@@ -140,7 +142,7 @@ func (s *Store) SupplyInfo(ctx context.Context, code, secret, message string, fi
 
 // WithdrawPetition lets the citizen withdraw before an answer.
 func (s *Store) WithdrawPetition(ctx context.Context, code, secret string) (*Petition, error) {
-	return s.citizenAct(ctx, code, secret, ActWithdraw, func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error) {
+	return s.citizenAct(ctx, code, secret, ActWithdraw, func(tx *gorm.DB, p *Petition, cal *workdays.Calendar, now time.Time) ([]Event, error) {
 		old := formatDue(p.DueAt)
 		p.DueAt, p.DueStage, p.ClosedAt = nil, StageNone, &now
 		return []Event{
@@ -163,7 +165,7 @@ func (s *Store) RatePetition(ctx context.Context, code, secret string, score int
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	return s.citizenAct(ctx, code, secret, ActRate, func(tx *gorm.DB, p *Petition, cal *Calendar, now time.Time) ([]Event, error) {
+	return s.citizenAct(ctx, code, secret, ActRate, func(tx *gorm.DB, p *Petition, cal *workdays.Calendar, now time.Time) ([]Event, error) {
 		if !p.AnswerVisible() {
 			return nil, ErrConflict
 		}

@@ -1,4 +1,14 @@
-package models
+// Package workdays owns Vietnam's working-day calendar and the arithmetic of
+// legal periods on it: which days are working days (Monday to Friday, less
+// public holidays and swapped days off, plus swapped working Saturdays), when
+// a period of N working days that starts with a receipt ends (Civil Code
+// arts. 147–148), how long a paused clock moves a deadline, and how late an
+// item is. It also reads the holidays file format (holidays-vn.json, of which
+// it embeds the 2025–2027 copy) and knows Vietnam's civil time.
+//
+// It is pure: no database, no clock. models keeps the calendar's days in its
+// holidays table and builds a Calendar from them (Store.Calendar).
+package workdays
 
 import (
 	"cmp"
@@ -29,8 +39,8 @@ const (
 	ConfidenceExpected  = "expected"  // projected; check against the year's announcement
 )
 
-// CalendarDay is one exception to the Monday–Friday working week.
-type CalendarDay struct {
+// Day is one exception to the Monday–Friday working week.
+type Day struct {
 	Date       string  `json:"date"` // YYYY-MM-DD, Vietnam civil date
 	Name       string  `json:"name"`
 	Kind       DayKind `json:"kind"`
@@ -38,7 +48,7 @@ type CalendarDay struct {
 	Confidence string  `json:"confidence"` // ConfidenceAnnounced or ConfidenceExpected
 }
 
-// calendarDateLayout is the layout of CalendarDay.Date.
+// calendarDateLayout is the layout of Day.Date.
 const calendarDateLayout = "2006-01-02"
 
 // calendarMaxWorkingDays caps n in AddWorkingDays so that day arithmetic cannot
@@ -61,12 +71,12 @@ var vietnamLocation = sync.OnceValue(func() *time.Location {
 func VietnamLocation() *time.Location { return vietnamLocation() }
 
 // Calendar answers working-day questions in Vietnam time: Monday to Friday
-// are working days, Saturday and Sunday are not, and CalendarDay entries
-// override both. It is immutable after NewCalendar and safe for concurrent
+// are working days, Saturday and Sunday are not, and Day entries
+// override both. It is immutable after New and safe for concurrent
 // use.
 type Calendar struct {
 	loc  *time.Location
-	days map[int64]CalendarDay // by civil day number
+	days map[int64]Day // by civil day number
 	// adjDays are the entries that change the Mon–Fri count (a DayOff on a
 	// weekday, a DayWork on a weekend), sorted; adjPrefix[i] is the sum of
 	// their deltas before index i. Together they make range counts O(log n).
@@ -74,10 +84,10 @@ type Calendar struct {
 	adjPrefix []int
 }
 
-// NewCalendar validates days and builds a Calendar. A date may appear only
+// New validates days and builds a Calendar. A date may appear only
 // once.
-func NewCalendar(days []CalendarDay) (*Calendar, error) {
-	c := &Calendar{loc: VietnamLocation(), days: make(map[int64]CalendarDay, len(days))}
+func New(days []Day) (*Calendar, error) {
+	c := &Calendar{loc: VietnamLocation(), days: make(map[int64]Day, len(days))}
 	type adj struct {
 		day   int64
 		delta int
@@ -122,23 +132,23 @@ func NewCalendar(days []CalendarDay) (*Calendar, error) {
 }
 
 // Days returns the calendar's entries sorted by date.
-func (c *Calendar) Days() []CalendarDay {
-	out := make([]CalendarDay, 0, len(c.days))
+func (c *Calendar) Days() []Day {
+	out := make([]Day, 0, len(c.days))
 	for _, d := range c.days {
 		out = append(out, d)
 	}
-	slices.SortFunc(out, func(a, b CalendarDay) int { return strings.Compare(a.Date, b.Date) })
+	slices.SortFunc(out, func(a, b Day) int { return strings.Compare(a.Date, b.Date) })
 	return out
 }
 
 // Day returns the entry for t's day in Vietnam, if there is one.
-func (c *Calendar) Day(t time.Time) (CalendarDay, bool) {
-	d, ok := c.days[c.dayNumber(t)]
+func (c *Calendar) Day(t time.Time) (Day, bool) {
+	d, ok := c.days[c.DayNumber(t)]
 	return d, ok
 }
 
 // IsWorkingDay reports whether t falls on a working day in Vietnam.
-func (c *Calendar) IsWorkingDay(t time.Time) bool { return c.isWorking(c.dayNumber(t)) }
+func (c *Calendar) IsWorkingDay(t time.Time) bool { return c.isWorking(c.DayNumber(t)) }
 
 // AddWorkingDays returns the due time of a period of n working days that
 // starts with receipt at received: the day of receipt is not counted, and
@@ -156,7 +166,7 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool { return c.isWorking(c.dayNumb
 //
 // Extending a due date by k working days is AddWorkingDays(due, k).
 func (c *Calendar) AddWorkingDays(received time.Time, n int) time.Time {
-	start := c.dayNumber(received)
+	start := c.DayNumber(received)
 	if n <= 0 {
 		return c.endOfDay(start)
 	}
@@ -181,7 +191,7 @@ func (c *Calendar) AddWorkingDays(received time.Time, n int) time.Time {
 // WorkingDaysBetween(r, AddWorkingDays(r, n)) == n. When to's day is before
 // from's day the result is minus the count from to to from.
 func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
-	a, b := c.dayNumber(from), c.dayNumber(to)
+	a, b := c.DayNumber(from), c.DayNumber(to)
 	if b < a {
 		return -c.workingIn(b, a)
 	}
@@ -191,7 +201,7 @@ func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
 // IsOverdue reports whether now is past the end of due's day in Vietnam. It
 // compares dates so that the last second of the due day is still on time.
 func (c *Calendar) IsOverdue(due, now time.Time) bool {
-	return c.dayNumber(now) > c.dayNumber(due)
+	return c.DayNumber(now) > c.DayNumber(due)
 }
 
 // WorkingDaysOverdue is the number of working days that have begun since the
@@ -215,7 +225,7 @@ func (c *Calendar) WorkingDaysOverdue(due, now time.Time) int {
 // A pause that begins after the due day cannot rescue an overdue item, and a
 // resumedAt before pausedAt is no pause: both return due unchanged.
 func (c *Calendar) ResumeAfterPause(due, pausedAt, resumedAt time.Time) time.Time {
-	if c.dayNumber(pausedAt) > c.dayNumber(due) {
+	if c.DayNumber(pausedAt) > c.DayNumber(due) {
 		return due
 	}
 	k := c.WorkingDaysBetween(pausedAt, resumedAt)
@@ -248,7 +258,9 @@ func (c *Calendar) workingIn(a, b int64) int {
 	return int(n) + c.adjPrefix[idx(b)] - c.adjPrefix[idx(a)]
 }
 
-func (c *Calendar) dayNumber(t time.Time) int64 {
+// DayNumber numbers t's civil day in Vietnam: 0 is 1970-01-01, and
+// consecutive days have consecutive numbers.
+func (c *Calendar) DayNumber(t time.Time) int64 {
 	y, m, d := t.In(c.loc).Date()
 	return calendarDayNumber(y, m, d)
 }

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+
+	"pakn/models/faqfile"
 )
 
 // Procedure is one administrative procedure (thủ tục hành chính) of the
@@ -172,7 +174,7 @@ func (s *Store) ImportProcedures(ctx context.Context, r io.Reader, format string
 		idx  map[string]int
 		rows []procedureRow
 	)
-	err := readTable(r, format, func(line int, cols []string) bool {
+	err := faqfile.ReadTable(r, format, func(line int, cols []string) bool {
 		if idx == nil {
 			idx = map[string]int{}
 			for i, h := range cols {
@@ -201,9 +203,9 @@ func (s *Store) ImportProcedures(ctx context.Context, r io.Reader, format string
 	}, func(line int, key, detail string) {
 		res.Errors = append(res.Errors, FAQRowError{Line: line, Key: key, Params: map[string]any{"detail": detail}})
 	})
-	if lim, ok := asTableLimit(err); ok {
+	if lim, ok := errors.AsType[*faqfile.Limit](err); ok {
 		// Beyond a limit the file is refused whole.
-		res.Errors = append(res.Errors[:0], faqLimitError(max(lim.Line, 1), lim.Key, lim.Max))
+		res.Errors = append(res.Errors[:0], faqLimitError(max(lim.Line, 1), lim))
 		return res, nil
 	}
 	if err != nil {

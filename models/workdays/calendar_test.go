@@ -1,4 +1,4 @@
-package models
+package workdays
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ func defaultTestCalendar(t testing.TB) *Calendar {
 	if err != nil {
 		t.Fatalf("DefaultHolidays: %v", err)
 	}
-	c, err := NewCalendar(days)
+	c, err := New(days)
 	if err != nil {
-		t.Fatalf("NewCalendar: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return c
 }
@@ -209,7 +209,7 @@ func TestResumeAfterPause(t *testing.T) {
 }
 
 func TestNewCalendarValidates(t *testing.T) {
-	bad := [][]CalendarDay{
+	bad := [][]Day{
 		{{Date: "2026-02-30", Kind: DayOff}},
 		{{Date: "26-02-01", Kind: DayOff}},
 		{{Date: "2026-02-02", Kind: "vacation"}},
@@ -217,11 +217,11 @@ func TestNewCalendarValidates(t *testing.T) {
 		{{Date: "2026-02-02", Kind: DayOff}, {Date: "2026-02-02", Kind: DayWork}},
 	}
 	for i, days := range bad {
-		if _, err := NewCalendar(days); err == nil {
-			t.Errorf("case %d: NewCalendar accepted %+v", i, days)
+		if _, err := New(days); err == nil {
+			t.Errorf("case %d: New accepted %+v", i, days)
 		}
 	}
-	c, err := NewCalendar(nil)
+	c, err := New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestDefaultHolidays(t *testing.T) {
 
 // The embedded seed must stay a copy of the shared reference file.
 func TestDefaultHolidaysMatchSharedData(t *testing.T) {
-	shared, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "holidays-vn.json"))
+	shared, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "holidays-vn.json"))
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("shared data missing under CI: %v", err)
@@ -269,7 +269,7 @@ func TestDefaultHolidaysMatchSharedData(t *testing.T) {
 		t.Skipf("shared data not available: %v", err)
 	}
 	if !bytes.Equal(shared, holidaysVN) {
-		t.Fatal("models/seed/holidays-vn.json differs from shared/data/holidays-vn.json; copy it again")
+		t.Fatal("models/workdays/holidays-vn.json differs from shared/data/holidays-vn.json; copy it again")
 	}
 }
 
@@ -296,6 +296,9 @@ func TestDueFormatsWithVietnamOffset(t *testing.T) {
 }
 
 func TestCalendarConcurrentUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: concurrency (run it with -race)")
+	}
 	c := defaultTestCalendar(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
