@@ -476,3 +476,65 @@ func TestRebuildStandaloneAndHandOver(t *testing.T) {
 	}
 	idx.Close()
 }
+
+// A rebuild fills its index without merging and merges it once at the
+// end (engine.BulkConfig): every item and the cursor are on disk in one
+// segment, and the index is then an ordinary one that merges the
+// segments its updates write.
+func TestRebuildWritesOneSegment(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		items, batch int
+	}{
+		{"empty", 0, 0},
+		{"one batch", 30, 0},
+		{"many batches", 1200, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "idx")
+			items := synthItems(7, 0, tc.items)
+			idx, err := Rebuild(ctx, dir, 42, itemsSource(items), nil, Options{BatchSize: tc.batch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := snapshotSegments(t, idx); n > 1 {
+				t.Errorf("%d segments after the rebuild, want 1", n)
+			}
+			// Closed and opened again: nothing was left unwritten.
+			if err := idx.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if idx, err = Open(dir, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := idx.DocCount(); n != uint64(tc.items) {
+				t.Errorf("DocCount %d, want %d", n, tc.items)
+			}
+			if c, _ := idx.Cursor(); c != 42 {
+				t.Errorf("cursor %d, want 42", c)
+			}
+			if n := snapshotSegments(t, idx); n > 1 {
+				t.Errorf("%d segments when opened again, want 1", n)
+			}
+			// The build's configuration was not stored with the index:
+			// an update is on disk when Upsert returns (with unsafe_batch
+			// it would not be, and closing would drop it).
+			more := synthItems(8, tc.items, 20)
+			for i := 0; i < len(more); i += 10 {
+				if err := idx.Upsert(ctx, more[i:i+10]...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := idx.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if idx, err = Open(dir, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			defer idx.Close()
+			if n, _ := idx.DocCount(); n != uint64(tc.items+len(more)) {
+				t.Errorf("DocCount after updates %d, want %d", n, tc.items+len(more))
+			}
+		})
+	}
+}
