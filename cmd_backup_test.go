@@ -36,6 +36,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	t.Setenv("PAKN_SCHEDULER", "off")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	seedDemoOnly(t)
 	addr, done, out := startServe(t, ctx, "--demo")
 
 	var (
