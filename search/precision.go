@@ -32,6 +32,9 @@ const (
 	// preciseRareShare: units found in at most this share of the items
 	// are the distinctive ones, one of which must match.
 	preciseRareShare = 0.2
+	// fuzzyMostShare: a typo's neighbour found in more than this share of
+	// the items stands for no word of the query.
+	fuzzyMostShare = 0.5
 )
 
 // minMatch is how many of n content units an item must match: all of one
@@ -114,6 +117,12 @@ func (u *unitBuilder) syllableUnit(f string) (query.Query, bool) {
 	if len(any) == 0 {
 		for _, field := range []string{fQuestion, fAnswer} {
 			for _, c := range u.st.fuzzyTerms(field, f) {
+				// A neighbour found in most items (the "phản" of every
+				// answer's opening, next to "pháo") would let a word
+				// that matches nothing match everything.
+				if float64(u.st.df(field, c.term)) > fuzzyMostShare*float64(u.st.n) {
+					continue
+				}
 				any = append(any, termQuery(field, c.term, 0))
 			}
 		}

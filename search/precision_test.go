@@ -124,3 +124,33 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("Related = %v, %v; want faq-2 only", rel, err)
 	}
 }
+
+// TestTypoNeighbourInMostItems: a word that matches nothing is not taken
+// for a neighbour found in most items. Answers open with "phản ánh", so
+// "pháo hoa" (fireworks, absent) must not become "phản" + the "Hòa" of
+// place names and list them all.
+func TestTypoNeighbourInMostItems(t *testing.T) {
+	opening := "Cơ quan đã tiếp nhận phản ánh, kiến nghị của công dân và trả lời như sau: "
+	idx := newTestIndex(t,
+		faq(1, "Lắp wifi tại nhà văn hóa ấp Tân Hòa", opening+"Đã lắp điểm truy cập internet tại nhà văn hóa."),
+		faq(2, "Cống thủy lợi hư hỏng tại ấp Bình Hòa", opening+"Đã sửa cánh cống."),
+		faq(3, "Phòng học dột tại điểm trường ấp Tân Hòa", opening+"Đã sửa mái."),
+		faq(4, "Đèn đường hỏng trên đường tỉnh", opening+"Đã thay bóng đèn."),
+	)
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{
+		{"phao hoa", 0},
+		{"pháo hoa", 0},
+		{"nha van hoa", 1},
+	} {
+		res, err := idx.Search(ctx, Query{Text: tc.q, PerPage: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(res.Total) != tc.want {
+			t.Errorf("%q: %v (total %d), want %d results", tc.q, ids(res), res.Total, tc.want)
+		}
+	}
+}
