@@ -136,6 +136,7 @@ func TestTypoNeighbourInMostItems(t *testing.T) {
 		faq(2, "Cống thủy lợi hư hỏng tại ấp Bình Hòa", opening+"Đã sửa cánh cống."),
 		faq(3, "Phòng học dột tại điểm trường ấp Tân Hòa", opening+"Đã sửa mái."),
 		faq(4, "Đèn đường hỏng trên đường tỉnh", opening+"Đã thay bóng đèn."),
+		faq(5, "Xe quá tải làm hỏng cầu", opening+"Đã cắm biển hạn chế tải trọng."),
 	)
 	for _, tc := range []struct {
 		q    string
@@ -144,6 +145,9 @@ func TestTypoNeighbourInMostItems(t *testing.T) {
 		{"phao hoa", 0},
 		{"pháo hoa", 0},
 		{"nha van hoa", 1},
+		// Half the query unknown is too little of it, in either phase.
+		{"xe flycam", 0},
+		{"den duong", 1},
 	} {
 		res, err := idx.Search(ctx, Query{Text: tc.q, PerPage: 10})
 		if err != nil {

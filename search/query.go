@@ -439,6 +439,7 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	}
 	need := map[string]bool{}
 	var fillers []string
+	content, unknown := 0, 0 // content syllables, and those no item has
 	for i, t := range toks {
 		f := Fold(t)
 		if covered[i] || need[f] {
@@ -451,8 +452,15 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 			syllableUnits = append(syllableUnits, f)
 		}
 		group, most := syllable(f, st)
+		if !isFiller(t) {
+			content++
+		}
 		if group == nil {
-			continue // unknown (misspelt?) syllable: cannot be required
+			// Unknown (misspelt?) syllable: it cannot be required.
+			if !isFiller(t) {
+				unknown++
+			}
+			continue
 		}
 		if float64(most) > requireMaxShare*float64(st.n) {
 			// Frequent syllables (filler words, "thủ tục") are optional,
@@ -462,6 +470,14 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 			continue
 		}
 		required = append(required, group)
+	}
+	// A dictionary term counts as one known unit, as in the precise phase.
+	content += len(phraseUnits)
+	if unknown > 0 && content-unknown < minMatch(content) {
+		// Without its unknown words the query would be too little of
+		// itself ("pháo hoa" would be every "Hòa"): no strict phase; the
+		// precise phase weighs them (their typo neighbours, or nothing).
+		required, optional = nil, nil
 	}
 	if len(required) == 0 && len(optional) > 0 {
 		// Only frequent syllables: require them all, the intersection
