@@ -170,19 +170,11 @@ func Evaluate(ctx context.Context, idx *Index, queries []EvalQuery) (Report, err
 // blank lines and lines starting with "#" are skipped.
 func ReadEvalQueries(r io.Reader) ([]EvalQuery, error) {
 	var out []EvalQuery
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.SplitN(line, "\t", 3)
-		if len(f) != 3 {
-			return nil, fmt.Errorf("search: queries line %d: want 3 tab-separated columns", n)
-		}
+	err := readColumns(r, "queries", func(n int, f [3]string) error {
 		out = append(out, EvalQuery{Split: f[0], Expected: f[1], Text: f[2]})
-	}
-	return out, sc.Err()
+		return nil
+	})
+	return out, err
 }
 
 // ReadBlindQueries reads the blind set's tab-separated "kind, relevant
@@ -190,16 +182,7 @@ func ReadEvalQueries(r io.Reader) ([]EvalQuery, error) {
 // query" lines; blank lines and lines starting with "#" are skipped.
 func ReadBlindQueries(r io.Reader) ([]EvalQuery, error) {
 	var out []EvalQuery
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.SplitN(line, "\t", 3)
-		if len(f) != 3 {
-			return nil, fmt.Errorf("search: blind set line %d: want 3 tab-separated columns", n)
-		}
+	err := readColumns(r, "blind set", func(n int, f [3]string) error {
 		q := EvalQuery{Split: f[0], Text: f[2]}
 		if f[1] != "-" {
 			for _, id := range strings.Split(f[1], ",") {
@@ -208,12 +191,34 @@ func ReadBlindQueries(r io.Reader) ([]EvalQuery, error) {
 				}
 			}
 			if len(q.Relevant) == 0 {
-				return nil, fmt.Errorf("search: blind set line %d: no relevant id (write - for an absent topic)", n)
+				return fmt.Errorf("search: blind set line %d: no relevant id (write - for an absent topic)", n)
 			}
 		}
 		out = append(out, q)
+		return nil
+	})
+	return out, err
+}
+
+// readColumns calls line for each line of three tab-separated columns,
+// skipping blank lines and lines starting with "#"; what names the file
+// in errors.
+func readColumns(r io.Reader, what string, line func(n int, f [3]string) error) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		f := strings.SplitN(text, "\t", 3)
+		if len(f) != 3 {
+			return fmt.Errorf("search: %s line %d: want 3 tab-separated columns", what, n)
+		}
+		if err := line(n, [3]string{f[0], f[1], f[2]}); err != nil {
+			return err
+		}
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // ReadFAQJSONL reads FAQ entries in the import format (fields id,
