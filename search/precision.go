@@ -137,14 +137,7 @@ func (u *unitBuilder) syllableUnit(f string) (query.Query, bool) {
 // phraseUnit requires every syllable of text in one precise field or
 // another (zero weight); nil when one of them is in no item.
 func (u *unitBuilder) phraseUnit(text string) query.Query {
-	var all []query.Query
-	seen := map[string]bool{}
-	for _, t := range tokens(text) {
-		f := Fold(t)
-		if seen[f] {
-			continue
-		}
-		seen[f] = true
+	return everySyllable(text, func(f string) query.Query {
 		var any []query.Query
 		for _, field := range u.fieldsFor(f) {
 			if u.st.df(field, f) > 0 {
@@ -154,15 +147,8 @@ func (u *unitBuilder) phraseUnit(text string) query.Query {
 		if len(any) == 0 {
 			return nil
 		}
-		all = append(all, orOf(any))
-	}
-	switch len(all) {
-	case 0:
-		return nil
-	case 1:
-		return all[0]
-	}
-	return bleve.NewConjunctionQuery(all...)
+		return orOf(any)
+	})
 }
 
 // fieldsFor are the precise fields where the folded syllable f is looked

@@ -524,6 +524,15 @@ func syllable(f string, st *stats) (query.Query, uint64) {
 // allSyllables requires every syllable of text (zero weight); nil when
 // one of them is in no document.
 func allSyllables(text string, st *stats) query.Query {
+	return everySyllable(text, func(f string) query.Query {
+		q, _ := syllable(f, st)
+		return q
+	})
+}
+
+// everySyllable is the conjunction of match(f) over the distinct folded
+// syllables f of text; nil when match returns nil for one of them.
+func everySyllable(text string, match func(f string) query.Query) query.Query {
 	var all []query.Query
 	seen := map[string]bool{}
 	for _, t := range tokens(text) {
@@ -532,7 +541,7 @@ func allSyllables(text string, st *stats) query.Query {
 			continue
 		}
 		seen[f] = true
-		q, _ := syllable(f, st)
+		q := match(f)
 		if q == nil {
 			return nil
 		}
