@@ -439,25 +439,23 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 	}
 	need := map[string]bool{}
 	var fillers []string
-	content, unknown := 0, 0 // content syllables, and those no item has
+	unknown := 0 // content syllables no item has
 	for i, t := range toks {
 		f := Fold(t)
 		if covered[i] || need[f] {
 			continue
 		}
 		need[f] = true
-		if isFiller(t) {
+		filler := isFiller(t)
+		if filler {
 			fillers = append(fillers, f)
 		} else {
 			syllableUnits = append(syllableUnits, f)
 		}
 		group, most := syllable(f, st)
-		if !isFiller(t) {
-			content++
-		}
 		if group == nil {
 			// Unknown (misspelt?) syllable: it cannot be required.
-			if !isFiller(t) {
+			if !filler {
 				unknown++
 			}
 			continue
@@ -471,8 +469,9 @@ func (x *Index) textQuery(text string, st *stats) (scored, strictScored query.Qu
 		}
 		required = append(required, group)
 	}
-	// A dictionary term counts as one known unit, as in the precise phase.
-	content += len(phraseUnits)
+	// The query's units as the precise phase counts them: content
+	// syllables and dictionary terms (known).
+	content := len(syllableUnits) + len(phraseUnits)
 	if unknown > 0 && content-unknown < minMatch(content) {
 		// Without its unknown words the query would be too little of
 		// itself ("pháo hoa" would be every "Hòa"): no strict phase; the
