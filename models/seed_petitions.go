@@ -992,7 +992,7 @@ func (l *demoLoader) drawPetitioner(sc *demoScenario, place demoPlace) Petitione
 	p := PetitionerInput{
 		Name:    name,
 		Address: fmt.Sprintf("%s, %s, %s, tỉnh Long An", place.Ap, place.Xa, lowerFirst(place.Huyen)),
-		Email:   fmt.Sprintf("%s.%s%d@example.com", asciiFold(given), asciiFold(family), 10+r.IntN(89)),
+		Email:   fmt.Sprintf("%s.%s%d@example.com", foldSearch(given), foldSearch(family), 10+r.IntN(89)),
 	}
 	if r.IntN(3) > 0 {
 		p.Phone = fmt.Sprintf("09%d%d %03d %03d", 1+r.IntN(8), r.IntN(10), r.IntN(1000), r.IntN(1000))
@@ -1001,21 +1001,6 @@ func (l *demoLoader) drawPetitioner(sc *demoScenario, place demoPlace) Petitione
 		p.Organization = sc.render(sc.Org, place)
 	}
 	return p
-}
-
-// asciiFold writes a Vietnamese word without diacritics, in lower case.
-func asciiFold(s string) string {
-	const from = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
-	const to = "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd"
-	fromR, toR := []rune(from), []rune(to)
-	var b strings.Builder
-	for _, c := range strings.ToLower(s) {
-		if i := slices.Index(fromR, c); i >= 0 {
-			c = toR[i]
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func (l *demoLoader) rejectReason(p *demoPetition, f demoFate) (string, string) {
